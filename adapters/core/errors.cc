@@ -1,0 +1,127 @@
+// Error construction: one ErrorInfo per status, plus BadRequest and RetryInfo when asked.
+#include "adapters/core/errors.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace jobfacade {
+namespace {
+
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is not valid UTF-8.
+size_t Utf8SequenceLength(absl::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t len;
+  uint32_t min;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  uint32_t cp = c & (0xFF >> (len + 1));
+  for (size_t k = 1; k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+}  // namespace
+
+std::string SanitizeForMessage(absl::string_view text, size_t max_bytes,
+                               const std::vector<std::string>& secrets) {
+  std::string scrubbed(text);
+  for (const std::string& secret : secrets) {
+    if (secret.size() >= 4) absl::StrReplaceAll({{secret, "[redacted]"}}, &scrubbed);
+  }
+  std::string out;
+  out.reserve(std::min(scrubbed.size(), max_bytes));
+  for (size_t i = 0; i < scrubbed.size();) {
+    size_t len = Utf8SequenceLength(scrubbed, i);
+    absl::string_view piece;
+    std::string replacement;
+    if (len == 0) {
+      replacement = "\xEF\xBF\xBD";  // U+FFFD
+      len = 1;
+      piece = replacement;
+    } else if (len == 1 && (static_cast<unsigned char>(scrubbed[i]) < 0x20 ||
+                            scrubbed[i] == 0x7F)) {
+      piece = " ";
+    } else {
+      piece = absl::string_view(scrubbed).substr(i, len);
+    }
+    if (out.size() + piece.size() > max_bytes) break;
+    out.append(piece.data(), piece.size());
+    i += len;
+  }
+  return out;
+}
+
+absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
+                       absl::string_view message, const ErrorDetails& details) {
+  absl::Status status(code, message);
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kErrorDomain));
+  if (!details.vendor.empty()) (*info.mutable_metadata())["vendor"] = details.vendor;
+  if (details.http_status != 0) {
+    (*info.mutable_metadata())["http_status"] = absl::StrCat(details.http_status);
+  }
+  if (!details.vendor_message.empty()) {
+    (*info.mutable_metadata())["vendor_message"] =
+        SanitizeForMessage(details.vendor_message, kMaxVendorMessageBytes);
+  }
+  status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  if (!details.field.empty()) {
+    google::rpc::BadRequest bad_request;
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(details.field);
+    violation->set_description(std::string(message));
+    status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
+  }
+  if (details.retry_delay.has_value()) {
+    google::rpc::RetryInfo retry;
+    absl::Duration d = *details.retry_delay;
+    if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
+    const int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &d);
+    retry.mutable_retry_delay()->set_seconds(seconds);
+    retry.mutable_retry_delay()->set_nanos(
+        static_cast<int32_t>(absl::IDivDuration(d, absl::Nanoseconds(1), &d)));
+    status.SetPayload(kRetryInfoTypeUrl, absl::Cord(retry.SerializeAsString()));
+  }
+  return status;
+}
+
+absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,
+                             absl::string_view message) {
+  ErrorDetails details;
+  details.field = std::string(field);
+  return MakeError(absl::StatusCode::kInvalidArgument, reason, message, details);
+}
+
+std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status) {
+  auto payload = status.GetPayload(kErrorInfoTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return std::nullopt;
+  return info;
+}
+
+std::string ErrorReason(const absl::Status& status) {
+  auto info = GetErrorInfo(status);
+  return info.has_value() ? info->reason() : std::string();
+}
+
+}  // namespace jobfacade

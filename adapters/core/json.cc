@@ -1,0 +1,153 @@
+// JSON through protobuf's util/json_util: parsing, typed null-aware access, writing.
+#include "adapters/core/json.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace jobfacade::json {
+
+absl::StatusOr<Value> Parse(absl::string_view text) {
+  Value value;
+  google::protobuf::util::JsonParseOptions options;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(text.data(), text.size()), &value, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError("body is not valid JSON");
+  }
+  return value;
+}
+
+absl::StatusOr<Struct> ParseObject(absl::string_view text) {
+  auto value = Parse(text);
+  if (!value.ok()) return value.status();
+  if (value->kind_case() != Value::kStructValue) {
+    return absl::InvalidArgumentError("JSON body is not an object");
+  }
+  return std::move(*value->mutable_struct_value());
+}
+
+std::string ToJson(const Value& value) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(value, &out);
+  return out;
+}
+
+std::string ToJson(const Struct& object) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(object, &out);
+  return out;
+}
+
+const Value* Find(const Struct& object, absl::string_view key) {
+  auto it = object.fields().find(std::string(key));
+  return it == object.fields().end() ? nullptr : &it->second;
+}
+
+bool IsNull(const Value* value) {
+  return value == nullptr || value->kind_case() == Value::kNullValue ||
+         value->kind_case() == Value::KIND_NOT_SET;
+}
+
+std::optional<std::string> GetString(const Struct& object, absl::string_view key) {
+  const Value* v = Find(object, key);
+  if (v == nullptr || v->kind_case() != Value::kStringValue) return std::nullopt;
+  return v->string_value();
+}
+
+std::optional<double> GetNumber(const Struct& object, absl::string_view key) {
+  const Value* v = Find(object, key);
+  if (v == nullptr) return std::nullopt;
+  if (v->kind_case() == Value::kNumberValue && std::isfinite(v->number_value())) {
+    return v->number_value();
+  }
+  if (v->kind_case() == Value::kStringValue) {
+    double d;
+    if (absl::SimpleAtod(v->string_value(), &d) && std::isfinite(d)) return d;
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> GetInt(const Struct& object, absl::string_view key) {
+  const Value* v = Find(object, key);
+  if (v == nullptr) return std::nullopt;
+  if (v->kind_case() == Value::kNumberValue) {
+    double d = v->number_value();
+    if (!std::isfinite(d) || std::trunc(d) != d) return std::nullopt;
+    // 2^63 is exactly representable; anything at or beyond it does not fit.
+    if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
+  if (v->kind_case() == Value::kStringValue) {
+    int64_t i;
+    if (absl::SimpleAtoi(v->string_value(), &i)) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> GetBool(const Struct& object, absl::string_view key) {
+  const Value* v = Find(object, key);
+  if (v == nullptr || v->kind_case() != Value::kBoolValue) return std::nullopt;
+  return v->bool_value();
+}
+
+const Struct* GetObject(const Struct& object, absl::string_view key) {
+  const Value* v = Find(object, key);
+  if (v == nullptr || v->kind_case() != Value::kStructValue) return nullptr;
+  return &v->struct_value();
+}
+
+const ListValue* GetList(const Struct& object, absl::string_view key) {
+  const Value* v = Find(object, key);
+  if (v == nullptr || v->kind_case() != Value::kListValue) return nullptr;
+  return &v->list_value();
+}
+
+std::optional<std::string> ScalarToString(const Value& value) {
+  switch (value.kind_case()) {
+    case Value::kStringValue:
+      return value.string_value();
+    case Value::kBoolValue:
+      return value.bool_value() ? "true" : "false";
+    case Value::kNumberValue: {
+      double d = value.number_value();
+      if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.007199254740992e15) {
+        return absl::StrCat(static_cast<int64_t>(d));
+      }
+      return absl::StrCat(d);
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+Value Str(absl::string_view s) {
+  Value v;
+  v.set_string_value(std::string(s));
+  return v;
+}
+Value Num(double d) {
+  Value v;
+  v.set_number_value(d);
+  return v;
+}
+Value Bool(bool b) {
+  Value v;
+  v.set_bool_value(b);
+  return v;
+}
+Value Null() {
+  Value v;
+  v.set_null_value(google::protobuf::NULL_VALUE);
+  return v;
+}
+Value Obj(Struct s) {
+  Value v;
+  *v.mutable_struct_value() = std::move(s);
+  return v;
+}
+
+}  // namespace jobfacade::json

@@ -1,0 +1,82 @@
+// The one small interface every vendor adapter implements; the service talks only to this.
+#ifndef JOBFACADE_ADAPTERS_CORE_VENDOR_ADAPTER_H_
+#define JOBFACADE_ADAPTERS_CORE_VENDOR_ADAPTER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "adapters/core/cancellation.h"
+#include "jobfacade/v1/job_service.pb.h"
+
+namespace jobfacade {
+
+// What one RPC hands to the adapter calls it makes.
+struct CallContext {
+  // The caller's gRPC deadline; vendor requests time out by then.
+  absl::Time deadline = absl::InfiniteFuture();
+  // Fired when the caller cancels its RPC; aborts vendor requests in flight. May be null.
+  std::shared_ptr<Cancellation> cancellation;
+  // A vendor key the caller supplied for this call only (JOBFACADE_ALLOW_CALLER_KEYS);
+  // replaces the configured key. A vendor 401 is then UNAUTHENTICATED instead of INTERNAL.
+  std::optional<std::string> caller_key;
+};
+
+// Filters a vendor may apply itself (push-down); unset members are not filtered.
+struct VendorListFilter {
+  std::optional<std::string> vendor_status;  // the vendor's own status text
+};
+
+struct ListRequest {
+  int page_size = 50;  // 1..200; the adapter lowers it to the vendor's maximum
+  std::string cursor;  // the adapter's own cursor from a previous ListResult; empty = first
+  v1::JobView view = v1::JOB_VIEW_BASIC;
+  VendorListFilter filter;
+};
+
+struct ListResult {
+  std::vector<v1::Job> jobs;  // in the vendor's list order (newest first)
+  std::string next_cursor;    // empty when this was the last vendor page
+};
+
+// Connection settings of one vendor.
+struct VendorConfig {
+  std::string base_url;  // without a trailing slash
+  std::string api_key;   // empty: no auth header (PraisonAI on loopback)
+};
+
+class VendorAdapter {
+ public:
+  template <typename T>
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
+  using StatusCallback = absl::AnyInvocable<void(absl::Status) &&>;
+
+  virtual ~VendorAdapter() = default;
+
+  // "qbraid", "ionq" or "praisonai".
+  virtual absl::string_view vendor() const = 0;
+
+  // Every method runs `done` exactly once, on an engine thread or inline on the caller's
+  // thread, with a contract error (adapters/core/errors.h) on failure.
+  virtual void GetJob(const CallContext& ctx, absl::string_view job_id, v1::JobView view,
+                      Callback<v1::Job> done) = 0;
+  virtual void ListJobs(const CallContext& ctx, const ListRequest& request,
+                        Callback<ListResult> done) = 0;
+  // Sends the vendor's own cancel request. The contract's safety rules (never cancel a
+  // finished job) are the service's job, not the adapter's.
+  virtual void CancelJob(const CallContext& ctx, absl::string_view job_id,
+                         StatusCallback done) = 0;
+  // Sends the vendor's own delete request; the service checks the state first.
+  virtual void DeleteJob(const CallContext& ctx, absl::string_view job_id,
+                         StatusCallback done) = 0;
+};
+
+}  // namespace jobfacade
+
+#endif  // JOBFACADE_ADAPTERS_CORE_VENDOR_ADAPTER_H_

@@ -1,0 +1,99 @@
+// Asynchronous HTTP client on libcurl's multi interface, driven by one event-loop thread, so
+// thousands of vendor requests can be in flight without a thread each.
+#ifndef JOBFACADE_ADAPTERS_HTTP_HTTP_ENGINE_H_
+#define JOBFACADE_ADAPTERS_HTTP_HTTP_ENGINE_H_
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "adapters/core/cancellation.h"
+
+namespace jobfacade::http {
+
+// Default cap on a response body; larger bodies fail with kResponseTooLarge.
+inline constexpr size_t kDefaultMaxResponseBytes = 8 << 20;
+
+struct Request {
+  std::string method = "GET";  // GET, POST, PUT or DELETE
+  std::string url;             // absolute http(s) URL, already percent-encoded
+  // Header lines as name/value pairs. Values may hold secrets: the engine never logs them
+  // and never puts them into an error message.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // sent as is for POST/PUT/DELETE when not empty
+  // The request fails with kTimeout when no full response has arrived by then. An infinite
+  // deadline means `default_timeout` from the start of the transfer.
+  absl::Time deadline = absl::InfiniteFuture();
+  absl::Duration default_timeout = absl::Seconds(30);
+  size_t max_response_bytes = kDefaultMaxResponseBytes;
+  // When set and cancelled, the transfer is aborted at once and completes with kCancelled.
+  std::shared_ptr<Cancellation> cancellation;
+};
+
+enum class TransportError {
+  kNone,              // a complete HTTP response arrived (any status code)
+  kConnectFailed,     // DNS failure or connection refused: the request never reached the peer
+  kTimeout,           // deadline passed (also when it had passed before the request started)
+  kTls,               // TLS handshake or certificate verification failed
+  kConnectionLost,    // reset or closed mid-request or mid-body
+  kResponseTooLarge,  // body exceeded max_response_bytes
+  kCancelled,         // the request's cancellation fired, or the engine shut down
+  kOther,             // anything else libcurl reports
+};
+
+absl::string_view TransportErrorName(TransportError error);
+
+struct Response {
+  TransportError error = TransportError::kNone;
+  // For errors: a short description safe for logs and error messages (no headers, no body).
+  std::string error_message;
+  int status = 0;  // HTTP status code when error == kNone
+  std::string body;
+  // Response headers of the final response, names lower-cased, in arrival order.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header named `name` (case-insensitive), if any.
+  std::optional<std::string> Header(absl::string_view name) const;
+};
+
+using ResponseCallback = absl::AnyInvocable<void(Response) &&>;
+
+class HttpEngine {
+ public:
+  struct Options {
+    // Upper bound on open connections kept for reuse across all hosts (CURLMOPT_MAXCONNECTS).
+    long max_cached_connections = 1024;
+    absl::Duration connect_timeout = absl::Seconds(10);
+    // Extra CA bundle for tests; empty means the system store. Verification is always on.
+    std::string ca_file;
+  };
+
+  HttpEngine();
+  explicit HttpEngine(Options options);
+  // Stops the loop thread; requests still in flight complete with kCancelled first.
+  ~HttpEngine();
+
+  HttpEngine(const HttpEngine&) = delete;
+  HttpEngine& operator=(const HttpEngine&) = delete;
+
+  // Starts `request`; `done` runs exactly once, on the engine's loop thread (or on the calling
+  // thread when the request fails before it starts). `done` must not block.
+  void Send(Request request, ResponseCallback done);
+
+  // Requests started and not yet completed.
+  size_t in_flight() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jobfacade::http
+
+#endif  // JOBFACADE_ADAPTERS_HTTP_HTTP_ENGINE_H_
