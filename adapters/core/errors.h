@@ -55,6 +55,7 @@ inline constexpr absl::string_view kUnsupportedByVendor = "UNSUPPORTED_BY_VENDOR
 inline constexpr absl::string_view kUnauthenticated = "UNAUTHENTICATED";
 inline constexpr absl::string_view kCancelled = "CANCELLED";
 inline constexpr absl::string_view kInternal = "INTERNAL";
+inline constexpr absl::string_view kNotImplemented = "NOT_IMPLEMENTED";
 }  // namespace reason
 
 // Longest vendor_message kept in ErrorInfo metadata, in bytes.
