@@ -1,0 +1,223 @@
+// Configuration rules: which vendors are enabled, key files, URL safety, caller auth.
+#include "service/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace jobfacade {
+namespace {
+
+struct VendorKeys {
+  const char* vendor;
+  const char* key_env;
+  const char* key_file_env;
+  const char* base_url_env;
+  const char* default_base_url;  // nullptr: the base URL is what enables the vendor
+};
+
+constexpr VendorKeys kVendorKeys[] = {
+    {"qbraid", "QBRAID_API_KEY", "QBRAID_API_KEY_FILE", "QBRAID_BASE_URL",
+     "https://api-v2.qbraid.com/api/v1"},
+    {"ionq", "IONQ_API_KEY", "IONQ_API_KEY_FILE", "IONQ_BASE_URL", "https://api.ionq.co/v0.4"},
+    {"praisonai", "PRAISONAI_API_KEY", "PRAISONAI_API_KEY_FILE", "PRAISONAI_BASE_URL", nullptr},
+};
+
+absl::StatusOr<std::string> ReadSmallFile(absl::string_view setting, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(setting, ": cannot read file ", path));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  std::string content = buffer.str();
+  if (content.size() > (1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat(setting, ": file ", path, " is too large"));
+  }
+  return content;
+}
+
+// A key from VAR or VAR_FILE (not both); surrounding whitespace is dropped.
+absl::StatusOr<std::string> ReadKey(const SettingLookup& lookup, absl::string_view key_env,
+                                    absl::string_view file_env) {
+  auto value = lookup(key_env);
+  auto file = lookup(file_env);
+  const bool has_value = value.has_value() && !value->empty();
+  const bool has_file = file.has_value() && !file->empty();
+  if (has_value && has_file) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("set only one of ", key_env, " and ", file_env));
+  }
+  std::string key;
+  if (has_file) {
+    auto content = ReadSmallFile(file_env, *file);
+    if (!content.ok()) return content.status();
+    key = std::string(absl::StripAsciiWhitespace(*content));
+    if (key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(file_env, ": file ", *file, " is empty"));
+    }
+  } else if (has_value) {
+    key = std::string(absl::StripAsciiWhitespace(*value));
+  }
+  for (char c : key) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(has_file ? file_env : key_env, ": the key contains control characters"));
+    }
+  }
+  return key;
+}
+
+absl::StatusOr<bool> ParseBool(absl::string_view setting, absl::string_view text) {
+  bool value;
+  if (!absl::SimpleAtob(text, &value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(setting, ": expected true or false, got \"", text, "\""));
+  }
+  return value;
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  if (host == "localhost" || host == "[::1]") return true;
+  // 127.0.0.0/8 in dotted-quad form.
+  std::vector<absl::string_view> parts = absl::StrSplit(host, '.');
+  if (parts.size() != 4 || parts[0] != "127") return false;
+  for (absl::string_view p : parts) {
+    int octet;
+    if (p.empty() || p.size() > 3 || !absl::SimpleAtoi(p, &octet) || octet < 0 || octet > 255) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ValidateBaseUrl(absl::string_view setting, absl::string_view url) {
+  absl::string_view rest = url;
+  bool https;
+  if (absl::ConsumePrefix(&rest, "https://")) {
+    https = true;
+  } else if (absl::ConsumePrefix(&rest, "http://")) {
+    https = false;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(setting, ": must start with https:// (or http:// for a loopback host)"));
+  }
+  absl::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.empty() || absl::StrContains(authority, '@')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(setting, ": must name a host, without user information"));
+  }
+  if (rest.find_first_of("?#") != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(setting, ": must not have a query or fragment"));
+  }
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7F) {
+      return absl::InvalidArgumentError(absl::StrCat(setting, ": must be plain printable ASCII"));
+    }
+  }
+  absl::string_view host = authority;
+  if (absl::StartsWith(host, "[")) {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  if (!https && !IsLoopbackHost(host)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        setting, ": plain http:// is only allowed for loopback hosts; use https://"));
+  }
+  return absl::OkStatus();
+}
+
+const std::vector<std::string>& ConfigSettingNames() {
+  static const auto* names = new std::vector<std::string>{
+      "JOBFACADE_LISTEN",        "QBRAID_API_KEY",
+      "QBRAID_API_KEY_FILE",     "QBRAID_BASE_URL",
+      "IONQ_API_KEY",            "IONQ_API_KEY_FILE",
+      "IONQ_BASE_URL",           "PRAISONAI_BASE_URL",
+      "PRAISONAI_API_KEY",       "PRAISONAI_API_KEY_FILE",
+      "JOBFACADE_PAGE_TOKEN_KEY", "JOBFACADE_AUTH_TOKENS_FILE",
+      "JOBFACADE_ALLOW_CALLER_KEYS", "JOBFACADE_TLS_CERT_FILE",
+      "JOBFACADE_TLS_KEY_FILE",  "JOBFACADE_TLS_CLIENT_CA_FILE",
+      "JOBFACADE_METRICS_LISTEN", "JOBFACADE_SANDBOX"};
+  return *names;
+}
+
+absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
+  Config config;
+  auto get = [&](absl::string_view name) -> std::string {
+    auto v = lookup(name);
+    return v.has_value() ? *v : std::string();
+  };
+  if (std::string listen = get("JOBFACADE_LISTEN"); !listen.empty()) config.listen = listen;
+  if (auto metrics = lookup("JOBFACADE_METRICS_LISTEN"); metrics.has_value()) {
+    config.metrics_listen = *metrics == "off" ? "" : *metrics;
+  }
+
+  for (const VendorKeys& v : kVendorKeys) {
+    auto key = ReadKey(lookup, v.key_env, v.key_file_env);
+    if (!key.ok()) return key.status();
+    std::string base_url = get(v.base_url_env);
+    const bool enabled = v.default_base_url != nullptr ? !key->empty() : !base_url.empty();
+    if (!enabled) continue;
+    if (base_url.empty()) base_url = v.default_base_url;
+    while (absl::EndsWith(base_url, "/")) base_url.pop_back();
+    if (auto s = ValidateBaseUrl(v.base_url_env, base_url); !s.ok()) return s;
+    config.vendors.emplace(v.vendor, VendorSettings{base_url, *std::move(key)});
+  }
+
+  config.page_token_key = get("JOBFACADE_PAGE_TOKEN_KEY");
+  if (!config.page_token_key.empty() && config.page_token_key.size() < 16) {
+    return absl::InvalidArgumentError(
+        "JOBFACADE_PAGE_TOKEN_KEY: must be at least 16 bytes (32 random bytes recommended)");
+  }
+
+  if (std::string path = get("JOBFACADE_AUTH_TOKENS_FILE"); !path.empty()) {
+    auto content = ReadSmallFile("JOBFACADE_AUTH_TOKENS_FILE", path);
+    if (!content.ok()) return content.status();
+    for (absl::string_view line : absl::StrSplit(*content, '\n')) {
+      line = absl::StripAsciiWhitespace(line);
+      if (line.empty() || absl::StartsWith(line, "#")) continue;
+      config.auth_tokens.emplace_back(line);
+    }
+    if (config.auth_tokens.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("JOBFACADE_AUTH_TOKENS_FILE: no token in ", path));
+    }
+  }
+
+  if (std::string allow = get("JOBFACADE_ALLOW_CALLER_KEYS"); !allow.empty()) {
+    auto value = ParseBool("JOBFACADE_ALLOW_CALLER_KEYS", allow);
+    if (!value.ok()) return value.status();
+    config.allow_caller_keys = *value;
+  }
+
+  config.tls_cert_file = get("JOBFACADE_TLS_CERT_FILE");
+  config.tls_key_file = get("JOBFACADE_TLS_KEY_FILE");
+  config.tls_client_ca_file = get("JOBFACADE_TLS_CLIENT_CA_FILE");
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "set both JOBFACADE_TLS_CERT_FILE and JOBFACADE_TLS_KEY_FILE, or neither");
+  }
+  if (!config.tls_client_ca_file.empty() && config.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "JOBFACADE_TLS_CLIENT_CA_FILE needs JOBFACADE_TLS_CERT_FILE and JOBFACADE_TLS_KEY_FILE");
+  }
+
+  if (std::string sandbox = get("JOBFACADE_SANDBOX"); !sandbox.empty()) {
+    auto value = ParseBool("JOBFACADE_SANDBOX", sandbox);
+    if (!value.ok()) return value.status();
+    config.sandbox = *value;
+  }
+  if (config.vendors.empty()) config.sandbox = true;
+  return config;
+}
+
+}  // namespace jobfacade

@@ -1,0 +1,66 @@
+// The service's core: routes calls to vendor adapters and enforces the contract's rules
+// (page sizes, page tokens, never cancel a finished job, never delete an unfinished one).
+#ifndef JOBFACADE_SERVICE_JOB_OPERATIONS_H_
+#define JOBFACADE_SERVICE_JOB_OPERATIONS_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "adapters/core/vendor_adapter.h"
+#include "jobfacade/v1/job_service.pb.h"
+#include "service/page_token.h"
+
+namespace jobfacade {
+
+// Per-RPC facts that every vendor call of that RPC shares.
+struct RpcContext {
+  absl::Time deadline = absl::InfiniteFuture();
+  std::shared_ptr<Cancellation> cancellation = std::make_shared<Cancellation>();
+  // Vendor keys the caller supplied for this call, by vendor (already permitted by config).
+  std::map<std::string, std::string, std::less<>> caller_keys;
+
+  CallContext ForVendor(absl::string_view vendor) const;
+};
+
+class JobOperations {
+ public:
+  template <typename T>
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
+  using StatusCallback = absl::AnyInvocable<void(absl::Status) &&>;
+  using AdapterMap = std::map<std::string, std::unique_ptr<VendorAdapter>, std::less<>>;
+
+  // `adapters` holds the enabled vendors only.
+  JobOperations(AdapterMap adapters, std::string page_token_key);
+
+  // Each runs `done` exactly once, possibly inline, possibly on an HTTP engine thread.
+  void GetJob(const RpcContext& ctx, const v1::GetJobRequest& request, Callback<v1::Job> done);
+  void ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& request,
+                Callback<v1::ListJobsResponse> done);
+  void CancelJob(const RpcContext& ctx, const v1::CancelJobRequest& request,
+                 Callback<v1::Job> done);
+  void DeleteJob(const RpcContext& ctx, const v1::DeleteJobRequest& request,
+                 StatusCallback done);
+
+  bool IsConfigured(absl::string_view vendor) const { return adapters_.count(vendor) > 0; }
+  std::vector<std::string> ConfiguredVendors() const;
+
+ private:
+  // The adapter of a configured vendor, or VENDOR_NOT_CONFIGURED.
+  absl::StatusOr<VendorAdapter*> AdapterFor(absl::string_view vendor) const;
+
+  AdapterMap adapters_;
+  PageTokenCodec page_tokens_;
+};
+
+// Page size rules of ListJobs: 0 -> 50, above 200 -> 200, negative -> INVALID_PAGE_SIZE.
+absl::StatusOr<int> EffectivePageSize(int requested);
+
+bool IsTerminal(v1::Job::State state);
+
+}  // namespace jobfacade
+
+#endif  // JOBFACADE_SERVICE_JOB_OPERATIONS_H_

@@ -1,0 +1,148 @@
+// gRPC handlers: a reactor per call whose cancellation reaches the vendor request in flight.
+#include "service/job_service.h"
+
+#include <openssl/crypto.h>
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "adapters/core/errors.h"
+#include "adapters/registry.h"
+#include "service/grpc_status.h"
+
+namespace jobfacade {
+namespace {
+
+// A unary reactor that forwards the caller's cancellation to the vendor requests of the call.
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  explicit UnaryCall(std::shared_ptr<Cancellation> cancellation)
+      : cancellation_(std::move(cancellation)) {}
+
+  void OnCancel() override { cancellation_->Cancel(); }
+  void OnDone() override { delete this; }
+
+  void FinishWith(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+
+ private:
+  std::shared_ptr<Cancellation> cancellation_;
+};
+
+std::string MetadataValue(const grpc::CallbackServerContext* context, absl::string_view key) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Starts a unary call: prepares the context, or finishes at once with the error.
+template <typename Response, typename Start>
+grpc::ServerUnaryReactor* RunUnary(const absl::StatusOr<RpcContext>& prepared,
+                                   Response* response, Start start) {
+  auto cancellation =
+      prepared.ok() ? prepared->cancellation : std::make_shared<Cancellation>();
+  auto* call = new UnaryCall(cancellation);
+  if (!prepared.ok()) {
+    call->FinishWith(prepared.status());
+    return call;
+  }
+  start(*prepared, [call, response](absl::StatusOr<Response> result) {
+    if (result.ok()) *response = *std::move(result);
+    call->FinishWith(result.status());
+  });
+  return call;
+}
+
+}  // namespace
+
+JobServiceImpl::JobServiceImpl(JobOperations* operations, JobServiceOptions options)
+    : operations_(operations), options_(std::move(options)) {}
+
+absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* context) const {
+  if (!options_.auth_tokens.empty()) {
+    const std::string header = MetadataValue(context, "authorization");
+    absl::string_view token = header;
+    bool ok = false;
+    if (absl::ConsumePrefix(&token, "Bearer ") || absl::ConsumePrefix(&token, "bearer ")) {
+      for (const std::string& allowed : options_.auth_tokens) {
+        // Every token is compared, so timing does not reveal which one came close.
+        ok |= ConstantTimeEquals(token, allowed);
+      }
+    }
+    if (!ok) {
+      return MakeError(absl::StatusCode::kUnauthenticated, reason::kUnauthenticated,
+                       "missing or invalid bearer token in the authorization metadata");
+    }
+  }
+  RpcContext ctx;
+  const auto deadline = context->deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    ctx.deadline = absl::FromChrono(deadline);
+  }
+  if (options_.allow_caller_keys) {
+    for (absl::string_view vendor : kVendorNames) {
+      std::string key = MetadataValue(context, absl::StrCat("x-", vendor, "-api-key"));
+      if (!key.empty()) ctx.caller_keys.emplace(std::string(vendor), std::move(key));
+    }
+  }
+  return ctx;
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* context,
+                                                 const v1::GetJobRequest* request,
+                                                 v1::Job* response) {
+  return RunUnary<v1::Job>(Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+    operations_->GetJob(ctx, *request, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* context,
+                                                   const v1::ListJobsRequest* request,
+                                                   v1::ListJobsResponse* response) {
+  return RunUnary<v1::ListJobsResponse>(
+      Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+        operations_->ListJobs(ctx, *request, std::move(done));
+      });
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext* context,
+                                                    const v1::CancelJobRequest* request,
+                                                    v1::Job* response) {
+  return RunUnary<v1::Job>(Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+    operations_->CancelJob(ctx, *request, std::move(done));
+  });
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext* context,
+                                                    const v1::DeleteJobRequest* request,
+                                                    google::protobuf::Empty* response) {
+  return RunUnary<google::protobuf::Empty>(
+      Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+        operations_->DeleteJob(ctx, *request, [done = std::move(done)](absl::Status s) mutable {
+          if (s.ok()) return done(google::protobuf::Empty());
+          done(std::move(s));
+        });
+      });
+}
+
+grpc::ServerWriteReactor<v1::Job>* JobServiceImpl::WatchJob(grpc::CallbackServerContext* context,
+                                                            const v1::WatchJobRequest* request) {
+  // Answers UNIMPLEMENTED until the watch feature lands.
+  class Unimplemented final : public grpc::ServerWriteReactor<v1::Job> {
+   public:
+    Unimplemented() {
+      Finish(ToGrpcStatus(MakeError(absl::StatusCode::kUnimplemented, reason::kNotImplemented,
+                                    "WatchJob is not implemented by this server version")));
+    }
+    void OnDone() override { delete this; }
+  };
+  return new Unimplemented();
+}
+
+}  // namespace jobfacade

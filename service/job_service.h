@@ -1,0 +1,46 @@
+// jobfacade.v1.JobService on gRPC's callback API: handlers parse, route and return at once.
+#ifndef JOBFACADE_SERVICE_JOB_SERVICE_H_
+#define JOBFACADE_SERVICE_JOB_SERVICE_H_
+
+#include <string>
+#include <vector>
+
+#include "jobfacade/v1/job_service.grpc.pb.h"
+#include "service/job_operations.h"
+
+namespace jobfacade {
+
+struct JobServiceOptions {
+  std::vector<std::string> auth_tokens;  // empty: no caller authentication
+  bool allow_caller_keys = false;
+};
+
+class JobServiceImpl final : public v1::JobService::CallbackService {
+ public:
+  JobServiceImpl(JobOperations* operations, JobServiceOptions options);
+
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* context,
+                                   const v1::GetJobRequest* request, v1::Job* response) override;
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* context,
+                                     const v1::ListJobsRequest* request,
+                                     v1::ListJobsResponse* response) override;
+  grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* context,
+                                      const v1::CancelJobRequest* request,
+                                      v1::Job* response) override;
+  grpc::ServerUnaryReactor* DeleteJob(grpc::CallbackServerContext* context,
+                                      const v1::DeleteJobRequest* request,
+                                      google::protobuf::Empty* response) override;
+  grpc::ServerWriteReactor<v1::Job>* WatchJob(grpc::CallbackServerContext* context,
+                                              const v1::WatchJobRequest* request) override;
+
+ private:
+  // Checks caller authentication and builds the RPC context (deadline, caller keys).
+  absl::StatusOr<RpcContext> Prepare(grpc::CallbackServerContext* context) const;
+
+  JobOperations* operations_;
+  JobServiceOptions options_;
+};
+
+}  // namespace jobfacade
+
+#endif  // JOBFACADE_SERVICE_JOB_SERVICE_H_

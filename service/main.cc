@@ -1,0 +1,141 @@
+// The jobfacade binary: configuration from flags and the environment, serve until signalled.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "service/config.h"
+#include "service/log.h"
+#include "service/server.h"
+
+// Each flag overrides the environment variable of the same meaning (API.md, "Configuration").
+ABSL_FLAG(std::string, listen, "", "gRPC listen address (JOBFACADE_LISTEN)");
+ABSL_FLAG(std::string, qbraid_api_key, "", "qBraid API key (QBRAID_API_KEY); prefer the _file form");
+ABSL_FLAG(std::string, qbraid_api_key_file, "", "file holding the qBraid API key");
+ABSL_FLAG(std::string, qbraid_base_url, "", "qBraid API base URL (QBRAID_BASE_URL)");
+ABSL_FLAG(std::string, ionq_api_key, "", "IonQ API key (IONQ_API_KEY); prefer the _file form");
+ABSL_FLAG(std::string, ionq_api_key_file, "", "file holding the IonQ API key");
+ABSL_FLAG(std::string, ionq_base_url, "", "IonQ API base URL (IONQ_BASE_URL)");
+ABSL_FLAG(std::string, praisonai_base_url, "", "PraisonAI server URL; enables PraisonAI");
+ABSL_FLAG(std::string, praisonai_api_key, "", "PraisonAI API key (PRAISONAI_API_KEY)");
+ABSL_FLAG(std::string, praisonai_api_key_file, "", "file holding the PraisonAI API key");
+ABSL_FLAG(std::string, page_token_key, "", "page-token key shared by replicas");
+ABSL_FLAG(std::string, auth_tokens_file, "", "file of bearer tokens callers must present");
+ABSL_FLAG(std::string, allow_caller_keys, "", "true: calls may carry their own vendor keys");
+ABSL_FLAG(std::string, tls_cert_file, "", "serve TLS with this certificate chain (PEM)");
+ABSL_FLAG(std::string, tls_key_file, "", "private key of --tls_cert_file (PEM)");
+ABSL_FLAG(std::string, tls_client_ca_file, "", "require client certificates from this CA (mTLS)");
+ABSL_FLAG(std::string, metrics_listen, "", "Prometheus /metrics address; \"off\" disables it");
+ABSL_FLAG(bool, sandbox, false, "serve demo jobs from the built-in vendor emulator");
+ABSL_FLAG(double, shutdown_grace_seconds, 10, "how long calls in flight may run after SIGTERM");
+
+namespace {
+
+using jobfacade::Log;
+
+std::optional<std::string> FlagFor(absl::string_view env) {
+  struct Entry {
+    const char* env;
+    absl::Flag<std::string>* flag;
+  };
+  static const Entry kEntries[] = {
+      {"JOBFACADE_LISTEN", &FLAGS_listen},
+      {"QBRAID_API_KEY", &FLAGS_qbraid_api_key},
+      {"QBRAID_API_KEY_FILE", &FLAGS_qbraid_api_key_file},
+      {"QBRAID_BASE_URL", &FLAGS_qbraid_base_url},
+      {"IONQ_API_KEY", &FLAGS_ionq_api_key},
+      {"IONQ_API_KEY_FILE", &FLAGS_ionq_api_key_file},
+      {"IONQ_BASE_URL", &FLAGS_ionq_base_url},
+      {"PRAISONAI_BASE_URL", &FLAGS_praisonai_base_url},
+      {"PRAISONAI_API_KEY", &FLAGS_praisonai_api_key},
+      {"PRAISONAI_API_KEY_FILE", &FLAGS_praisonai_api_key_file},
+      {"JOBFACADE_PAGE_TOKEN_KEY", &FLAGS_page_token_key},
+      {"JOBFACADE_AUTH_TOKENS_FILE", &FLAGS_auth_tokens_file},
+      {"JOBFACADE_ALLOW_CALLER_KEYS", &FLAGS_allow_caller_keys},
+      {"JOBFACADE_TLS_CERT_FILE", &FLAGS_tls_cert_file},
+      {"JOBFACADE_TLS_KEY_FILE", &FLAGS_tls_key_file},
+      {"JOBFACADE_TLS_CLIENT_CA_FILE", &FLAGS_tls_client_ca_file},
+      {"JOBFACADE_METRICS_LISTEN", &FLAGS_metrics_listen},
+  };
+  for (const Entry& e : kEntries) {
+    if (env == e.env) {
+      std::string value = absl::GetFlag(*e.flag);
+      if (!value.empty()) return value;
+      return std::nullopt;
+    }
+  }
+  if (env == "JOBFACADE_SANDBOX" && absl::GetFlag(FLAGS_sandbox)) return std::string("true");
+  return std::nullopt;
+}
+
+// Vendor connections are sockets: allow as many as the hard limit permits.
+void RaiseFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the termination signals before any thread exists so that every thread inherits the
+  // mask and only sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  absl::SetProgramUsageMessage(
+      "jobfacade: one gRPC job API in front of qBraid, IonQ and PraisonAI.\n"
+      "Every flag can also be set through its environment variable; see the README.");
+  absl::ParseCommandLine(argc, argv);
+  RaiseFileLimit();
+
+  auto config = jobfacade::LoadConfig([](absl::string_view name) -> std::optional<std::string> {
+    if (auto flag = FlagFor(name); flag.has_value()) return flag;
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  });
+  if (!config.ok()) {
+    Log("ERROR", absl::StrCat("invalid configuration: ", config.status().message()));
+    return 2;
+  }
+
+  auto server = jobfacade::Server::Start(*std::move(config));
+  if (!server.ok()) {
+    Log("ERROR", absl::StrCat("cannot start: ", server.status().message()));
+    return 1;
+  }
+  if ((*server)->sandbox_port() != 0) {
+    std::printf("jobfacade sandbox: vendor emulator on 127.0.0.1:%d\n", (*server)->sandbox_port());
+  }
+  if (!(*server)->metrics_address().empty()) {
+    std::printf("jobfacade metrics on %s\n", (*server)->metrics_address().c_str());
+  }
+  std::printf("jobfacade listening on %s\n", (*server)->address().c_str());
+  std::fflush(stdout);
+  Log("INFO", absl::StrCat("serving jobfacade.v1.JobService on ", (*server)->address()));
+
+  int received = 0;
+  sigwait(&signals, &received);
+  Log("INFO", absl::StrCat("received ", received == SIGTERM ? "SIGTERM" : "SIGINT",
+                           ": draining calls in flight"));
+  (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  Log("INFO", "stopped");
+  return 0;
+}

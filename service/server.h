@@ -1,0 +1,59 @@
+// Assembles and runs jobfacade: HTTP engine, adapters, gRPC server, health, reflection, and
+// the embedded vendor emulator in sandbox mode.
+#ifndef JOBFACADE_SERVICE_SERVER_H_
+#define JOBFACADE_SERVICE_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "service/config.h"
+
+namespace jobfacade {
+namespace http {
+class HttpEngine;
+}
+namespace fakes {
+class VendorEmulator;
+}
+class JobOperations;
+class JobServiceImpl;
+class MetricsServer;
+
+class Server {
+ public:
+  // Starts serving. In sandbox mode it first starts the vendor emulator on loopback and points
+  // every adapter at it.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(Config config);
+  ~Server();
+
+  // "host:port" with the port actually bound (useful with port 0).
+  const std::string& address() const { return address_; }
+  // The embedded emulator's port in sandbox mode, else 0.
+  int sandbox_port() const;
+  // The metrics endpoint's "host:port", empty when disabled.
+  const std::string& metrics_address() const { return metrics_address_; }
+
+  // Reports NOT_SERVING, stops accepting calls, lets calls in flight finish for up to `grace`,
+  // then cancels the rest.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  Server() = default;
+
+  Config config_;
+  std::string address_;
+  std::string metrics_address_;
+  std::unique_ptr<fakes::VendorEmulator> sandbox_;
+  std::unique_ptr<http::HttpEngine> engine_;
+  std::unique_ptr<JobOperations> operations_;
+  std::unique_ptr<JobServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace jobfacade
+
+#endif  // JOBFACADE_SERVICE_SERVER_H_

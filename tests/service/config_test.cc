@@ -1,0 +1,151 @@
+// LoadConfig: vendor enabling, key files, URL safety, sandbox, caller auth settings.
+#include "service/config.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace jobfacade {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<Config> Load() {
+    return LoadConfig([this](absl::string_view name) -> std::optional<std::string> {
+      auto it = env_.find(std::string(name));
+      if (it == env_.end()) return std::nullopt;
+      return it->second;
+    });
+  }
+  std::string WriteFile(const std::string& content) {
+    std::string path = ::testing::TempDir() + "/config_test_" +
+                       std::to_string(counter_++) + ".txt";
+    std::ofstream(path) << content;
+    return path;
+  }
+  std::map<std::string, std::string> env_;
+  int counter_ = 0;
+};
+
+TEST_F(ConfigTest, NothingConfiguredMeansSandbox) {
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->sandbox);
+  EXPECT_TRUE(c->vendors.empty());
+  EXPECT_EQ(c->listen, "0.0.0.0:50051");
+  EXPECT_EQ(c->metrics_listen, "0.0.0.0:9090");
+  EXPECT_FALSE(c->allow_caller_keys);
+}
+
+TEST_F(ConfigTest, KeysEnableVendorsWithDefaultBaseUrls) {
+  env_["QBRAID_API_KEY"] = "qk";
+  env_["IONQ_API_KEY"] = "ik";
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->sandbox);
+  ASSERT_EQ(c->vendors.size(), 2u);
+  EXPECT_EQ(c->vendors.at("qbraid").base_url, "https://api-v2.qbraid.com/api/v1");
+  EXPECT_EQ(c->vendors.at("qbraid").api_key, "qk");
+  EXPECT_EQ(c->vendors.at("ionq").base_url, "https://api.ionq.co/v0.4");
+  EXPECT_EQ(c->vendors.count("praisonai"), 0u);
+}
+
+TEST_F(ConfigTest, PraisonaiIsEnabledByItsBaseUrl) {
+  env_["PRAISONAI_BASE_URL"] = "http://127.0.0.1:8005/";
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->vendors.at("praisonai").base_url, "http://127.0.0.1:8005");
+  EXPECT_EQ(c->vendors.at("praisonai").api_key, "");
+}
+
+TEST_F(ConfigTest, KeyFilesAreReadAndTrimmed) {
+  env_["IONQ_API_KEY_FILE"] = WriteFile("  secret-from-file\n");
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->vendors.at("ionq").api_key, "secret-from-file");
+}
+
+TEST_F(ConfigTest, KeyAndKeyFileTogetherAreRefused) {
+  env_["IONQ_API_KEY"] = "a";
+  env_["IONQ_API_KEY_FILE"] = WriteFile("b");
+  EXPECT_EQ(Load().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, UnreadableOrEmptyKeyFileIsAnErrorWithoutTheSecret) {
+  env_["QBRAID_API_KEY_FILE"] = "/nonexistent/key";
+  auto c = Load();
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("QBRAID_API_KEY_FILE"), std::string::npos);
+  env_["QBRAID_API_KEY_FILE"] = WriteFile("\n");
+  EXPECT_EQ(Load().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, BaseUrlMustBeHttpsExceptLoopback) {
+  env_["QBRAID_API_KEY"] = "super-secret-key";
+  for (const char* ok : {"https://api.example.com/api/v1", "http://127.0.0.1:9/x",
+                         "http://localhost:8080", "http://[::1]:80/v1", "http://127.1.2.3"}) {
+    env_["QBRAID_BASE_URL"] = ok;
+    EXPECT_TRUE(Load().ok()) << ok;
+  }
+  for (const char* bad : {"http://api.example.com", "http://127.0.0.1.evil.com/",
+                          "ftp://127.0.0.1", "api.example.com", "https://user@host/",
+                          "https://host/path?x=1", "http://10.0.0.1", "https:///path"}) {
+    env_["QBRAID_BASE_URL"] = bad;
+    auto c = Load();
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(c.status().message().find("super-secret-key"), std::string::npos);
+  }
+}
+
+TEST_F(ConfigTest, SandboxCanBeForced) {
+  env_["IONQ_API_KEY"] = "k";
+  env_["JOBFACADE_SANDBOX"] = "true";
+  auto c = Load();
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->sandbox);
+}
+
+TEST_F(ConfigTest, AuthTokensFileSkipsBlanksAndComments) {
+  env_["JOBFACADE_AUTH_TOKENS_FILE"] = WriteFile("# callers\ntoken-a\n\n  token-b  \n");
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->auth_tokens, (std::vector<std::string>{"token-a", "token-b"}));
+  env_["JOBFACADE_AUTH_TOKENS_FILE"] = WriteFile("# nothing\n");
+  EXPECT_EQ(Load().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, BooleansAndTlsPairsAreValidated) {
+  env_["JOBFACADE_ALLOW_CALLER_KEYS"] = "true";
+  EXPECT_TRUE(Load()->allow_caller_keys);
+  env_["JOBFACADE_ALLOW_CALLER_KEYS"] = "maybe";
+  EXPECT_FALSE(Load().ok());
+  env_.erase("JOBFACADE_ALLOW_CALLER_KEYS");
+  env_["JOBFACADE_TLS_CERT_FILE"] = "/tmp/cert.pem";
+  EXPECT_FALSE(Load().ok());
+  env_["JOBFACADE_TLS_KEY_FILE"] = "/tmp/key.pem";
+  EXPECT_TRUE(Load().ok());
+  env_.erase("JOBFACADE_TLS_CERT_FILE");
+  env_.erase("JOBFACADE_TLS_KEY_FILE");
+  env_["JOBFACADE_TLS_CLIENT_CA_FILE"] = "/tmp/ca.pem";
+  EXPECT_FALSE(Load().ok());
+}
+
+TEST_F(ConfigTest, PageTokenKeyMustNotBeShort) {
+  env_["JOBFACADE_PAGE_TOKEN_KEY"] = "short";
+  EXPECT_FALSE(Load().ok());
+  env_["JOBFACADE_PAGE_TOKEN_KEY"] = std::string(32, 'k');
+  EXPECT_EQ(Load()->page_token_key, std::string(32, 'k'));
+}
+
+TEST_F(ConfigTest, MetricsCanBeTurnedOff) {
+  env_["JOBFACADE_METRICS_LISTEN"] = "off";
+  EXPECT_EQ(Load()->metrics_listen, "");
+  env_["JOBFACADE_METRICS_LISTEN"] = "127.0.0.1:0";
+  EXPECT_EQ(Load()->metrics_listen, "127.0.0.1:0");
+}
+
+}  // namespace
+}  // namespace jobfacade

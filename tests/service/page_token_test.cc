@@ -1,0 +1,87 @@
+// PageTokenCodec: round trip, URL safety, tampering, foreign keys and argument binding.
+#include "service/page_token.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace jobfacade {
+namespace {
+
+using ::jobfacade::testing::BadRequestField;
+using ::jobfacade::testing::IsError;
+
+PageTokenState SampleState() {
+  PageTokenState state;
+  state.binding = {"vendors/qbraid", "", 1};
+  state.positions.push_back({"qbraid", "3", 17, false, 50});
+  return state;
+}
+
+TEST(PageTokenTest, RoundTripsAndIsUrlSafe) {
+  PageTokenCodec codec(std::string(32, 'k'));
+  const std::string token = codec.Encode(SampleState());
+  for (char c : token) {
+    EXPECT_TRUE(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') << token;
+  }
+  auto decoded = codec.Decode(token, SampleState().binding);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_EQ(decoded->positions.size(), 1u);
+  EXPECT_EQ(decoded->positions[0].vendor, "qbraid");
+  EXPECT_EQ(decoded->positions[0].cursor, "3");
+  EXPECT_EQ(decoded->positions[0].skip, 17);
+  EXPECT_EQ(decoded->positions[0].vendor_page_size, 50);
+}
+
+TEST(PageTokenTest, EveryAlteredCharacterIsRejected) {
+  PageTokenCodec codec(std::string(32, 'k'));
+  const std::string token = codec.Encode(SampleState());
+  for (size_t i = 0; i < token.size(); ++i) {
+    std::string altered = token;
+    altered[i] = altered[i] == 'A' ? 'B' : 'A';
+    auto r = codec.Decode(altered, SampleState().binding);
+    EXPECT_THAT(r, IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN")) << i;
+  }
+  EXPECT_EQ(BadRequestField(codec.Decode(token + "x", SampleState().binding).status()),
+            "page_token");
+}
+
+TEST(PageTokenTest, TokenOfAnotherKeyIsRejected) {
+  PageTokenCodec mine(std::string(32, 'k'));
+  PageTokenCodec theirs(std::string(32, 'o'));
+  EXPECT_THAT(mine.Decode(theirs.Encode(SampleState()), SampleState().binding),
+              IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"));
+}
+
+TEST(PageTokenTest, BoundToParentFilterAndView) {
+  PageTokenCodec codec(std::string(32, 'k'));
+  const std::string token = codec.Encode(SampleState());
+  ListBinding other_parent{"vendors/ionq", "", 1};
+  ListBinding other_filter{"vendors/qbraid", "state = RUNNING", 1};
+  ListBinding other_view{"vendors/qbraid", "", 2};
+  for (const auto& b : {other_parent, other_filter, other_view}) {
+    EXPECT_THAT(codec.Decode(token, b),
+                IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"));
+  }
+}
+
+TEST(PageTokenTest, GarbageIsRejectedCleanly) {
+  PageTokenCodec codec(std::string(32, 'k'));
+  for (const std::string& junk : {std::string("x"), std::string("%%%%"), std::string(100, 'A'),
+                                  std::string(9000, 'A'), std::string("\0\1\2", 3)}) {
+    EXPECT_THAT(codec.Decode(junk, SampleState().binding),
+                IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"));
+  }
+}
+
+TEST(PageTokenTest, RandomKeysDiffer) {
+  auto a = RandomPageTokenKey();
+  auto b = RandomPageTokenKey();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_NE(*a, *b);
+}
+
+}  // namespace
+}  // namespace jobfacade
