@@ -18,16 +18,26 @@ namespace {
 // A unary reactor that forwards the caller's cancellation to the vendor requests of the call.
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
-  explicit UnaryCall(std::shared_ptr<Cancellation> cancellation)
-      : cancellation_(std::move(cancellation)) {}
+  UnaryCall(std::shared_ptr<Cancellation> cancellation, Metrics* metrics,
+            absl::string_view method)
+      : cancellation_(std::move(cancellation)),
+        metrics_(metrics),
+        method_(method),
+        start_(absl::Now()) {}
 
   void OnCancel() override { cancellation_->Cancel(); }
   void OnDone() override { delete this; }
 
-  void FinishWith(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+  void FinishWith(const absl::Status& status) {
+    if (metrics_ != nullptr) metrics_->RecordRpc(method_, status.code(), absl::Now() - start_);
+    Finish(ToGrpcStatus(status));
+  }
 
  private:
   std::shared_ptr<Cancellation> cancellation_;
+  Metrics* metrics_;
+  absl::string_view method_;
+  absl::Time start_;
 };
 
 std::string MetadataValue(const grpc::CallbackServerContext* context, absl::string_view key) {
@@ -43,11 +53,12 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
 
 // Starts a unary call: prepares the context, or finishes at once with the error.
 template <typename Response, typename Start>
-grpc::ServerUnaryReactor* RunUnary(const absl::StatusOr<RpcContext>& prepared,
+grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics,
+                                   const absl::StatusOr<RpcContext>& prepared,
                                    Response* response, Start start) {
   auto cancellation =
       prepared.ok() ? prepared->cancellation : std::make_shared<Cancellation>();
-  auto* call = new UnaryCall(cancellation);
+  auto* call = new UnaryCall(cancellation, metrics, method);
   if (!prepared.ok()) {
     call->FinishWith(prepared.status());
     return call;
@@ -97,7 +108,8 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* context,
                                                  const v1::GetJobRequest* request,
                                                  v1::Job* response) {
-  return RunUnary<v1::Job>(Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+  return RunUnary<v1::Job>("GetJob", options_.metrics, Prepare(context), response,
+                           [&](const RpcContext& ctx, auto done) {
     operations_->GetJob(ctx, *request, std::move(done));
   });
 }
@@ -106,7 +118,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
                                                    const v1::ListJobsRequest* request,
                                                    v1::ListJobsResponse* response) {
   return RunUnary<v1::ListJobsResponse>(
-      Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+      "ListJobs", options_.metrics, Prepare(context), response, [&](const RpcContext& ctx, auto done) {
         operations_->ListJobs(ctx, *request, std::move(done));
       });
 }
@@ -114,7 +126,8 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext* context,
                                                     const v1::CancelJobRequest* request,
                                                     v1::Job* response) {
-  return RunUnary<v1::Job>(Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+  return RunUnary<v1::Job>("CancelJob", options_.metrics, Prepare(context), response,
+                           [&](const RpcContext& ctx, auto done) {
     operations_->CancelJob(ctx, *request, std::move(done));
   });
 }
@@ -123,7 +136,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext*
                                                     const v1::DeleteJobRequest* request,
                                                     google::protobuf::Empty* response) {
   return RunUnary<google::protobuf::Empty>(
-      Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+      "DeleteJob", options_.metrics, Prepare(context), response, [&](const RpcContext& ctx, auto done) {
         operations_->DeleteJob(ctx, *request, [done = std::move(done)](absl::Status s) mutable {
           if (s.ok()) return done(google::protobuf::Empty());
           done(std::move(s));

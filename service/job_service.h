@@ -7,12 +7,14 @@
 
 #include "jobfacade/v1/job_service.grpc.pb.h"
 #include "service/job_operations.h"
+#include "service/metrics.h"
 
 namespace jobfacade {
 
 struct JobServiceOptions {
   std::vector<std::string> auth_tokens;  // empty: no caller authentication
   bool allow_caller_keys = false;
+  Metrics* metrics = nullptr;  // may be null
 };
 
 class JobServiceImpl final : public v1::JobService::CallbackService {

@@ -15,6 +15,7 @@
 #include "service/job_operations.h"
 #include "service/job_service.h"
 #include "service/log.h"
+#include "service/metrics.h"
 #include "service/names.h"
 #include "service/page_token.h"
 #include "tests/fakes/vendor_emulator.h"
@@ -92,6 +93,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   }
 
   server->engine_ = std::make_unique<http::HttpEngine>();
+  server->metrics_ = std::make_unique<Metrics>();
+  server->metrics_->AddGauge("jobfacade_vendor_requests_in_flight",
+                             "Vendor HTTP requests started and not yet answered.",
+                             [engine = server->engine_.get()] {
+                               return static_cast<double>(engine->in_flight());
+                             });
   JobOperations::AdapterMap adapters;
   for (const auto& [vendor, settings] : config.vendors) {
     auto adapter = MakeVendorAdapter(vendor, server->engine_.get(),
@@ -106,7 +113,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
       std::make_unique<JobOperations>(std::move(adapters), std::move(page_token_key));
   server->service_ = std::make_unique<JobServiceImpl>(
       server->operations_.get(),
-      JobServiceOptions{config.auth_tokens, config.allow_caller_keys});
+      JobServiceOptions{config.auth_tokens, config.allow_caller_keys, server->metrics_.get()});
 
   auto credentials = MakeCredentials(config);
   if (!credentials.ok()) return credentials.status();
@@ -130,6 +137,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   for (absl::string_view vendor : kVendorNames) {
     health->SetServingStatus(FormatParent(vendor), server->operations_->IsConfigured(vendor));
   }
+  if (!config.metrics_listen.empty()) {
+    auto metrics_server = MetricsServer::Start(config.metrics_listen, server->metrics_.get());
+    if (!metrics_server.ok()) return metrics_server.status();
+    server->metrics_server_ = *std::move(metrics_server);
+    server->metrics_address_ = server->metrics_server_->address();
+  }
   server->config_ = std::move(config);
   return server;
 }
@@ -140,6 +153,7 @@ void Server::Shutdown(absl::Duration grace) {
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMicroseconds(grace));
   server_->Wait();
   server_.reset();
+  metrics_server_.reset();
   // Calls are over: vendor requests still open belong to nobody.
   engine_.reset();
   sandbox_.reset();

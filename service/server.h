@@ -21,6 +21,7 @@ class VendorEmulator;
 }
 class JobOperations;
 class JobServiceImpl;
+class Metrics;
 class MetricsServer;
 
 class Server {
@@ -47,6 +48,8 @@ class Server {
   Config config_;
   std::string address_;
   std::string metrics_address_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<fakes::VendorEmulator> sandbox_;
   std::unique_ptr<http::HttpEngine> engine_;
   std::unique_ptr<JobOperations> operations_;

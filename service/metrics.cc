@@ -1,0 +1,86 @@
+// Metrics registry and its small HTTP endpoint (cpp-httplib).
+#include "service/metrics.h"
+
+#include <httplib.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace jobfacade {
+
+void Metrics::RecordRpc(absl::string_view method, absl::StatusCode code,
+                        absl::Duration latency) {
+  absl::MutexLock lock(&mu_);
+  ++rpc_codes_[{std::string(method), absl::StatusCodeToString(code)}];
+  RpcStats& stats = rpc_latency_[std::string(method)];
+  ++stats.count;
+  stats.seconds += absl::ToDoubleSeconds(latency);
+}
+
+void Metrics::AddGauge(std::string name, std::string help, std::function<double()> read) {
+  absl::MutexLock lock(&mu_);
+  gauges_[std::move(name)] = {std::move(help), std::move(read)};
+}
+
+std::string Metrics::Render() const {
+  absl::MutexLock lock(&mu_);
+  std::string out =
+      "# HELP jobfacade_rpcs_total RPCs finished, by method and gRPC code.\n"
+      "# TYPE jobfacade_rpcs_total counter\n";
+  for (const auto& [key, count] : rpc_codes_) {
+    absl::StrAppend(&out, "jobfacade_rpcs_total{method=\"", key.first, "\",code=\"", key.second,
+                    "\"} ", count, "\n");
+  }
+  absl::StrAppend(&out,
+                  "# HELP jobfacade_rpc_duration_seconds Time from call to answer.\n"
+                  "# TYPE jobfacade_rpc_duration_seconds summary\n");
+  for (const auto& [method, stats] : rpc_latency_) {
+    absl::StrAppend(&out, "jobfacade_rpc_duration_seconds_sum{method=\"", method, "\"} ",
+                    stats.seconds, "\n", "jobfacade_rpc_duration_seconds_count{method=\"",
+                    method, "\"} ", stats.count, "\n");
+  }
+  for (const auto& [name, gauge] : gauges_) {
+    absl::StrAppend(&out, "# HELP ", name, " ", gauge.first, "\n# TYPE ", name, " gauge\n", name,
+                    " ", gauge.second(), "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen,
+                                                                    const Metrics* metrics) {
+  const size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("JOBFACADE_METRICS_LISTEN: expected host:port, got ", listen));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::unique_ptr<MetricsServer> server(new MetricsServer());
+  server->server_ = std::make_unique<httplib::Server>();
+  server->server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  server->server_->Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics->Render(), "text/plain; version=0.0.4");
+  });
+  if (port == 0) {
+    port = server->server_->bind_to_any_port(host);
+  } else if (!server->server_->bind_to_port(host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for metrics on ", listen));
+  }
+  server->address_ = absl::StrCat(listen.substr(0, colon), ":", port);
+  server->thread_ = std::thread([s = server->server_.get()] { s->listen_after_bind(); });
+  return server;
+}
+
+MetricsServer::~MetricsServer() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace jobfacade
