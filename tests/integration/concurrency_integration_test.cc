@@ -1,0 +1,105 @@
+// The async design under load: 500 concurrent GetJobs against vendors that answer after 1 s
+// finish in about 1 s of wall time while the server keeps a small, fixed number of threads.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/integration/server_harness.h"
+
+namespace jobfacade::testing {
+namespace {
+
+constexpr int kCalls = 500;
+
+TEST(ConcurrencyTest, FiveHundredSlowGetJobsInAboutOneSecondOnFewThreads) {
+  HarnessOptions options;
+  options.emulator_threads = kCalls + 50;  // the emulator, not the server, holds a thread each
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.ok()) << harness.error();
+  const char* vendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+  std::vector<std::string> names;
+  for (const char* vendor : vendors) {
+    fakes::JobSpec spec;
+    spec.vendor = vendor;
+    spec.running = absl::Hours(1);
+    names.push_back(absl::StrCat("vendors/", vendor, "/jobs/", harness.emulator().AddJob(spec)));
+  }
+
+  // Warm up (connections, gRPC's own lazily created threads), then measure the baseline.
+  for (int i = 0; i < 30; ++i) {
+    v1::GetJobRequest request;
+    request.set_name(names[i % names.size()]);
+    v1::Job job;
+    ASSERT_TRUE(harness.stub().GetJob(Context().get(), request, &job).ok());
+  }
+  const int threads_before = CountThreads(harness.process().pid());
+  harness.emulator().SetLatency("*", absl::Seconds(1));
+
+  struct Call {
+    grpc::ClientContext ctx;
+    v1::GetJobRequest request;
+    v1::Job response;
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  std::atomic<int> max_threads{0};
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kCalls; ++i) {
+    auto call = std::make_unique<Call>();
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    call->request.set_name(names[i % names.size()]);
+    Call* raw = call.get();
+    harness.stub().async()->GetJob(&raw->ctx, &raw->request, &raw->response,
+                                   [&, raw](grpc::Status s) {
+                                     std::lock_guard<std::mutex> lock(mu);
+                                     raw->status = std::move(s);
+                                     ++done;
+                                     cv.notify_all();
+                                   });
+    calls.push_back(std::move(call));
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    while (done < kCalls) {
+      if (!cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done >= kCalls; })) {
+        max_threads = std::max(max_threads.load(), CountThreads(harness.process().pid()));
+        if (absl::Now() - start > absl::Seconds(40)) break;
+      }
+    }
+  }
+  const absl::Duration wall = absl::Now() - start;
+  ASSERT_EQ(done, kCalls);
+  int ok = 0;
+  for (const auto& call : calls) ok += call->status.ok();
+  EXPECT_EQ(ok, kCalls) << "first failure: " << [&] {
+    for (const auto& c : calls) {
+      if (!c->status.ok()) return c->status.error_message();
+    }
+    return std::string();
+  }();
+  const int threads_after = CountThreads(harness.process().pid());
+  const auto stats = harness.emulator().stats("*");
+  std::printf("500 GetJobs with 1 s vendor latency: wall %.3f s; server threads before %d, "
+              "peak %d, after %d; emulator max concurrent %d\n",
+              absl::ToDoubleSeconds(wall), threads_before, max_threads.load(), threads_after,
+              stats.max_in_flight);
+  // Serialised, 500 calls would take 500 s; on a thread pool of 16, about 32 s.
+  EXPECT_LT(wall, absl::Milliseconds(2500));
+  EXPECT_GE(stats.max_in_flight, kCalls * 9 / 10) << "the vendor requests did not overlap";
+  // A small, fixed number of threads: no thread per request.
+  EXPECT_LE(max_threads.load(), threads_before + 4);
+  EXPECT_LE(threads_after, threads_before + 4);
+  EXPECT_LT(threads_after, 64);
+}
+
+}  // namespace
+}  // namespace jobfacade::testing

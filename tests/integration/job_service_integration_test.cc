@@ -1,0 +1,684 @@
+// Every RPC and every reachable error row of API.md, through the real server binary and real
+// gRPC, against the emulated vendors over real HTTP.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "adapters/core/time_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/server_harness.h"
+
+namespace jobfacade::testing {
+namespace {
+
+using fakes::FaultKind;
+using fakes::FaultSpec;
+using fakes::JobOutcome;
+using fakes::JobSpec;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kVendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+
+std::string Name(absl::string_view vendor, absl::string_view id) {
+  return absl::StrCat("vendors/", vendor, "/jobs/", id);
+}
+
+class JobServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(harness_.ok()) << harness_.error(); }
+
+  grpc::Status Get(const std::string& name, v1::Job* job,
+                   v1::JobView view = v1::JOB_VIEW_BASIC) {
+    v1::GetJobRequest request;
+    request.set_name(name);
+    request.set_view(view);
+    return harness_.stub().GetJob(Context().get(), request, job);
+  }
+  grpc::Status Cancel(const std::string& name, v1::Job* job) {
+    v1::CancelJobRequest request;
+    request.set_name(name);
+    return harness_.stub().CancelJob(Context().get(), request, job);
+  }
+  grpc::Status Delete(const std::string& name) {
+    v1::DeleteJobRequest request;
+    request.set_name(name);
+    google::protobuf::Empty empty;
+    return harness_.stub().DeleteJob(Context().get(), request, &empty);
+  }
+  grpc::Status List(const v1::ListJobsRequest& request, v1::ListJobsResponse* response) {
+    return harness_.stub().ListJobs(Context().get(), request, response);
+  }
+
+  // A job that stays RUNNING for a day of emulator time.
+  std::string AddRunning(absl::string_view vendor) {
+    JobSpec spec;
+    spec.vendor = std::string(vendor);
+    spec.created_at = harness_.clock().Now() - absl::Minutes(1);
+    spec.initializing = absl::Seconds(1);
+    spec.queued = absl::Seconds(1);
+    spec.running = absl::Hours(24);
+    return harness_.emulator().AddJob(spec);
+  }
+  // A job that finished an hour ago.
+  std::string AddFinished(absl::string_view vendor, JobOutcome outcome = JobOutcome::kCompleted) {
+    JobSpec spec;
+    spec.vendor = std::string(vendor);
+    spec.created_at = harness_.clock().Now() - absl::Hours(2);
+    spec.outcome = outcome;
+    spec.failure_message = "out of qubits";
+    return harness_.emulator().AddJob(spec);
+  }
+
+  void ExpectError(const grpc::Status& status, grpc::StatusCode code, const std::string& reason) {
+    EXPECT_EQ(status.error_code(), code) << status.error_message();
+    EXPECT_EQ(ErrorInfoOf(status).reason(), reason) << status.error_message();
+  }
+
+  ServerHarness harness_;
+};
+
+TEST_F(JobServiceTest, GetJobMapsQbraidFields) {
+  JobSpec spec;
+  spec.vendor = fakes::kQbraid;
+  spec.device = "aws:quera:qpu:aquila";
+  spec.name = "Analog job";
+  spec.created_at = absl::FromUnixSeconds(1767225000);
+  spec.tags = {{"experiment", "bell"}};
+  spec.batch_id = "aws:quera:qpu:aquila-37f5-qjob-000000000000000000000001";
+  spec.shots = 250;
+  spec.job_type = "analog";
+  spec.provider_as_object = true;
+  const std::string id = harness_.emulator().AddJob(spec);
+  harness_.clock().Set(absl::FromUnixSeconds(1767225000) + absl::Hours(1));
+  v1::Job job;
+  ASSERT_TRUE(Get(Name("qbraid", id), &job).ok());
+  EXPECT_EQ(job.name(), Name("qbraid", id));
+  EXPECT_EQ(job.vendor(), "qbraid");
+  EXPECT_EQ(job.vendor_job_id(), id);
+  EXPECT_EQ(job.provider(), "quera");
+  EXPECT_EQ(job.device(), "aws:quera:qpu:aquila");
+  EXPECT_EQ(job.display_name(), "Analog job");
+  EXPECT_EQ(job.state(), v1::Job::COMPLETED);
+  EXPECT_EQ(job.vendor_state(), "COMPLETED");
+  EXPECT_EQ(job.job_type(), "analog");
+  EXPECT_EQ(job.shots(), 250);
+  EXPECT_EQ(job.create_time().seconds(), 1767225000);
+  EXPECT_EQ(job.tags().at("experiment"), "bell");
+  EXPECT_EQ(job.batch_id(), spec.batch_id);
+  EXPECT_TRUE(job.has_cost());
+  EXPECT_EQ(job.cost().unit(), "credits");
+  EXPECT_FALSE(job.has_vendor_payload());
+}
+
+TEST_F(JobServiceTest, GetJobMapsIonqAndPraisonaiFields) {
+  JobSpec ionq;
+  ionq.vendor = fakes::kIonq;
+  ionq.device = "qpu.forte-1";
+  ionq.name = "Bell state";
+  ionq.tags = {{"team", "research"}};
+  ionq.outcome = JobOutcome::kFailed;
+  ionq.failure_code = "QuantumComputerError";
+  ionq.failure_message = "calibration drift";
+  ionq.created_at = harness_.clock().Now() - absl::Hours(1);
+  const std::string ionq_id = harness_.emulator().AddJob(ionq);
+  v1::Job job;
+  ASSERT_TRUE(Get(Name("ionq", ionq_id), &job).ok());
+  EXPECT_EQ(job.provider(), "ionq");
+  EXPECT_EQ(job.device(), "qpu.forte-1");
+  EXPECT_EQ(job.state(), v1::Job::FAILED);
+  EXPECT_EQ(job.vendor_state(), "failed");
+  EXPECT_EQ(job.failure_code(), "QuantumComputerError");
+  EXPECT_EQ(job.state_message(), "calibration drift");
+  EXPECT_EQ(job.tags().at("team"), "research");
+
+  JobSpec praison;
+  praison.vendor = fakes::kPraisonai;
+  praison.device = "agent-7";
+  praison.created_at = harness_.clock().Now() - absl::Minutes(2);
+  praison.running = absl::Hours(1);
+  praison.zone_suffix = "";  // timestamps without a zone are UTC
+  const std::string run_id = harness_.emulator().AddJob(praison);
+  ASSERT_TRUE(Get(Name("praisonai", run_id), &job).ok());
+  EXPECT_EQ(job.provider(), "praisonai");
+  EXPECT_EQ(job.device(), "agent-7");
+  EXPECT_EQ(job.job_type(), "agent_run");
+  EXPECT_EQ(job.state(), v1::Job::RUNNING);
+  EXPECT_EQ(job.vendor_state(), "running");
+  EXPECT_EQ(job.create_time().seconds(),
+            absl::ToUnixSeconds(harness_.clock().Now() - absl::Minutes(2)));
+}
+
+TEST_F(JobServiceTest, StatesFollowTheVendorOverTime) {
+  for (const char* vendor : kVendors) {
+    JobSpec spec;
+    spec.vendor = vendor;
+    spec.created_at = harness_.clock().Now();
+    spec.initializing = absl::Seconds(10);
+    spec.queued = absl::Seconds(10);
+    spec.running = absl::Seconds(10);
+    const std::string id = harness_.emulator().AddJob(spec);
+    std::vector<v1::Job::State> seen;
+    harness_.clock().Advance(absl::Seconds(5));  // sample mid-phase, away from boundaries
+    for (int step = 0; step < 4; ++step) {
+      v1::Job job;
+      ASSERT_TRUE(Get(Name(vendor, id), &job).ok()) << vendor;
+      seen.push_back(job.state());
+      harness_.clock().Advance(absl::Seconds(10));
+    }
+    harness_.clock().Advance(-absl::Seconds(45));
+    if (std::string(vendor) == fakes::kPraisonai) {
+      // PraisonAI has no initializing state: it reports queued.
+      EXPECT_EQ(seen[0], v1::Job::QUEUED) << vendor;
+    } else {
+      EXPECT_EQ(seen[0], v1::Job::INITIALIZING) << vendor;
+    }
+    EXPECT_EQ(seen[1], v1::Job::QUEUED) << vendor;
+    EXPECT_EQ(seen[2], v1::Job::RUNNING) << vendor;
+    EXPECT_EQ(seen[3], v1::Job::COMPLETED) << vendor;
+  }
+}
+
+TEST_F(JobServiceTest, FullViewCarriesTheVendorPayload) {
+  for (const char* vendor : kVendors) {
+    const std::string id = AddFinished(vendor);
+    v1::Job job;
+    ASSERT_TRUE(Get(Name(vendor, id), &job, v1::JOB_VIEW_FULL).ok()) << vendor;
+    ASSERT_TRUE(job.has_vendor_payload()) << vendor;
+    const auto& fields = job.vendor_payload().fields();
+    const char* id_key = std::string(vendor) == fakes::kQbraid  ? "jobQrn"
+                         : std::string(vendor) == fakes::kIonq ? "id"
+                                                               : "job_id";
+    ASSERT_TRUE(fields.count(id_key)) << vendor;
+    EXPECT_EQ(fields.at(id_key).string_value(), id);
+  }
+}
+
+TEST_F(JobServiceTest, ListWalksEveryVendorsPagesOnceNewestFirst) {
+  for (const char* vendor : kVendors) {
+    std::set<std::string> expected;
+    for (int i = 0; i < 57; ++i) {
+      JobSpec spec;
+      spec.vendor = vendor;
+      spec.created_at = harness_.clock().Now() - absl::Minutes(i);
+      expected.insert(harness_.emulator().AddJob(spec));
+    }
+    v1::ListJobsRequest request;
+    request.set_parent(absl::StrCat("vendors/", vendor));
+    request.set_page_size(10);
+    std::vector<v1::Job> seen;
+    for (int page = 0; page < 20; ++page) {
+      v1::ListJobsResponse response;
+      grpc::Status status = List(request, &response);
+      ASSERT_TRUE(status.ok()) << vendor << ": " << status.error_message();
+      EXPECT_LE(response.jobs_size(), 10);
+      for (const auto& job : response.jobs()) seen.push_back(job);
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    ASSERT_EQ(seen.size(), expected.size()) << vendor;
+    std::set<std::string> ids;
+    for (size_t i = 0; i < seen.size(); ++i) {
+      ids.insert(seen[i].vendor_job_id());
+      EXPECT_EQ(seen[i].vendor(), vendor);
+      if (i > 0) {
+        EXPECT_GE(seen[i - 1].create_time().seconds(), seen[i].create_time().seconds())
+            << vendor;
+      }
+    }
+    EXPECT_EQ(ids, expected) << vendor;
+  }
+}
+
+TEST_F(JobServiceTest, CancelRunningJobOnEveryVendor) {
+  for (const char* vendor : kVendors) {
+    const std::string id = AddRunning(vendor);
+    v1::Job job;
+    grpc::Status status = Cancel(Name(vendor, id), &job);
+    ASSERT_TRUE(status.ok()) << vendor << ": " << status.error_message();
+    EXPECT_THAT(job.state(), ::testing::AnyOf(v1::Job::CANCELLING, v1::Job::CANCELLED))
+        << vendor;
+    EXPECT_EQ(harness_.emulator().stats(vendor).by_route.size() > 0, true);
+    // Cancelling again is OK and asks the vendor nothing new.
+    const auto before = harness_.emulator().stats(vendor);
+    ASSERT_TRUE(Cancel(Name(vendor, id), &job).ok()) << vendor;
+    const auto after = harness_.emulator().stats(vendor);
+    EXPECT_EQ(after.total - before.total, 1) << vendor << ": only the state read";
+  }
+}
+
+TEST_F(JobServiceTest, CancelOfAFinishedJobIsRefusedWithoutAskingTheVendor) {
+  for (const char* vendor : kVendors) {
+    for (JobOutcome outcome : {JobOutcome::kCompleted, JobOutcome::kFailed}) {
+      const std::string id = AddFinished(vendor, outcome);
+      harness_.emulator().ResetStats();
+      v1::Job job;
+      grpc::Status status = Cancel(Name(vendor, id), &job);
+      ExpectError(status, grpc::StatusCode::FAILED_PRECONDITION, "JOB_ALREADY_TERMINAL");
+      auto stats = harness_.emulator().stats(vendor);
+      for (const auto& r : stats.recent) EXPECT_NE(r.route, "cancel") << vendor;
+      // IonQ would have accepted it: the job must still be finished.
+      ASSERT_TRUE(Get(Name(vendor, id), &job).ok());
+      EXPECT_EQ(job.state(),
+                outcome == JobOutcome::kCompleted ? v1::Job::COMPLETED : v1::Job::FAILED);
+    }
+  }
+}
+
+TEST_F(JobServiceTest, QbraidCancelWhileInitializingIsAStateConflict) {
+  JobSpec spec;
+  spec.vendor = fakes::kQbraid;
+  spec.created_at = harness_.clock().Now();
+  spec.initializing = absl::Minutes(5);
+  const std::string id = harness_.emulator().AddJob(spec);
+  v1::Job job;
+  grpc::Status status = Cancel(Name("qbraid", id), &job);
+  ExpectError(status, grpc::StatusCode::FAILED_PRECONDITION, "JOB_STATE_CONFLICT");
+  EXPECT_EQ(ErrorInfoOf(status).metadata().at("http_status"), "409");
+}
+
+TEST_F(JobServiceTest, DeleteOnlyFinishedJobsOnEveryVendor) {
+  for (const char* vendor : kVendors) {
+    const std::string running = AddRunning(vendor);
+    harness_.emulator().ResetStats();
+    ExpectError(Delete(Name(vendor, running)), grpc::StatusCode::FAILED_PRECONDITION,
+                "JOB_NOT_TERMINAL");
+    for (const auto& r : harness_.emulator().stats(vendor).recent) {
+      EXPECT_NE(r.route, "delete") << vendor;
+      EXPECT_NE(r.route, "cancel") << vendor << ": delete never cancels";
+    }
+    v1::Job job;
+    ASSERT_TRUE(Get(Name(vendor, running), &job).ok());
+    EXPECT_EQ(job.state(), v1::Job::RUNNING) << vendor;
+
+    const std::string done = AddFinished(vendor);
+    grpc::Status status = Delete(Name(vendor, done));
+    ASSERT_TRUE(status.ok()) << vendor << ": " << status.error_message();
+    ExpectError(Get(Name(vendor, done), &job), grpc::StatusCode::NOT_FOUND, "JOB_NOT_FOUND");
+    ExpectError(Delete(Name(vendor, done)), grpc::StatusCode::NOT_FOUND, "JOB_NOT_FOUND");
+  }
+}
+
+TEST_F(JobServiceTest, CancelThenDeleteARunningJob) {
+  for (const char* vendor : kVendors) {
+    const std::string id = AddRunning(vendor);
+    v1::Job job;
+    ASSERT_TRUE(Cancel(Name(vendor, id), &job).ok()) << vendor;
+    harness_.clock().Advance(absl::Seconds(30));  // qBraid: CANCELLING -> CANCELLED
+    ASSERT_TRUE(Get(Name(vendor, id), &job).ok());
+    EXPECT_EQ(job.state(), v1::Job::CANCELLED) << vendor;
+    grpc::Status status = Delete(Name(vendor, id));
+    EXPECT_TRUE(status.ok()) << vendor << ": " << status.error_message();
+  }
+}
+
+TEST_F(JobServiceTest, MalformedNamesAndArguments) {
+  v1::Job job;
+  for (const char* bad : {"", "jobs/1", "vendors/ionq/jobs/", "vendors/ionq/jobs/a/b",
+                          "vendors/ionq/jobs/a b"}) {
+    grpc::Status status = Get(bad, &job);
+    ExpectError(status, grpc::StatusCode::INVALID_ARGUMENT, "INVALID_NAME");
+    auto bad_request = BadRequestOf(status);
+    ASSERT_TRUE(bad_request.has_value()) << bad;
+    EXPECT_EQ(bad_request->field_violations(0).field(), "name");
+  }
+  ExpectError(Get("vendors/dwave/jobs/1", &job), grpc::StatusCode::INVALID_ARGUMENT,
+              "UNKNOWN_VENDOR");
+  ExpectError(Cancel("vendors/ionq", &job), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_NAME");
+  ExpectError(Delete("nope"), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_NAME");
+
+  v1::ListJobsRequest request;
+  v1::ListJobsResponse response;
+  request.set_parent("vendors");
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_NAME");
+  request.set_parent("vendors/ionq");
+  request.set_page_size(-5);
+  grpc::Status status = List(request, &response);
+  ExpectError(status, grpc::StatusCode::INVALID_ARGUMENT, "INVALID_PAGE_SIZE");
+  EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(), "page_size");
+  request.set_page_size(10);
+  request.set_page_token("bm90LWEtdG9rZW4");
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
+              "INVALID_PAGE_TOKEN");
+  request.clear_page_token();
+  request.set_filter("state = = RUNNING");
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_FILTER");
+}
+
+TEST_F(JobServiceTest, PageTokensAreBoundToTheirArguments) {
+  for (int i = 0; i < 5; ++i) AddFinished(fakes::kIonq);
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/ionq");
+  request.set_page_size(2);
+  v1::ListJobsResponse first;
+  ASSERT_TRUE(List(request, &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+  v1::ListJobsResponse response;
+  request.set_page_token(first.next_page_token());
+  request.set_parent("vendors/qbraid");
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
+              "INVALID_PAGE_TOKEN");
+  request.set_parent("vendors/ionq");
+  request.set_view(v1::JOB_VIEW_FULL);
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
+              "INVALID_PAGE_TOKEN");
+  std::string altered = first.next_page_token();
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'x' ? 'y' : 'x';
+  request.set_view(v1::JOB_VIEW_BASIC);
+  request.set_page_token(altered);
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
+              "INVALID_PAGE_TOKEN");
+}
+
+TEST_F(JobServiceTest, MissingJobIsNotFoundOnEveryVendor) {
+  const char* ids[] = {"aws:aws:sim:sv1-37f5-qjob-000000000000000000000000",
+                       "00000000-0000-0000-0000-000000000000", "run_000000000000"};
+  for (int i = 0; i < 3; ++i) {
+    v1::Job job;
+    grpc::Status status = Get(Name(kVendors[i], ids[i]), &job);
+    ExpectError(status, grpc::StatusCode::NOT_FOUND, "JOB_NOT_FOUND");
+    auto info = ErrorInfoOf(status);
+    EXPECT_EQ(info.metadata().at("vendor"), kVendors[i]);
+    EXPECT_EQ(info.metadata().at("http_status"), "404");
+  }
+}
+
+TEST_F(JobServiceTest, VendorHttpFailuresMapToTheContract) {
+  struct Row {
+    int http_status;
+    grpc::StatusCode code;
+    const char* reason;
+  };
+  const Row rows[] = {
+      {403, grpc::StatusCode::PERMISSION_DENIED, "VENDOR_PERMISSION_DENIED"},
+      {422, grpc::StatusCode::INVALID_ARGUMENT, "VENDOR_REJECTED_REQUEST"},
+      {400, grpc::StatusCode::INVALID_ARGUMENT, "VENDOR_REJECTED_REQUEST"},
+      {405, grpc::StatusCode::UNIMPLEMENTED, "UNSUPPORTED_BY_VENDOR"},
+      {500, grpc::StatusCode::UNAVAILABLE, "VENDOR_UNAVAILABLE"},
+      {502, grpc::StatusCode::UNAVAILABLE, "VENDOR_UNAVAILABLE"},
+      {503, grpc::StatusCode::UNAVAILABLE, "VENDOR_UNAVAILABLE"},
+  };
+  for (const char* vendor : kVendors) {
+    const std::string id = AddRunning(vendor);
+    for (const Row& row : rows) {
+      FaultSpec fault;
+      fault.vendor = vendor;
+      fault.kind = FaultKind::kHttpStatus;
+      fault.status = row.http_status;
+      fault.count = 1;
+      harness_.emulator().InjectFault(fault);
+      v1::Job job;
+      grpc::Status status = Get(Name(vendor, id), &job);
+      ExpectError(status, row.code, row.reason);
+      auto info = ErrorInfoOf(status);
+      EXPECT_EQ(info.metadata().at("vendor"), vendor);
+      EXPECT_EQ(info.metadata().at("http_status"), absl::StrCat(row.http_status));
+      harness_.emulator().ClearFaults();
+    }
+  }
+}
+
+TEST_F(JobServiceTest, RateLimitCarriesRetryInfo) {
+  const std::string id = AddRunning(fakes::kIonq);
+  FaultSpec fault;
+  fault.vendor = fakes::kIonq;
+  fault.status = 429;
+  fault.headers = {{"Retry-After", "7"}};
+  harness_.emulator().InjectFault(fault);
+  v1::Job job;
+  grpc::Status status = Get(Name("ionq", id), &job);
+  ExpectError(status, grpc::StatusCode::RESOURCE_EXHAUSTED, "VENDOR_RATE_LIMITED");
+  auto retry = RetryInfoOf(status);
+  ASSERT_TRUE(retry.has_value());
+  EXPECT_EQ(retry->retry_delay().seconds(), 7);
+}
+
+TEST_F(JobServiceTest, ConnectionFailuresAndGarbageBodies) {
+  const std::string id = AddRunning(fakes::kQbraid);
+  v1::Job job;
+  FaultSpec reset;
+  reset.vendor = fakes::kQbraid;
+  reset.kind = FaultKind::kReset;
+  harness_.emulator().InjectFault(reset);
+  ExpectError(Get(Name("qbraid", id), &job), grpc::StatusCode::UNAVAILABLE,
+              "VENDOR_UNAVAILABLE");
+  harness_.emulator().ClearFaults();
+
+  FaultSpec truncated;
+  truncated.vendor = fakes::kQbraid;
+  truncated.kind = FaultKind::kTruncate;
+  harness_.emulator().InjectFault(truncated);
+  v1::Job ignored;
+  grpc::Status status = Get(Name("qbraid", id), &ignored);
+  EXPECT_THAT(status.error_code(),
+              ::testing::AnyOf(grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::INTERNAL));
+  harness_.emulator().ClearFaults();
+
+  FaultSpec html;
+  html.vendor = fakes::kQbraid;
+  html.kind = FaultKind::kBody;
+  html.status = 200;
+  html.content_type = "text/html";
+  html.body = "<html><body>Bad gateway</body></html>";
+  harness_.emulator().InjectFault(html);
+  ExpectError(Get(Name("qbraid", id), &job), grpc::StatusCode::INTERNAL, "VENDOR_BAD_RESPONSE");
+  harness_.emulator().ClearFaults();
+
+  harness_.emulator().PutRawJob(fakes::kIonq, "11111111-2222-3333-4444-555555555555",
+                                R"({"status":"completed"})");
+  ExpectError(Get(Name("ionq", "11111111-2222-3333-4444-555555555555"), &job),
+              grpc::StatusCode::INTERNAL, "VENDOR_BAD_RESPONSE");
+  // The server is still serving.
+  ASSERT_TRUE(Get(Name("qbraid", id), &job).ok());
+}
+
+TEST_F(JobServiceTest, CallerDeadlineBoundsTheVendorCall) {
+  const std::string id = AddRunning(fakes::kPraisonai);
+  FaultSpec stall;
+  stall.vendor = fakes::kPraisonai;
+  stall.kind = FaultKind::kStall;
+  stall.stall = absl::Seconds(20);
+  harness_.emulator().InjectFault(stall);
+  v1::GetJobRequest request;
+  request.set_name(Name("praisonai", id));
+  v1::Job job;
+  const absl::Time start = absl::Now();
+  grpc::Status status =
+      harness_.stub().GetJob(Context(absl::Milliseconds(500)).get(), request, &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  harness_.emulator().ReleaseStalls();
+}
+
+TEST_F(JobServiceTest, ClientCancellationAbortsTheVendorRequest) {
+  const std::string id = AddRunning(fakes::kIonq);
+  FaultSpec stall;
+  stall.vendor = fakes::kIonq;
+  stall.kind = FaultKind::kStall;
+  harness_.emulator().InjectFault(stall);
+  v1::GetJobRequest request;
+  request.set_name(Name("ionq", id));
+  v1::Job job;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  std::thread canceller([&] {
+    // Wait until the vendor request is in flight at the emulator, then cancel the RPC.
+    for (int i = 0; i < 500 && harness_.emulator().stats(fakes::kIonq).in_flight == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ctx.TryCancel();
+  });
+  grpc::Status status = harness_.stub().GetJob(&ctx, request, &job);
+  canceller.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  // The server dropped its vendor request: its in-flight gauge returns to zero while the
+  // emulator is still holding the (now abandoned) request.
+  bool drained = false;
+  for (int i = 0; i < 200 && !drained; ++i) {
+    drained = absl::StrContains(FetchMetrics(harness_.metrics_address()),
+                                "jobfacade_vendor_requests_in_flight 0\n");
+    if (!drained) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(drained) << FetchMetrics(harness_.metrics_address());
+  EXPECT_GE(harness_.emulator().stats(fakes::kIonq).in_flight, 1);
+  harness_.emulator().ReleaseStalls();
+}
+
+TEST_F(JobServiceTest, WatchJobIsNotImplementedYet) {
+  v1::WatchJobRequest request;
+  request.set_name(Name("ionq", "x"));
+  auto ctx = Context();
+  auto reader = harness_.stub().WatchJob(ctx.get(), request);
+  v1::Job job;
+  EXPECT_FALSE(reader->Read(&job));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(JobServiceTest, HealthAndMetrics) {
+  grpc::GenericStub generic(harness_.channel());
+  // grpc.health.v1.HealthCheckRequest{service}: field 1, a string.
+  auto check = [&](const std::string& service) {
+    std::string request = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+    grpc::ByteBuffer response;
+    grpc::Slice slice(request);
+    grpc::ByteBuffer buffer(&slice, 1);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &buffer,
+                      &response, [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        status = s;
+                        done = true;
+                        cv.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; });
+    std::vector<grpc::Slice> slices;
+    response.Dump(&slices);
+    std::string bytes;
+    for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    // HealthCheckResponse{status = SERVING (1)} is "\x08\x01".
+    return status.ok() && bytes == std::string("\x08\x01", 2);
+  };
+  EXPECT_TRUE(check(""));
+  EXPECT_TRUE(check("jobfacade.v1.JobService"));
+  for (const char* vendor : kVendors) EXPECT_TRUE(check(absl::StrCat("vendors/", vendor)));
+
+  v1::Job job;
+  Get("vendors/ionq/jobs/missing", &job);
+  const std::string metrics = FetchMetrics(harness_.metrics_address());
+  EXPECT_THAT(metrics, HasSubstr("jobfacade_rpcs_total{method=\"GetJob\",code=\"NOT_FOUND\"}"));
+}
+
+TEST_F(JobServiceTest, SecretsNeverLeaveTheServer) {
+  const std::string id = AddRunning(fakes::kQbraid);
+  FaultSpec echo;
+  echo.vendor = fakes::kQbraid;
+  echo.status = 401;
+  echo.body = absl::StrCat(R"({"success":false,"message":"bad key )", kQbraidKey,
+                           R"(","error":{"code":"INVALID_API_KEY","message":"key )", kQbraidKey,
+                           R"( rejected"}})");
+  harness_.emulator().InjectFault(echo);
+  v1::Job job;
+  grpc::Status status = Get(Name("qbraid", id), &job);
+  ExpectError(status, grpc::StatusCode::INTERNAL, "VENDOR_AUTH_FAILED");
+  EXPECT_THAT(status.error_message(), Not(HasSubstr(kQbraidKey)));
+  EXPECT_THAT(status.error_details(), Not(HasSubstr(kQbraidKey)));
+  EXPECT_THAT(harness_.process().Stderr(), Not(HasSubstr(kQbraidKey)));
+  EXPECT_THAT(harness_.process().Stderr(), Not(HasSubstr(kIonqKey)));
+}
+
+TEST_F(JobServiceTest, SigtermExitsCleanly) {
+  auto status = harness_.process().SignalAndWait(SIGTERM, absl::Seconds(20));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+// A server with only IonQ configured.
+TEST(PartialConfigTest, UnconfiguredVendorIsFailedPrecondition) {
+  HarnessOptions options;
+  options.qbraid = false;
+  options.praisonai = false;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.ok()) << harness.error();
+  v1::GetJobRequest request;
+  request.set_name("vendors/qbraid/jobs/aws:aws:sim:sv1-37f5-qjob-000000000000000000000000");
+  v1::Job job;
+  grpc::Status status = harness.stub().GetJob(Context().get(), request, &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "VENDOR_NOT_CONFIGURED");
+  v1::ListJobsRequest list;
+  list.set_parent("vendors/praisonai");
+  v1::ListJobsResponse response;
+  status = harness.stub().ListJobs(Context().get(), list, &response);
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "VENDOR_NOT_CONFIGURED");
+}
+
+TEST(AuthConfigTest, WrongServiceKeyIsInternalAndCallerKeyIsUnauthenticated) {
+  HarnessOptions options;
+  options.env["IONQ_API_KEY"] = "not-the-right-key";
+  options.env["JOBFACADE_ALLOW_CALLER_KEYS"] = "true";
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.ok()) << harness.error();
+  fakes::JobSpec spec;
+  spec.vendor = fakes::kIonq;
+  const std::string id = harness.emulator().AddJob(spec);
+  v1::GetJobRequest request;
+  request.set_name(Name("ionq", id));
+  v1::Job job;
+  grpc::Status status = harness.stub().GetJob(Context().get(), request, &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "VENDOR_AUTH_FAILED");
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("not-the-right-key")));
+
+  // The caller's own key is used for that call only.
+  auto good = Context();
+  good->AddMetadata("x-ionq-api-key", kIonqKey);
+  EXPECT_TRUE(harness.stub().GetJob(good.get(), request, &job).ok());
+  auto bad = Context();
+  bad->AddMetadata("x-ionq-api-key", "callers-wrong-key");
+  status = harness.stub().GetJob(bad.get(), request, &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ErrorInfoOf(status).reason(), "VENDOR_AUTH_FAILED");
+}
+
+TEST(AuthConfigTest, CallersMustPresentABearerTokenWhenConfigured) {
+  const std::string path = ::testing::TempDir() + "/jobfacade_tokens.txt";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("# callers\ncaller-token-1\n", f);
+  fclose(f);
+  HarnessOptions options;
+  options.env["JOBFACADE_AUTH_TOKENS_FILE"] = path;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.ok()) << harness.error();
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/ionq");
+  v1::ListJobsResponse response;
+  grpc::Status status = harness.stub().ListJobs(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  auto wrong = Context();
+  wrong->AddMetadata("authorization", "Bearer caller-token-2");
+  EXPECT_EQ(harness.stub().ListJobs(wrong.get(), request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto right = Context();
+  right->AddMetadata("authorization", "Bearer caller-token-1");
+  EXPECT_TRUE(harness.stub().ListJobs(right.get(), request, &response).ok());
+}
+
+}  // namespace
+}  // namespace jobfacade::testing

@@ -1,0 +1,79 @@
+// Integration-test harness: an in-process vendor emulator on a manual clock, the real
+// jobfacade binary as a child process pointed at it, and a gRPC stub to call it.
+#ifndef JOBFACADE_TESTS_INTEGRATION_SERVER_HARNESS_H_
+#define JOBFACADE_TESTS_INTEGRATION_SERVER_HARNESS_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/time/time.h"
+#include "adapters/core/clock.h"
+#include "google/rpc/error_details.pb.h"
+#include "jobfacade/v1/job_service.grpc.pb.h"
+#include "tests/fakes/vendor_emulator.h"
+#include "tests/testing/subprocess.h"
+
+namespace jobfacade::testing {
+
+inline constexpr char kQbraidKey[] = "qbraid-test-key-5f2a9c";
+inline constexpr char kIonqKey[] = "ionq-test-key-8d41be";
+inline constexpr char kPraisonaiKey[] = "praisonai-test-key-c07e13";
+inline constexpr char kPageTokenKey[] = "integration-page-token-key-0123456789";
+
+struct HarnessOptions {
+  bool qbraid = true;
+  bool ionq = true;
+  bool praisonai = true;
+  int emulator_threads = 64;
+  // Extra or overriding environment variables of the server process.
+  std::map<std::string, std::string> env;
+  std::vector<std::string> args;
+};
+
+class ServerHarness {
+ public:
+  explicit ServerHarness(HarnessOptions options = {});
+  ~ServerHarness();
+
+  // False (with the reason in `error`) when the emulator or the server did not come up.
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  fakes::VendorEmulator& emulator() { return *emulator_; }
+  ManualClock& clock() { return clock_; }
+  v1::JobService::Stub& stub() { return *stub_; }
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
+  Subprocess& process() { return process_; }
+  const std::string& address() const { return address_; }
+  const std::string& metrics_address() const { return metrics_address_; }
+
+ private:
+  ManualClock clock_;
+  std::unique_ptr<fakes::VendorEmulator> emulator_;
+  Subprocess process_;
+  std::string address_;
+  std::string metrics_address_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::JobService::Stub> stub_;
+  std::string error_;
+};
+
+// A ClientContext with a deadline (every test call is bounded).
+std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(10));
+
+// The ErrorInfo of a failed call; fails the test when there is not exactly one.
+google::rpc::ErrorInfo ErrorInfoOf(const grpc::Status& status);
+// The BadRequest / RetryInfo details of a failed call, when present.
+std::optional<google::rpc::BadRequest> BadRequestOf(const grpc::Status& status);
+std::optional<google::rpc::RetryInfo> RetryInfoOf(const grpc::Status& status);
+
+// An HTTP GET of the server's metrics text.
+std::string FetchMetrics(const std::string& address);
+
+}  // namespace jobfacade::testing
+
+#endif  // JOBFACADE_TESTS_INTEGRATION_SERVER_HARNESS_H_
