@@ -1,0 +1,184 @@
+// Contract tests of the qBraid and IonQ adapters against Prism mocks of the
+// vendors' own OpenAPI documents: every request the adapters send must be one
+// the document accepts.
+//
+// Run through tests/contract/run_with_prism.js, which starts `prism mock
+// --errors` on the document, sets PRISM_URL, and fails the test when Prism logs
+// any request violation (so a missing auth header or an out-of-range query
+// value fails even if the adapter copes with the 4xx that Prism answers).
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "adapters/core/vendor_adapter.h"
+#include "adapters/http/http_engine.h"
+#include "adapters/registry.h"
+#include "gtest/gtest.h"
+
+namespace jobfacade {
+namespace {
+
+constexpr absl::Duration kCallTimeout = absl::Seconds(30);
+// A qBraid job QRN in the live format: device QRN (with ':'), 4 hex, "qjob", 24
+// hex.
+constexpr char kQbraidJobQrn[] =
+    "aws:quera:qpu:aquila-1a2b-qjob-0123456789abcdef01234567";
+constexpr char kIonqJobUuid[] = "617a1f8b-59d4-435d-aa33-695433d7155e";
+
+// Runs one asynchronous adapter call and waits (bounded) for its callback.
+template <typename T, typename Start>
+absl::StatusOr<T> Await(Start start) {
+  auto done = std::make_shared<absl::Notification>();
+  auto result =
+      std::make_shared<absl::StatusOr<T>>(absl::UnknownError("no callback"));
+  start([done, result](absl::StatusOr<T> value) {
+    *result = std::move(value);
+    done->Notify();
+  });
+  if (!done->WaitForNotificationWithTimeout(kCallTimeout)) {
+    return absl::DeadlineExceededError("the adapter did not call back in time");
+  }
+  return *result;
+}
+
+absl::Status AwaitStatus(
+    absl::AnyInvocable<void(VendorAdapter::StatusCallback)> start) {
+  auto done = std::make_shared<absl::Notification>();
+  auto result =
+      std::make_shared<absl::Status>(absl::UnknownError("no callback"));
+  start([done, result](absl::Status status) {
+    *result = std::move(status);
+    done->Notify();
+  });
+  if (!done->WaitForNotificationWithTimeout(kCallTimeout)) {
+    return absl::DeadlineExceededError("the adapter did not call back in time");
+  }
+  return *result;
+}
+
+struct VendorCase {
+  const char* vendor;
+  const char* job_id;
+  // A status the vendor documents, sent as its own list filter.
+  const char* vendor_status;
+  // The status of the document's example job, and its canonical state.
+  v1::Job::State example_state;
+};
+
+class AdapterContractTest : public ::testing::TestWithParam<VendorCase> {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("PRISM_URL");
+    ASSERT_NE(url, nullptr)
+        << "PRISM_URL is not set: run through tests/contract/"
+           "run_with_prism.js";
+    adapter_ = MakeVendorAdapter(
+        GetParam().vendor, &engine_,
+        VendorConfig{/*base_url=*/url, /*api_key=*/"contract-key"});
+    ASSERT_NE(adapter_, nullptr);
+    ASSERT_EQ(adapter_->vendor(), GetParam().vendor);
+  }
+
+  CallContext Context() const {
+    CallContext ctx;
+    ctx.deadline = absl::Now() + absl::Seconds(20);
+    return ctx;
+  }
+
+  void ExpectNormalised(const v1::Job& job) const {
+    const std::string vendor = GetParam().vendor;
+    EXPECT_EQ(job.vendor(), vendor);
+    EXPECT_FALSE(job.vendor_job_id().empty());
+    EXPECT_EQ(job.name(), "vendors/" + vendor + "/jobs/" + job.vendor_job_id());
+    EXPECT_EQ(job.state(), GetParam().example_state) << job.vendor_state();
+    EXPECT_FALSE(job.vendor_state().empty());
+    EXPECT_TRUE(job.has_create_time());
+  }
+
+  http::HttpEngine engine_;
+  std::unique_ptr<VendorAdapter> adapter_;
+};
+
+TEST_P(AdapterContractTest, GetJob) {
+  for (v1::JobView view : {v1::JOB_VIEW_BASIC, v1::JOB_VIEW_FULL}) {
+    CallContext ctx = Context();
+    absl::StatusOr<v1::Job> job = Await<v1::Job>([&](auto done) {
+      adapter_->GetJob(ctx, GetParam().job_id, view, std::move(done));
+    });
+    ASSERT_TRUE(job.ok()) << job.status();
+    ExpectNormalised(*job);
+    EXPECT_EQ(job->has_vendor_payload(), view == v1::JOB_VIEW_FULL);
+  }
+}
+
+TEST_P(AdapterContractTest, ListJobsFirstPage) {
+  CallContext ctx = Context();
+  ListRequest request;
+  request.page_size = 50;
+  absl::StatusOr<ListResult> page = Await<ListResult>(
+      [&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_FALSE(page->jobs.empty());
+  for (const v1::Job& job : page->jobs) ExpectNormalised(job);
+  // The documents' examples are single, last pages.
+  EXPECT_EQ(page->next_cursor, "");
+}
+
+// The service asks for up to 200 jobs a page; the adapter must lower that to
+// what the vendor's document allows (qBraid limit 1..100).
+TEST_P(AdapterContractTest, ListJobsLargestPageSize) {
+  CallContext ctx = Context();
+  ListRequest request;
+  request.page_size = 200;
+  absl::StatusOr<ListResult> page = Await<ListResult>(
+      [&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_FALSE(page->jobs.empty());
+}
+
+TEST_P(AdapterContractTest, ListJobsWithVendorStatusFilter) {
+  CallContext ctx = Context();
+  ListRequest request;
+  request.page_size = 10;
+  request.view = v1::JOB_VIEW_FULL;
+  request.filter.vendor_status = GetParam().vendor_status;
+  absl::StatusOr<ListResult> page = Await<ListResult>(
+      [&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_FALSE(page->jobs.empty());
+  EXPECT_TRUE(page->jobs[0].has_vendor_payload());
+}
+
+TEST_P(AdapterContractTest, CancelJob) {
+  CallContext ctx = Context();
+  absl::Status status = AwaitStatus([&](VendorAdapter::StatusCallback done) {
+    adapter_->CancelJob(ctx, GetParam().job_id, std::move(done));
+  });
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST_P(AdapterContractTest, DeleteJob) {
+  CallContext ctx = Context();
+  absl::Status status = AwaitStatus([&](VendorAdapter::StatusCallback done) {
+    adapter_->DeleteJob(ctx, GetParam().job_id, std::move(done));
+  });
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+INSTANTIATE_TEST_SUITE_P(Qbraid, AdapterContractTest,
+                         ::testing::Values(VendorCase{"qbraid", kQbraidJobQrn,
+                                                      "RUNNING",
+                                                      v1::Job::COMPLETED}));
+INSTANTIATE_TEST_SUITE_P(Ionq, AdapterContractTest,
+                         ::testing::Values(VendorCase{"ionq", kIonqJobUuid,
+                                                      "started",
+                                                      v1::Job::COMPLETED}));
+
+}  // namespace
+}  // namespace jobfacade
