@@ -3,9 +3,10 @@
 # builds it into ./build. Idempotent: installs only what is missing and rebuilds incrementally.
 #
 # Usage: deploy/setup.sh [--with-test-tools] [--no-build]
-#   --with-test-tools  also Debian's python3 + python3-grpcio + python3-protobuf (the Python
-#                      client tests), node + npm when node is missing, and `npm ci` (Prism and
-#                      the Node gRPC packages, for the contract and Node client tests)
+#   --with-test-tools  also Debian's python3, python3-grpcio, python3-protobuf, python3-yaml
+#                      (Python client tests, deploy file checks), node + npm when node is
+#                      missing, and `npm ci` (Prism and the Node gRPC packages, for the
+#                      contract and Node client tests)
 #   --no-build         install only; do not configure or build
 # Environment: JOBFACADE_BUILD_DIR (default ./build), JOBFACADE_CMAKE_ARGS (extra cmake args).
 set -euo pipefail
@@ -15,7 +16,7 @@ readonly kRepo
 readonly kBuildPackages=(cmake g++ make pkg-config ccache libgrpc++-dev protobuf-compiler-grpc
   libprotobuf-dev protobuf-compiler libabsl-dev libcurl4-openssl-dev libssl-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev ca-certificates openssl)
-readonly kPythonTestPackages=(python3 python3-grpcio python3-protobuf)
+readonly kPythonTestPackages=(python3 python3-grpcio python3-protobuf python3-yaml)
 
 with_test_tools=0
 build=1
@@ -23,7 +24,7 @@ for arg in "$@"; do
   case "${arg}" in
     --with-test-tools) with_test_tools=1 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup: unknown argument: ${arg}" >&2; exit 2 ;;
   esac
 done
