@@ -1,0 +1,1781 @@
+// The vendor emulator's server: routing, auth, each vendor's
+// list/get/cancel/delete rules, faults, latency, statistics and the /_emulator/
+// control API.
+#include "tests/fakes/vendor_emulator.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "adapters/core/json.h"
+#include "adapters/core/time_util.h"
+#include "tests/fakes/emulator_jobs.h"
+
+namespace jobfacade::fakes {
+namespace {
+
+using internal::JobRecord;
+using internal::VendorStatus;
+using json::Struct;
+using json::Value;
+
+constexpr char kQbraidPrefix[] = "/qbraid/api/v1";
+constexpr char kIonqPrefix[] = "/ionq/v0.4";
+constexpr char kPraisonaiPrefix[] = "/praisonai";
+constexpr char kControlPrefix[] = "/_emulator/";
+constexpr int kQbraidDefaultLimit = 50;
+constexpr int kQbraidMaxLimit = 100;
+constexpr int kPraisonaiDefaultPageSize = 20;
+constexpr int kPraisonaiMaxPageSize = 100;
+constexpr int kIonqDefaultLimit = 25;
+
+class RealClock final : public Clock {
+ public:
+  absl::Time Now() const override { return absl::Now(); }
+};
+
+const RealClock& TheRealClock() {
+  static const RealClock* clock = new RealClock();
+  return *clock;
+}
+
+// One HTTP answer before it is written.
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+void Put(Struct& s, absl::string_view key, Value v) {
+  (*s.mutable_fields())[std::string(key)] = std::move(v);
+}
+
+Value Int(int64_t i) { return json::Num(static_cast<double>(i)); }
+
+Value ListOf(std::vector<Value> items) {
+  Value v;
+  auto* list = v.mutable_list_value();
+  for (auto& item : items) *list->add_values() = std::move(item);
+  return v;
+}
+
+Reply JsonReply(int status, const Struct& body) {
+  Reply r;
+  r.status = status;
+  r.body = internal::ToSortedJson(body);
+  return r;
+}
+
+Reply DetailReply(int status, absl::string_view detail) {
+  Struct s;
+  Put(s, "detail", json::Str(detail));
+  return JsonReply(status, s);
+}
+
+absl::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
+  }
+}
+
+// The error codes qBraid's gateway puts in error.code.
+std::string QbraidErrorCode(int status) {
+  switch (status) {
+    case 400:
+      return "BAD_REQUEST";
+    case 401:
+      return "UNAUTHORIZED";
+    case 403:
+      return "FORBIDDEN";
+    case 404:
+      return "NOT_FOUND";
+    case 409:
+      return "CONFLICT";
+    case 429:
+      return "RATE_LIMIT_EXCEEDED";
+    case 502:
+      return "BAD_GATEWAY";
+    case 503:
+      return "SERVICE_UNAVAILABLE";
+    case 504:
+      return "GATEWAY_TIMEOUT";
+    default:
+      return status >= 500 ? "INTERNAL_SERVER_ERROR" : "ERROR";
+  }
+}
+
+Reply QbraidGatewayError(int status, absl::string_view code,
+                         absl::string_view message, absl::string_view detail) {
+  Struct error;
+  Put(error, "code", json::Str(code));
+  Put(error, "message", json::Str(detail));
+  Struct s;
+  Put(s, "success", json::Bool(false));
+  Put(s, "message", json::Str(message));
+  Put(s, "error", json::Obj(std::move(error)));
+  return JsonReply(status, s);
+}
+
+Struct IonqErrorBody(int status, absl::string_view error,
+                     absl::string_view message) {
+  Struct s;
+  Put(s, "error", json::Str(error));
+  Put(s, "message", json::Str(message));
+  Put(s, "statusCode", Int(status));
+  return s;
+}
+
+Reply IonqError(int status, absl::string_view error,
+                absl::string_view message) {
+  return JsonReply(status, IonqErrorBody(status, error, message));
+}
+
+Reply IonqBadRequest(absl::string_view key, absl::string_view message) {
+  Struct s = IonqErrorBody(400, "Bad Request", message);
+  Struct validation;
+  Put(validation, "keys", ListOf({json::Str(key)}));
+  Put(validation, "source", json::Str("query"));
+  Put(s, "validation", json::Obj(std::move(validation)));
+  return JsonReply(400, s);
+}
+
+// FastAPI's 422 for query parameters.
+struct ValidationIssue {
+  std::string param;
+  std::string type;
+  std::string msg;
+  std::string input;
+};
+
+Reply ValidationErrorReply(const std::vector<ValidationIssue>& issues) {
+  std::vector<Value> detail;
+  for (const auto& issue : issues) {
+    Struct item;
+    Put(item, "type", json::Str(issue.type));
+    Put(item, "loc", ListOf({json::Str("query"), json::Str(issue.param)}));
+    Put(item, "msg", json::Str(issue.msg));
+    Put(item, "input", json::Str(issue.input));
+    detail.push_back(json::Obj(std::move(item)));
+  }
+  Struct s;
+  Put(s, "detail", ListOf(std::move(detail)));
+  return JsonReply(422, s);
+}
+
+// Reads an optional integer query parameter bounded to [min, max] the way
+// pydantic does.
+std::optional<int64_t> BoundedIntParam(const httplib::Request& req,
+                                       const std::string& name,
+                                       int64_t fallback, int64_t min,
+                                       int64_t max,
+                                       std::vector<ValidationIssue>& issues) {
+  if (!req.has_param(name.c_str())) return fallback;
+  const std::string text = req.get_param_value(name.c_str());
+  int64_t value;
+  if (!absl::SimpleAtoi(text, &value)) {
+    issues.push_back({name, "int_parsing",
+                      "Input should be a valid integer, unable to parse string "
+                      "as an integer",
+                      text});
+    return std::nullopt;
+  }
+  if (value < min) {
+    issues.push_back(
+        {name, "greater_than_equal",
+         absl::StrCat("Input should be greater than or equal to ", min), text});
+    return std::nullopt;
+  }
+  if (value > max) {
+    issues.push_back(
+        {name, "less_than_equal",
+         absl::StrCat("Input should be less than or equal to ", max), text});
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string EnumMessage(const std::vector<std::string>& values) {
+  std::vector<std::string> quoted;
+  for (const auto& v : values) quoted.push_back(absl::StrCat("'", v, "'"));
+  const std::string last = quoted.back();
+  quoted.pop_back();
+  return absl::StrCat("Input should be ", absl::StrJoin(quoted, ", "), " or ",
+                      last);
+}
+
+bool Contains(const std::vector<std::string>& values, absl::string_view v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+const std::vector<std::string>& QbraidStatuses() {
+  static const auto* kStatuses = new std::vector<std::string>{
+      "INITIALIZING", "QUEUED",    "VALIDATING", "RUNNING", "CANCELLING",
+      "CANCELLED",    "COMPLETED", "FAILED",     "UNKNOWN", "HOLD"};
+  return *kStatuses;
+}
+
+const std::vector<std::string>& IonqStatuses() {
+  static const auto* kStatuses = new std::vector<std::string>{
+      "submitted", "ready", "started", "canceled", "failed", "completed"};
+  return *kStatuses;
+}
+
+const std::vector<std::string>& PraisonaiStatuses() {
+  static const auto* kStatuses = new std::vector<std::string>{
+      "queued", "running", "succeeded", "failed", "cancelled"};
+  return *kStatuses;
+}
+
+std::string QueryString(const httplib::Request& req) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : req.params)
+    parts.push_back(absl::StrCat(k, "=", v));
+  return absl::StrJoin(parts, "&");
+}
+
+// The raw query of the request target ("" when there is none).
+std::string RawQuery(const httplib::Request& req) {
+  const size_t q = req.target.find('?');
+  return q == std::string::npos ? "" : req.target.substr(q + 1);
+}
+
+std::string RawPath(const httplib::Request& req) {
+  const size_t q = req.target.find('?');
+  return q == std::string::npos ? req.target : req.target.substr(0, q);
+}
+
+// httplib hands handlers no socket; find the accepted one by its two endpoints.
+int FindConnectionSocket(const httplib::Request& req) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int found = -1;
+  while (dirent* entry = readdir(dir)) {
+    int fd;
+    if (!absl::SimpleAtoi(entry->d_name, &fd) || fd <= 2) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+      continue;
+    }
+    int local_port = -1, peer_port = -1;
+    if (local.ss_family == AF_INET && peer.ss_family == AF_INET) {
+      local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+      peer_port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
+    } else if (local.ss_family == AF_INET6 && peer.ss_family == AF_INET6) {
+      local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+      peer_port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
+    }
+    if (local_port == req.local_port && peer_port == req.remote_port) {
+      found = fd;
+      break;
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+// Drops the request's connection without answering. With `reset` the peer sees
+// a TCP RST (connect(AF_UNSPEC) disconnects the socket without closing the
+// descriptor httplib owns), otherwise an orderly close.
+void DropConnection(const httplib::Request& req, bool reset) {
+  const int fd = FindConnectionSocket(req);
+  if (fd < 0) return;
+  if (reset) {
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    if (connect(fd, &unspec, sizeof(unspec)) == 0) return;
+  }
+  shutdown(fd, SHUT_RDWR);
+}
+
+bool IsLoopback(const std::string& addr) {
+  return absl::StartsWith(addr, "127.") || addr == "::1" ||
+         absl::StartsWith(addr, "::ffff:127.");
+}
+
+// Classifies a vendor path (after the vendor prefix) into a route and job id.
+struct RouteInfo {
+  std::string route = "other";
+  std::string job_id;
+  bool known = false;      // the path is one of the vendor's job routes
+  bool method_ok = false;  // and the method is the one it takes
+};
+
+RouteInfo Classify(absl::string_view vendor, absl::string_view rest,
+                   absl::string_view method) {
+  const absl::string_view collection =
+      vendor == kPraisonai ? "/api/v1/runs" : "/jobs";
+  const absl::string_view cancel_suffix =
+      vendor == kIonq ? "/status/cancel" : "/cancel";
+  const absl::string_view cancel_method = vendor == kIonq ? "PUT" : "POST";
+  RouteInfo info;
+  if (rest == collection) {
+    info.known = true;
+    info.route = "list";
+    info.method_ok = method == "GET";
+    return info;
+  }
+  if (!absl::StartsWith(rest, collection) ||
+      rest.size() <= collection.size() + 1 || rest[collection.size()] != '/') {
+    return info;
+  }
+  absl::string_view id = rest.substr(collection.size() + 1);
+  if (absl::EndsWith(id, cancel_suffix) && id.size() > cancel_suffix.size()) {
+    id.remove_suffix(cancel_suffix.size());
+    if (absl::StrContains(id, '/')) return info;
+    info.known = true;
+    info.route = "cancel";
+    info.job_id = std::string(id);
+    info.method_ok = method == cancel_method;
+    return info;
+  }
+  if (absl::StrContains(id, '/')) return info;
+  info.known = true;
+  info.job_id = std::string(id);
+  if (method == "GET") {
+    info.route = "get";
+    info.method_ok = true;
+  } else if (method == "DELETE") {
+    info.route = "delete";
+    info.method_ok = true;
+  }
+  return info;
+}
+
+// Jobs in list order: newest first, ties by id, descending.
+bool NewerFirst(const JobRecord* a, const JobRecord* b) {
+  if (a->created != b->created) return a->created > b->created;
+  return a->spec.id > b->spec.id;
+}
+
+absl::StatusOr<std::optional<absl::Duration>> SecondsField(
+    const Struct& s, absl::string_view key) {
+  const Value* v = json::Find(s, key);
+  if (json::IsNull(v)) return std::optional<absl::Duration>();
+  auto seconds = json::GetNumber(s, key);
+  if (!seconds)
+    return absl::InvalidArgumentError(absl::StrCat(key, " must be a number"));
+  if (*seconds < 0)
+    return std::optional<absl::Duration>(absl::InfiniteDuration());
+  return std::optional<absl::Duration>(absl::Seconds(*seconds));
+}
+
+absl::StatusOr<std::map<std::string, std::string>> StringMapField(
+    const Struct& s, absl::string_view key) {
+  std::map<std::string, std::string> out;
+  const Value* v = json::Find(s, key);
+  if (json::IsNull(v)) return out;
+  const Struct* object = json::GetObject(s, key);
+  if (object == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat(key, " must be an object"));
+  for (const auto& [k, value] : object->fields()) {
+    auto text = json::ScalarToString(value);
+    if (!text)
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, " values must be scalars"));
+    out[k] = *text;
+  }
+  return out;
+}
+
+absl::Status CheckKnownFields(const Struct& s,
+                              const std::set<std::string>& known) {
+  for (const auto& [key, value] : s.fields()) {
+    if (known.count(key) == 0)
+      return absl::InvalidArgumentError("unknown field: " + key);
+  }
+  return absl::OkStatus();
+}
+
+bool IsVendor(absl::string_view v) {
+  return v == kQbraid || v == kIonq || v == kPraisonai;
+}
+
+absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
+  static const auto* kKnown = new std::set<std::string>{"vendor",
+                                                        "id",
+                                                        "created_at",
+                                                        "created_seconds_ago",
+                                                        "initializing_seconds",
+                                                        "queued_seconds",
+                                                        "running_seconds",
+                                                        "outcome",
+                                                        "failure_message",
+                                                        "failure_code",
+                                                        "name",
+                                                        "device",
+                                                        "provider",
+                                                        "tags",
+                                                        "metadata",
+                                                        "shots",
+                                                        "session_id",
+                                                        "batch_id",
+                                                        "job_type",
+                                                        "queue_position",
+                                                        "cost",
+                                                        "estimated_cost",
+                                                        "fixed_status",
+                                                        "provider_as_object",
+                                                        "omit_unset_keys",
+                                                        "legacy_batch_key",
+                                                        "extra_keys",
+                                                        "fraction_digits",
+                                                        "zone_suffix"};
+  if (auto st = CheckKnownFields(s, *kKnown); !st.ok()) return st;
+  JobSpec spec;
+  spec.vendor = json::GetString(s, "vendor").value_or("");
+  if (!IsVendor(spec.vendor)) {
+    return absl::InvalidArgumentError(
+        "vendor must be qbraid, ionq or praisonai");
+  }
+  spec.id = json::GetString(s, "id").value_or("");
+  if (auto created = json::GetString(s, "created_at")) {
+    auto t = ParseVendorTimestamp(*created);
+    if (!t) return absl::InvalidArgumentError("created_at is not a timestamp");
+    spec.created_at = *t;
+  } else if (auto ago = json::GetNumber(s, "created_seconds_ago")) {
+    spec.created_at = now - absl::Seconds(*ago);
+  }
+  struct DurationField {
+    const char* key;
+    absl::Duration* out;
+  };
+  for (const auto& field :
+       {DurationField{"initializing_seconds", &spec.initializing},
+        DurationField{"queued_seconds", &spec.queued},
+        DurationField{"running_seconds", &spec.running}}) {
+    auto d = SecondsField(s, field.key);
+    if (!d.ok()) return d.status();
+    if (d->has_value()) *field.out = **d;
+  }
+  if (auto outcome = json::GetString(s, "outcome")) {
+    if (*outcome == "completed") {
+      spec.outcome = JobOutcome::kCompleted;
+    } else if (*outcome == "failed") {
+      spec.outcome = JobOutcome::kFailed;
+    } else if (*outcome == "cancelled" || *outcome == "canceled") {
+      spec.outcome = JobOutcome::kCancelled;
+    } else {
+      return absl::InvalidArgumentError(
+          "outcome must be completed, failed or cancelled");
+    }
+  }
+  struct StringField {
+    const char* key;
+    std::string* out;
+  };
+  for (const auto& field :
+       {StringField{"failure_message", &spec.failure_message},
+        StringField{"failure_code", &spec.failure_code},
+        StringField{"name", &spec.name}, StringField{"device", &spec.device},
+        StringField{"provider", &spec.provider},
+        StringField{"session_id", &spec.session_id},
+        StringField{"batch_id", &spec.batch_id},
+        StringField{"job_type", &spec.job_type},
+        StringField{"fixed_status", &spec.fixed_status},
+        StringField{"zone_suffix", &spec.zone_suffix}}) {
+    if (auto v = json::GetString(s, field.key)) *field.out = *v;
+  }
+  auto tags = StringMapField(s, "tags");
+  if (!tags.ok()) return tags.status();
+  spec.tags = *std::move(tags);
+  auto metadata = StringMapField(s, "metadata");
+  if (!metadata.ok()) return metadata.status();
+  spec.metadata = *std::move(metadata);
+  if (auto v = json::GetInt(s, "shots")) spec.shots = *v;
+  if (auto v = json::GetInt(s, "queue_position"))
+    spec.queue_position = static_cast<int>(*v);
+  if (auto v = json::GetInt(s, "fraction_digits"))
+    spec.fraction_digits = static_cast<int>(*v);
+  if (auto v = json::GetNumber(s, "cost")) spec.cost = *v;
+  if (auto v = json::GetNumber(s, "estimated_cost")) spec.estimated_cost = *v;
+  struct BoolField {
+    const char* key;
+    bool* out;
+  };
+  for (const auto& field :
+       {BoolField{"provider_as_object", &spec.provider_as_object},
+        BoolField{"omit_unset_keys", &spec.omit_unset_keys},
+        BoolField{"legacy_batch_key", &spec.legacy_batch_key},
+        BoolField{"extra_keys", &spec.extra_keys}}) {
+    if (auto v = json::GetBool(s, field.key)) *field.out = *v;
+  }
+  return spec;
+}
+
+absl::StatusOr<FaultSpec> FaultSpecFromJson(const Struct& s) {
+  static const auto* kKnown = new std::set<std::string>{
+      "vendor",  "job_id",        "method",      "route",  "kind",
+      "status",  "body",          "body_base64", "repeat", "content_type",
+      "headers", "stall_seconds", "count"};
+  if (auto st = CheckKnownFields(s, *kKnown); !st.ok()) return st;
+  FaultSpec fault;
+  fault.vendor = json::GetString(s, "vendor").value_or("*");
+  if (fault.vendor != "*" && !IsVendor(fault.vendor)) {
+    return absl::InvalidArgumentError(
+        "vendor must be qbraid, ionq, praisonai or *");
+  }
+  fault.job_id = json::GetString(s, "job_id").value_or("");
+  fault.method =
+      absl::AsciiStrToUpper(json::GetString(s, "method").value_or(""));
+  fault.route = json::GetString(s, "route").value_or("");
+  const std::string kind = json::GetString(s, "kind").value_or("http_status");
+  if (kind == "http_status") {
+    fault.kind = FaultKind::kHttpStatus;
+  } else if (kind == "reset") {
+    fault.kind = FaultKind::kReset;
+  } else if (kind == "close") {
+    fault.kind = FaultKind::kClose;
+  } else if (kind == "truncate") {
+    fault.kind = FaultKind::kTruncate;
+  } else if (kind == "body") {
+    fault.kind = FaultKind::kBody;
+    fault.status = 200;
+  } else if (kind == "stall") {
+    fault.kind = FaultKind::kStall;
+  } else {
+    return absl::InvalidArgumentError(
+        "kind must be http_status, reset, close, truncate, body or stall");
+  }
+  if (auto v = json::GetInt(s, "status")) fault.status = static_cast<int>(*v);
+  if (fault.status < 100 || fault.status > 599) {
+    return absl::InvalidArgumentError("status must be 100..599");
+  }
+  fault.body = json::GetString(s, "body").value_or("");
+  if (auto b64 = json::GetString(s, "body_base64")) {
+    if (!absl::Base64Unescape(*b64, &fault.body)) {
+      return absl::InvalidArgumentError("body_base64 is not base64");
+    }
+  }
+  if (auto repeat = json::GetInt(s, "repeat")) {
+    if (*repeat < 1 || *repeat > (64 << 20)) {
+      return absl::InvalidArgumentError("repeat must be 1..67108864");
+    }
+    std::string one = std::move(fault.body);
+    fault.body.reserve(one.size() * *repeat);
+    for (int64_t i = 0; i < *repeat; ++i) fault.body += one;
+  }
+  if (auto v = json::GetString(s, "content_type")) fault.content_type = *v;
+  auto headers = StringMapField(s, "headers");
+  if (!headers.ok()) return headers.status();
+  for (const auto& [k, v] : *headers) fault.headers.emplace_back(k, v);
+  auto stall = SecondsField(s, "stall_seconds");
+  if (!stall.ok()) return stall.status();
+  if (stall->has_value()) fault.stall = **stall;
+  if (auto v = json::GetInt(s, "count")) fault.count = static_cast<int>(*v);
+  if (fault.count == 0)
+    return absl::InvalidArgumentError("count must be -1 or positive");
+  return fault;
+}
+
+Struct StatsJson(const Stats& stats) {
+  Struct s;
+  Put(s, "total", Int(stats.total));
+  Struct by_route;
+  for (const auto& [k, v] : stats.by_route) Put(by_route, k, Int(v));
+  Put(s, "by_route", json::Obj(std::move(by_route)));
+  Put(s, "in_flight", Int(stats.in_flight));
+  Put(s, "max_in_flight", Int(stats.max_in_flight));
+  std::vector<Value> recent;
+  for (const auto& r : stats.recent) {
+    Struct item;
+    Put(item, "vendor", json::Str(r.vendor));
+    Put(item, "method", json::Str(r.method));
+    Put(item, "path", json::Str(r.path));
+    Put(item, "query", json::Str(r.query));
+    Put(item, "route", json::Str(r.route));
+    Put(item, "job_id", json::Str(r.job_id));
+    Put(item, "has_auth", json::Bool(r.has_auth));
+    Put(item, "status", Int(r.status));
+    recent.push_back(json::Obj(std::move(item)));
+  }
+  Put(s, "recent", ListOf(std::move(recent)));
+  return s;
+}
+
+}  // namespace
+
+int64_t Stats::Count(absl::string_view method, absl::string_view route) const {
+  auto it = by_route.find(absl::StrCat(method, " ", route));
+  return it == by_route.end() ? 0 : it->second;
+}
+
+class VendorEmulator::Impl {
+ public:
+  explicit Impl(Options options)
+      : options_(std::move(options)),
+        clock_(options_.manual_clock != nullptr ? options_.manual_clock
+               : options_.clock != nullptr      ? options_.clock
+                                                : &TheRealClock()),
+        ids_(0x6a6f6266616361deULL) {
+    for (const char* vendor : {kQbraid, kIonq, kPraisonai, "*"}) stats_[vendor];
+  }
+
+  ~Impl() { Stop(); }
+
+  absl::Status Start() {
+    if (options_.seed_demo_jobs) {
+      const absl::Time now = clock_->Now();
+      for (const JobSpec& spec : internal::DemoJobs(now)) AddJob(spec);
+    }
+    const int threads = std::max(1, options_.threads);
+    server_.new_task_queue = [threads] {
+      return new httplib::ThreadPool(threads);
+    };
+    // Clients should keep reusing their connections, as they do with the real
+    // services.
+    server_.set_keep_alive_max_count(1000000);
+    server_.set_keep_alive_timeout(10);
+    server_.set_tcp_nodelay(true);
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      Handle(req, res);
+    };
+    server_.Get(".*", handler);
+    server_.Post(".*", handler);
+    server_.Put(".*", handler);
+    server_.Delete(".*", handler);
+    server_.Patch(".*", handler);
+    server_.Options(".*", handler);
+
+    if (options_.port == 0) {
+      port_ = server_.bind_to_any_port(options_.host);
+    } else {
+      port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port
+                                                                 : -1;
+    }
+    if (port_ <= 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "vendor emulator cannot bind ", options_.host, ":", options_.port));
+    }
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (!server_.is_running()) {
+      if (absl::Now() > give_up)
+        return absl::DeadlineExceededError("vendor emulator did not start");
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      stopping_ = true;  // ends latency and stall waits
+    }
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  int port() const { return port_; }
+
+  std::string root_url() const {
+    const std::string host = options_.host == "0.0.0.0" || options_.host.empty()
+                                 ? "127.0.0.1"
+                                 : options_.host;
+    return absl::StrCat("http://", host, ":", port_);
+  }
+
+  std::string base_url(absl::string_view vendor) const {
+    if (vendor == kQbraid) return root_url() + kQbraidPrefix;
+    if (vendor == kIonq) return root_url() + kIonqPrefix;
+    if (vendor == kPraisonai) return root_url() + kPraisonaiPrefix;
+    return "";
+  }
+
+  const Clock& clock() const { return *clock_; }
+
+  std::string AddJob(const JobSpec& spec) {
+    absl::MutexLock lock(&mu_);
+    JobRecord record = internal::NewJobRecord(spec, clock_->Now(), ids_);
+    std::string id = record.spec.id;
+    jobs_[record.spec.vendor][id] = std::move(record);
+    return id;
+  }
+
+  void PutRawJob(absl::string_view vendor, absl::string_view id,
+                 std::string body) {
+    absl::MutexLock lock(&mu_);
+    auto& raws = raw_[std::string(vendor)];
+    if (body.empty()) {
+      raws.erase(std::string(id));
+    } else {
+      raws[std::string(id)] = std::move(body);
+    }
+  }
+
+  std::vector<std::string> JobIds(absl::string_view vendor) const {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::string> ids;
+    for (const JobRecord* job : LiveJobsLocked(std::string(vendor)))
+      ids.push_back(job->spec.id);
+    return ids;
+  }
+
+  void ClearJobs() {
+    absl::MutexLock lock(&mu_);
+    jobs_.clear();
+    raw_.clear();
+  }
+
+  void InjectFault(const FaultSpec& fault) {
+    if (fault.count == 0) return;
+    absl::MutexLock lock(&mu_);
+    faults_.push_back(fault);
+  }
+
+  void ClearFaults() {
+    absl::MutexLock lock(&mu_);
+    faults_.clear();
+    ++stall_generation_;
+  }
+
+  void ReleaseStalls() {
+    absl::MutexLock lock(&mu_);
+    ++stall_generation_;
+  }
+
+  void SetLatency(absl::string_view vendor, absl::Duration delay) {
+    absl::MutexLock lock(&mu_);
+    if (vendor == "*") {
+      for (const char* v : {kQbraid, kIonq, kPraisonai}) latency_[v] = delay;
+    } else {
+      latency_[std::string(vendor)] = delay;
+    }
+  }
+
+  Stats stats(absl::string_view vendor) const {
+    absl::MutexLock lock(&mu_);
+    auto it = stats_.find(std::string(vendor));
+    if (it == stats_.end()) return Stats();
+    Stats out = it->second.stats;
+    for (const auto& [seq, record] : it->second.recent)
+      out.recent.push_back(record);
+    return out;
+  }
+
+  void ResetStats() {
+    absl::MutexLock lock(&mu_);
+    for (auto& [vendor, data] : stats_) {
+      const int in_flight = data.stats.in_flight;
+      data = VendorStats();
+      data.stats.in_flight = in_flight;
+      data.stats.max_in_flight = in_flight;
+    }
+  }
+
+ private:
+  struct VendorStats {
+    Stats stats;  // `recent` stays empty here; see below
+    std::deque<std::pair<uint64_t, RequestRecord>> recent;
+  };
+
+  void Handle(const httplib::Request& req, httplib::Response& res) {
+    const std::string& path = req.path;
+    if (absl::StartsWith(path, kControlPrefix)) {
+      HandleControl(req, res);
+      return;
+    }
+    static constexpr std::pair<const char*, const char*> kPrefixes[] = {
+        {kQbraid, kQbraidPrefix},
+        {kIonq, kIonqPrefix},
+        {kPraisonai, kPraisonaiPrefix}};
+    for (const auto& [vendor, prefix] : kPrefixes) {
+      absl::string_view rest = path;
+      if (absl::ConsumePrefix(&rest, prefix) &&
+          (rest.empty() || rest[0] == '/')) {
+        HandleVendor(vendor, rest, req, res);
+        return;
+      }
+    }
+    Write(res, DetailReply(404, "Not Found"));
+  }
+
+  // --- Vendor requests
+  // -------------------------------------------------------------------
+
+  void HandleVendor(const std::string& vendor, absl::string_view rest,
+                    const httplib::Request& req, httplib::Response& res) {
+    const RouteInfo route = Classify(vendor, rest, req.method);
+    const uint64_t seq = BeginRequest(vendor, req, route);
+    const int status = Serve(vendor, rest, route, req, res);
+    EndRequest(vendor, seq, status);
+  }
+
+  // Answers one vendor request; returns the status sent (0 when the connection
+  // was dropped).
+  int Serve(const std::string& vendor, absl::string_view rest,
+            const RouteInfo& route, const httplib::Request& req,
+            httplib::Response& res) {
+    WaitLatency(vendor);
+    std::optional<FaultSpec> fault = TakeFault(vendor, route, req.method);
+    if (fault.has_value()) {
+      switch (fault->kind) {
+        case FaultKind::kStall:
+          WaitStall(fault->stall);
+          break;
+        case FaultKind::kReset:
+        case FaultKind::kClose:
+          DropConnection(req, fault->kind == FaultKind::kReset);
+          res.status = 500;
+          return 0;
+        case FaultKind::kHttpStatus:
+        case FaultKind::kBody: {
+          Reply reply;
+          reply.status = fault->status;
+          reply.content_type = fault->content_type;
+          reply.headers = fault->headers;
+          reply.body = fault->body;
+          if (fault->kind == FaultKind::kHttpStatus && reply.body.empty()) {
+            reply.body = DefaultErrorReply(vendor, fault->status).body;
+            reply.content_type = "application/json";
+          }
+          Write(res, reply);
+          return reply.status;
+        }
+        case FaultKind::kTruncate:
+          break;
+      }
+    }
+    const Reply reply = Answer(vendor, rest, route, req);
+    if (fault.has_value() && fault->kind == FaultKind::kTruncate) {
+      WriteTruncated(res, reply);
+    } else {
+      Write(res, reply);
+    }
+    return reply.status;
+  }
+
+  Reply Answer(const std::string& vendor, absl::string_view rest,
+               const RouteInfo& route, const httplib::Request& req) {
+    // Starlette redirects a trailing slash before any route (or auth) runs.
+    if (vendor == kPraisonai && rest.size() > 1 && absl::EndsWith(rest, "/")) {
+      std::string raw_path = RawPath(req);
+      while (raw_path.size() > 1 && absl::EndsWith(raw_path, "/"))
+        raw_path.pop_back();
+      const std::string query = RawQuery(req);
+      std::string host = req.get_header_value("Host");
+      if (host.empty()) host = absl::StrCat("127.0.0.1:", port_);
+      Reply reply;
+      reply.status = 307;
+      reply.content_type = "";
+      reply.headers.emplace_back("Location",
+                                 absl::StrCat("http://", host, raw_path,
+                                              query.empty() ? "" : "?", query));
+      return reply;
+    }
+    if (auto denied = CheckAuth(vendor, req)) return *denied;
+    if (!route.known) return RouteNotFound(vendor);
+    if (!route.method_ok) {
+      if (vendor == kIonq)
+        return IonqError(405, "Method Not Allowed", "Method Not Allowed");
+      return DetailReply(405, "Method Not Allowed");
+    }
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    if (vendor == kQbraid) {
+      if (route.route == "list") return QbraidList(req, now);
+      if (route.route == "get") return QbraidGet(route.job_id, now);
+      if (route.route == "cancel") return QbraidCancel(route.job_id, now);
+      return QbraidDelete(route.job_id);
+    }
+    if (vendor == kIonq) {
+      if (route.route == "list") return IonqList(req, now);
+      if (route.route == "get") return IonqGet(route.job_id, now);
+      if (route.route == "cancel") return IonqCancel(route.job_id, now);
+      return IonqDelete(route.job_id);
+    }
+    if (route.route == "list") return PraisonaiList(req, now);
+    if (route.route == "get") return PraisonaiGet(route.job_id, now);
+    if (route.route == "cancel") return PraisonaiCancel(route.job_id, now);
+    return PraisonaiDelete(route.job_id, now);
+  }
+
+  std::optional<Reply> CheckAuth(const std::string& vendor,
+                                 const httplib::Request& req) const {
+    if (vendor == kQbraid) {
+      const std::string key = req.get_header_value("X-API-KEY");
+      if (key.empty()) {
+        return QbraidGatewayError(
+            401, "NO_VALID_AUTHENTICATION", "Authentication required",
+            "No valid authentication credentials were provided");
+      }
+      if (key != options_.qbraid_api_key) {
+        return QbraidGatewayError(
+            401, "INVALID_API_KEY", "Invalid API key",
+            "The API key provided is invalid or has been revoked");
+      }
+      return std::nullopt;
+    }
+    if (vendor == kIonq) {
+      const std::string header_value = req.get_header_value("Authorization");
+      absl::string_view header = header_value;
+      const bool scheme_ok =
+          header.size() > 7 &&
+          absl::EqualsIgnoreCase(header.substr(0, 7), "apiKey ");
+      if (!scheme_ok || header.substr(7) != options_.ionq_api_key) {
+        return IonqError(401, "Unauthorized Error",
+                         "Invalid key provided. See "
+                         "https://docs.ionq.com/#authentication for "
+                         "details, or email support@ionq.co for help.");
+      }
+      return std::nullopt;
+    }
+    if (options_.praisonai_api_key.empty()) return std::nullopt;
+    const std::string bearer =
+        absl::StrCat("Bearer ", options_.praisonai_api_key);
+    if (req.get_header_value("Authorization") == bearer ||
+        req.get_header_value("X-API-Key") == options_.praisonai_api_key) {
+      return std::nullopt;
+    }
+    Struct s;
+    Put(s, "error", json::Str("Unauthorized"));
+    return JsonReply(401, s);
+  }
+
+  Reply RouteNotFound(const std::string& vendor) const {
+    if (vendor == kIonq) {
+      return IonqError(404, "Not Found Error",
+                       "Resource not found. See https://docs.ionq.com/ for "
+                       "details, or email "
+                       "support@ionq.co for help.");
+    }
+    if (vendor == kQbraid && !options_.qbraid_fastapi_errors) {
+      return QbraidGatewayError(404, "NOT_FOUND", "Route not found",
+                                "Route not found");
+    }
+    return DetailReply(404, "Not Found");
+  }
+
+  Reply DefaultErrorReply(const std::string& vendor, int status) const {
+    const absl::string_view reason = ReasonPhrase(status);
+    if (vendor == kIonq) {
+      const std::string message = status >= 500
+                                      ? "Internal service outage. Visit "
+                                        "https://status.ionq.co/ to track this "
+                                        "incident."
+                                      : std::string(reason);
+      return IonqError(status, reason, message);
+    }
+    if (vendor == kQbraid && !options_.qbraid_fastapi_errors) {
+      return QbraidGatewayError(status, QbraidErrorCode(status), reason,
+                                reason);
+    }
+    return DetailReply(status, reason);
+  }
+
+  // The vendor's live (not deleted) jobs, newest first.
+  std::vector<const JobRecord*> LiveJobsLocked(const std::string& vendor) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<const JobRecord*> out;
+    auto it = jobs_.find(vendor);
+    if (it == jobs_.end()) return out;
+    for (const auto& [id, job] : it->second) {
+      if (!job.deleted) out.push_back(&job);
+    }
+    std::sort(out.begin(), out.end(), NewerFirst);
+    return out;
+  }
+
+  JobRecord* FindLocked(const std::string& vendor, const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = jobs_.find(vendor);
+    if (it == jobs_.end()) return nullptr;
+    auto job = it->second.find(id);
+    if (job == it->second.end() || job->second.deleted) return nullptr;
+    return &job->second;
+  }
+
+  const std::string* RawLocked(const std::string& vendor,
+                               const std::string& id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = raw_.find(vendor);
+    if (it == raw_.end()) return nullptr;
+    auto raw = it->second.find(id);
+    return raw == it->second.end() ? nullptr : &raw->second;
+  }
+
+  void DeleteLocked(const std::string& vendor, JobRecord& job)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    job.deleted = true;
+    auto it = raw_.find(vendor);
+    if (it != raw_.end()) it->second.erase(job.spec.id);
+  }
+
+  static Reply RawReply(const std::string& body) {
+    Reply reply;
+    reply.body = body;
+    return reply;
+  }
+
+  // qBraid
+  // ------------------------------------------------------------------------------
+
+  Reply QbraidNotFound(const std::string& id) const {
+    if (options_.qbraid_fastapi_errors)
+      return DetailReply(404, "Job not found");
+    return QbraidGatewayError(404, "NOT_FOUND", "Job not found",
+                              absl::StrCat("Job not found: ", id));
+  }
+
+  Reply QbraidBadRequest(absl::string_view message) const {
+    if (options_.qbraid_fastapi_errors) return DetailReply(400, message);
+    return QbraidGatewayError(400, "BAD_REQUEST", message, message);
+  }
+
+  Reply QbraidGet(const std::string& id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (const std::string* raw = RawLocked(kQbraid, id)) return RawReply(*raw);
+    const JobRecord* job = FindLocked(kQbraid, id);
+    if (job == nullptr) return QbraidNotFound(id);
+    Struct s;
+    Put(s, "success", json::Bool(true));
+    Put(s, "data", json::Obj(internal::QbraidJobJson(*job, now)));
+    return JsonReply(200, s);
+  }
+
+  Reply QbraidList(const httplib::Request& req, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<ValidationIssue> issues;
+    const auto page = BoundedIntParam(req, "page", 1, 1, 1000000000, issues);
+    const auto limit = BoundedIntParam(req, "limit", kQbraidDefaultLimit, 1,
+                                       kQbraidMaxLimit, issues);
+    auto enum_param = [&](const char* name,
+                          const std::vector<std::string>& values) {
+      if (!req.has_param(name)) return std::string();
+      std::string v = req.get_param_value(name);
+      if (!Contains(values, v))
+        issues.push_back({name, "enum", EnumMessage(values), v});
+      return v;
+    };
+    const std::string status = enum_param("status", QbraidStatuses());
+    const std::string group =
+        enum_param("statusGroup", {"all", "pending", "returned"});
+    const std::string vendor =
+        enum_param("vendor", {"aws", "azure", "ibm", "ionq", "qbraid", "all"});
+    std::string search;
+    if (req.has_param("search")) {
+      search = req.get_param_value("search");
+      if (search.empty()) {
+        issues.push_back({"search", "string_too_short",
+                          "String should have at least 1 character", search});
+      } else if (search.size() > 255) {
+        issues.push_back({"search", "string_too_long",
+                          "String should have at most 255 characters", search});
+      }
+    }
+    if (!issues.empty()) return ValidationErrorReply(issues);
+
+    std::optional<Struct> tags;
+    if (req.has_param("tags")) {
+      auto parsed = json::ParseObject(req.get_param_value("tags"));
+      if (!parsed.ok())
+        return QbraidBadRequest("Invalid tags filter: expected a JSON object");
+      tags = *std::move(parsed);
+    }
+    const std::string provider =
+        req.has_param("provider")
+            ? absl::AsciiStrToLower(req.get_param_value("provider"))
+            : "";
+    const std::string needle = absl::AsciiStrToLower(search);
+
+    std::vector<Value> matched;
+    for (const JobRecord* job : LiveJobsLocked(kQbraid)) {
+      Struct data = internal::QbraidJobJson(*job, now);
+      const std::string job_status = VendorStatus(*job, now);
+      const bool returned = job_status == "COMPLETED" ||
+                            job_status == "FAILED" || job_status == "CANCELLED";
+      if (!status.empty()) {
+        if (job_status != status) continue;
+      } else if (group == "returned" && !returned) {
+        continue;
+      } else if (group == "pending" && returned) {
+        continue;
+      }
+      if (!vendor.empty() && vendor != "all" &&
+          json::GetString(data, "vendor") != vendor) {
+        continue;
+      }
+      if (!provider.empty()) {
+        std::string name = json::GetString(data, "provider").value_or("");
+        if (const Struct* object = json::GetObject(data, "provider")) {
+          name = json::GetString(*object, "provider").value_or("");
+        }
+        if (absl::AsciiStrToLower(name) != provider) continue;
+      }
+      if (!needle.empty()) {
+        const std::string name =
+            absl::AsciiStrToLower(json::GetString(data, "name").value_or(""));
+        if (!absl::StrContains(name, needle) &&
+            !absl::StrContains(absl::AsciiStrToLower(job->spec.id), needle)) {
+          continue;
+        }
+      }
+      if (tags.has_value()) {
+        bool all = true;
+        for (const auto& [key, want] : tags->fields()) {
+          auto it = job->spec.tags.find(key);
+          auto want_text = json::ScalarToString(want);
+          if (it == job->spec.tags.end() || !want_text ||
+              it->second != *want_text) {
+            all = false;
+            break;
+          }
+        }
+        if (!all) continue;
+      }
+      matched.push_back(json::Obj(std::move(data)));
+    }
+
+    const int64_t total = static_cast<int64_t>(matched.size());
+    const int64_t total_pages = (total + *limit - 1) / *limit;
+    const int64_t begin = std::min(total, (*page - 1) * *limit);
+    const int64_t end = std::min(total, begin + *limit);
+    std::vector<Value> items(std::make_move_iterator(matched.begin() + begin),
+                             std::make_move_iterator(matched.begin() + end));
+    Struct pagination;
+    Put(pagination, "page", Int(*page));
+    Put(pagination, "limit", Int(*limit));
+    Put(pagination, "total", Int(total));
+    Put(pagination, "totalPages", Int(total_pages));
+    Put(pagination, "hasNext", json::Bool(*page < total_pages));
+    Put(pagination, "hasPrev", json::Bool(*page > 1));
+    Struct meta;
+    Put(meta, "timestamp", json::Str(internal::FormatTimestamp(now, 3, "Z")));
+    Struct s;
+    Put(s, "success", json::Bool(true));
+    Put(s, "data", ListOf(std::move(items)));
+    Put(s, "pagination", json::Obj(std::move(pagination)));
+    Put(s, "meta", json::Obj(std::move(meta)));
+    return JsonReply(200, s);
+  }
+
+  Reply QbraidCancel(const std::string& id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    JobRecord* job = FindLocked(kQbraid, id);
+    if (job == nullptr) return QbraidNotFound(id);
+    const std::string status = VendorStatus(*job, now);
+    if (status == "INITIALIZING") {
+      const std::string message =
+          "Job is still initializing and cannot be cancelled yet; please try "
+          "again in a few "
+          "moments";
+      return QbraidGatewayError(409, "JOB_CANCEL_CONFLICT", message, message);
+    }
+    if (status != "QUEUED" && status != "VALIDATING" && status != "RUNNING") {
+      return QbraidBadRequest(absl::StrCat(
+          "Job cannot be cancelled in its current state: ", status));
+    }
+    job->cancelled_at = now;
+    job->fixed_status.clear();
+    Struct data;
+    Put(data, "message", json::Str("Job cancellation initiated successfully"));
+    Put(data, "jobQrn", json::Str(id));
+    Put(data, "status", json::Str("CANCELLING"));
+    Struct s;
+    Put(s, "success", json::Bool(true));
+    Put(s, "data", json::Obj(std::move(data)));
+    return JsonReply(202, s);
+  }
+
+  Reply QbraidDelete(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    JobRecord* job = FindLocked(kQbraid, id);
+    if (job == nullptr) return QbraidNotFound(id);
+    DeleteLocked(kQbraid, *job);
+    Struct data;
+    Put(data, "message", json::Str("Job deleted successfully"));
+    Struct s;
+    Put(s, "success", json::Bool(true));
+    Put(s, "data", json::Obj(std::move(data)));
+    return JsonReply(200, s);
+  }
+
+  // IonQ
+  // --------------------------------------------------------------------------------
+
+  static Reply IonqNotFound() {
+    return IonqError(
+        404, "Not Found Error",
+        "Resource not found. See https://docs.ionq.com/ for details, or email "
+        "support@ionq.co for help.");
+  }
+
+  Reply IonqGet(const std::string& id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (const std::string* raw = RawLocked(kIonq, id)) return RawReply(*raw);
+    const JobRecord* job = FindLocked(kIonq, id);
+    if (job == nullptr) return IonqNotFound();
+    return JsonReply(200, internal::IonqJobJson(*job, now));
+  }
+
+  Reply IonqList(const httplib::Request& req, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    static const auto* kAllowed = new std::set<std::string>{
+        "ids",        "parent_job_id", "status", "target",
+        "session_id", "submitter_id",  "limit",  "next"};
+    for (const auto& [key, value] : req.params) {
+      if (kAllowed->count(key) == 0) {
+        return IonqBadRequest(key,
+                              absl::StrCat("\"", key, "\" is not allowed"));
+      }
+    }
+    int64_t limit = kIonqDefaultLimit;
+    if (req.has_param("limit")) {
+      if (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) ||
+          limit < 1) {
+        return IonqBadRequest("limit", "\"limit\" must be a positive integer");
+      }
+    }
+    limit = std::min<int64_t>(limit, std::max(1, options_.ionq_max_page_size));
+    std::string status;
+    if (req.has_param("status")) {
+      status = req.get_param_value("status");
+      if (!Contains(IonqStatuses(), status)) {
+        return IonqBadRequest(
+            "status", absl::StrCat("\"status\" must be one of [",
+                                   absl::StrJoin(IonqStatuses(), ", "), "]"));
+      }
+    }
+    std::set<std::string> targets;
+    if (req.has_param("target")) {
+      for (absl::string_view t :
+           absl::StrSplit(req.get_param_value("target"), ',')) {
+        t = absl::StripAsciiWhitespace(t);
+        if (!t.empty()) targets.insert(std::string(t));
+      }
+    }
+    std::set<std::string> ids;
+    for (size_t i = 0; i < req.get_param_value_count("ids"); ++i) {
+      for (absl::string_view id :
+           absl::StrSplit(req.get_param_value("ids", i), ',')) {
+        if (!id.empty()) ids.insert(std::string(id));
+      }
+    }
+    const std::string parent = req.get_param_value("parent_job_id");
+    const std::string session = req.get_param_value("session_id");
+
+    // The cursor names the first job of the next page; deleted jobs keep their
+    // place.
+    const JobRecord* cursor = nullptr;
+    if (req.has_param("next") && !req.get_param_value("next").empty()) {
+      auto vendor_jobs = jobs_.find(kIonq);
+      if (vendor_jobs != jobs_.end()) {
+        auto it = vendor_jobs->second.find(req.get_param_value("next"));
+        if (it != vendor_jobs->second.end()) cursor = &it->second;
+      }
+      if (cursor == nullptr)
+        return IonqBadRequest("next", "\"next\" is not a valid cursor");
+    }
+
+    std::vector<Value> items;
+    std::string next;
+    for (const JobRecord* job : LiveJobsLocked(kIonq)) {
+      if (cursor != nullptr && NewerFirst(job, cursor)) continue;
+      if (!status.empty() && VendorStatus(*job, now) != status) continue;
+      if (!targets.empty() && targets.count(job->spec.device) == 0) continue;
+      if (!ids.empty() && ids.count(job->spec.id) == 0) continue;
+      if (!parent.empty() && job->spec.batch_id != parent) continue;
+      if (!session.empty() && job->spec.session_id != session) continue;
+      if (static_cast<int64_t>(items.size()) == limit) {
+        next = job->spec.id;
+        break;
+      }
+      items.push_back(json::Obj(internal::IonqJobJson(*job, now)));
+    }
+    Struct s;
+    Put(s, "jobs", ListOf(std::move(items)));
+    Put(s, "next", next.empty() ? json::Null() : json::Str(next));
+    return JsonReply(200, s);
+  }
+
+  Reply IonqCancel(const std::string& id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    JobRecord* job = FindLocked(kIonq, id);
+    if (job == nullptr) return IonqNotFound();
+    // The real service cancels in any state, even a completed job.
+    if (job->cancelled_at > now) job->cancelled_at = now;
+    job->fixed_status.clear();
+    Struct s;
+    Put(s, "id", json::Str(id));
+    Put(s, "status", json::Str("canceled"));
+    return JsonReply(200, s);
+  }
+
+  Reply IonqDelete(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    JobRecord* job = FindLocked(kIonq, id);
+    if (job == nullptr) return IonqNotFound();
+    DeleteLocked(kIonq, *job);
+    Struct s;
+    Put(s, "id", json::Str(id));
+    Put(s, "status", json::Str("deleted"));
+    return JsonReply(200, s);
+  }
+
+  // PraisonAI
+  // ---------------------------------------------------------------------------
+
+  static Reply PraisonaiNotFound(const std::string& id) {
+    return DetailReply(404, absl::StrCat("Job not found: ", id));
+  }
+
+  static bool PraisonaiActive(const std::string& status) {
+    return status == "queued" || status == "running";
+  }
+
+  Reply PraisonaiGet(const std::string& id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (const std::string* raw = RawLocked(kPraisonai, id))
+      return RawReply(*raw);
+    const JobRecord* job = FindLocked(kPraisonai, id);
+    if (job == nullptr) return PraisonaiNotFound(id);
+    return JsonReply(200, internal::PraisonaiStatusJson(*job, now));
+  }
+
+  Reply PraisonaiList(const httplib::Request& req, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<ValidationIssue> issues;
+    const auto page = BoundedIntParam(req, "page", 1, 1, 1000000000, issues);
+    const auto page_size =
+        BoundedIntParam(req, "page_size", kPraisonaiDefaultPageSize, 1,
+                        kPraisonaiMaxPageSize, issues);
+    if (!issues.empty()) return ValidationErrorReply(issues);
+    std::string status;
+    if (req.has_param("status")) {
+      status = req.get_param_value("status");
+      if (!Contains(PraisonaiStatuses(), status)) {
+        return DetailReply(
+            400, absl::StrCat("Invalid status: ", status, ". Must be one of: ",
+                              absl::StrJoin(PraisonaiStatuses(), ", ")));
+      }
+    }
+    const std::string session = req.get_param_value("session_id");
+    std::vector<const JobRecord*> matched;
+    for (const JobRecord* job : LiveJobsLocked(kPraisonai)) {
+      if (!status.empty() && VendorStatus(*job, now) != status) continue;
+      if (!session.empty() && job->spec.session_id != session) continue;
+      matched.push_back(job);
+    }
+    const int64_t total = static_cast<int64_t>(matched.size());
+    const int64_t begin = std::min(total, (*page - 1) * *page_size);
+    const int64_t end = std::min(total, begin + *page_size);
+    std::vector<Value> items;
+    for (int64_t i = begin; i < end; ++i) {
+      items.push_back(
+          json::Obj(internal::PraisonaiStatusJson(*matched[i], now)));
+    }
+    Struct s;
+    Put(s, "jobs", ListOf(std::move(items)));
+    Put(s, "total", Int(total));
+    Put(s, "page", Int(*page));
+    Put(s, "page_size", Int(*page_size));
+    return JsonReply(200, s);
+  }
+
+  Reply PraisonaiCancel(const std::string& id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    JobRecord* job = FindLocked(kPraisonai, id);
+    if (job == nullptr) return PraisonaiNotFound(id);
+    const std::string status = VendorStatus(*job, now);
+    if (!PraisonaiActive(status)) {
+      return DetailReply(
+          409, absl::StrCat("Job is already complete. Status: ", status));
+    }
+    job->cancelled_at = now;
+    job->fixed_status.clear();
+    return JsonReply(200, internal::PraisonaiStatusJson(*job, now));
+  }
+
+  Reply PraisonaiDelete(const std::string& id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    JobRecord* job = FindLocked(kPraisonai, id);
+    if (job == nullptr) return PraisonaiNotFound(id);
+    if (PraisonaiActive(VendorStatus(*job, now))) {
+      return DetailReply(409, "Cannot delete a running job. Cancel it first.");
+    }
+    DeleteLocked(kPraisonai, *job);
+    Reply reply;
+    reply.status = 204;
+    reply.content_type = "";
+    return reply;
+  }
+
+  // --- Writing answers
+  // -------------------------------------------------------------------
+
+  static void Write(httplib::Response& res, const Reply& reply) {
+    res.status = reply.status;
+    for (const auto& [k, v] : reply.headers) res.set_header(k.c_str(), v);
+    if (!reply.body.empty() || !reply.content_type.empty()) {
+      res.set_content(reply.body, reply.content_type.empty()
+                                      ? "application/json"
+                                      : reply.content_type.c_str());
+    }
+  }
+
+  // Announces the whole body, sends half of it, then makes httplib drop the
+  // connection.
+  static void WriteTruncated(httplib::Response& res, const Reply& reply) {
+    res.status = reply.status;
+    for (const auto& [k, v] : reply.headers) res.set_header(k.c_str(), v);
+    const std::string body = reply.body;
+    const size_t announced = std::max<size_t>(body.size(), 16);
+    const size_t sent = body.size() / 2;
+    res.set_content_provider(
+        announced,
+        reply.content_type.empty() ? "application/json"
+                                   : reply.content_type.c_str(),
+        [body, sent](size_t offset, size_t, httplib::DataSink& sink) {
+          if (offset < sent) sink.write(body.data() + offset, sent - offset);
+          return false;
+        });
+  }
+
+  // --- Latency, faults and stats
+  // ----------------------------------------------------------
+
+  void WaitLatency(const std::string& vendor) {
+    absl::MutexLock lock(&mu_);
+    auto it = latency_.find(vendor);
+    if (it == latency_.end() || it->second <= absl::ZeroDuration()) return;
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), it->second);
+  }
+
+  void WaitStall(absl::Duration limit) {
+    absl::MutexLock lock(&mu_);
+    const uint64_t generation = stall_generation_;
+    auto released = [this, generation]() {
+      return stopping_ || stall_generation_ != generation;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&released), limit);
+  }
+
+  std::optional<FaultSpec> TakeFault(const std::string& vendor,
+                                     const RouteInfo& route,
+                                     const std::string& method) {
+    absl::MutexLock lock(&mu_);
+    for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+      const FaultSpec& f = *it;
+      if (f.vendor != "*" && f.vendor != vendor) continue;
+      if (!f.job_id.empty() && f.job_id != route.job_id) continue;
+      if (!f.method.empty() && f.method != method) continue;
+      if (!f.route.empty() && f.route != route.route) continue;
+      FaultSpec hit = f;
+      if (it->count > 0 && --it->count == 0) faults_.erase(it);
+      return hit;
+    }
+    return std::nullopt;
+  }
+
+  bool HasAuthHeader(const std::string& vendor,
+                     const httplib::Request& req) const {
+    if (vendor == kQbraid) return req.has_header("X-API-KEY");
+    return req.has_header("Authorization") || req.has_header("X-API-Key");
+  }
+
+  uint64_t BeginRequest(const std::string& vendor, const httplib::Request& req,
+                        const RouteInfo& route) {
+    RequestRecord record;
+    record.vendor = vendor;
+    record.method = req.method;
+    record.path = req.path;
+    record.query = QueryString(req);
+    record.route = route.route;
+    record.job_id = route.job_id;
+    record.has_auth = HasAuthHeader(vendor, req);
+    absl::MutexLock lock(&mu_);
+    const uint64_t seq = ++request_seq_;
+    const size_t keep =
+        static_cast<size_t>(std::max(1, options_.recent_requests));
+    for (const char* key : {vendor.c_str(), "*"}) {
+      VendorStats& data = stats_[key];
+      ++data.stats.total;
+      ++data.stats.by_route[absl::StrCat(req.method, " ", route.route)];
+      ++data.stats.in_flight;
+      data.stats.max_in_flight =
+          std::max(data.stats.max_in_flight, data.stats.in_flight);
+      data.recent.emplace_back(seq, record);
+      while (data.recent.size() > keep) data.recent.pop_front();
+    }
+    return seq;
+  }
+
+  void EndRequest(const std::string& vendor, uint64_t seq, int status) {
+    absl::MutexLock lock(&mu_);
+    for (const char* key : {vendor.c_str(), "*"}) {
+      VendorStats& data = stats_[key];
+      if (data.stats.in_flight > 0) --data.stats.in_flight;
+      for (auto it = data.recent.rbegin(); it != data.recent.rend(); ++it) {
+        if (it->first == seq) {
+          it->second.status = status;
+          break;
+        }
+        if (it->first < seq) break;
+      }
+    }
+  }
+
+  // --- Control API
+  // -------------------------------------------------------------------------
+
+  static void ControlReply(httplib::Response& res, int status,
+                           const Struct& body) {
+    res.status = status;
+    res.set_content(internal::ToSortedJson(body), "application/json");
+  }
+
+  static void ControlError(httplib::Response& res, int status,
+                           absl::string_view message) {
+    Struct s;
+    Put(s, "error", json::Str(message));
+    ControlReply(res, status, s);
+  }
+
+  static void ControlOk(httplib::Response& res) {
+    ControlReply(res, 200, Struct());
+  }
+
+  void HandleControl(const httplib::Request& req, httplib::Response& res) {
+    if (!IsLoopback(req.remote_addr)) {
+      ControlError(res, 403, "the control API answers loopback clients only");
+      return;
+    }
+    const absl::string_view what =
+        absl::string_view(req.path).substr(strlen(kControlPrefix));
+    const std::string& method = req.method;
+    auto body_object = [&]() -> absl::StatusOr<Struct> {
+      if (req.body.empty()) return Struct();
+      return json::ParseObject(req.body);
+    };
+
+    if (what == "health" && method == "GET") {
+      Struct s;
+      Put(s, "ok", json::Bool(true));
+      Put(s, "port", Int(port_));
+      ControlReply(res, 200, s);
+    } else if (what == "jobs" && method == "POST") {
+      auto body = body_object();
+      if (!body.ok()) return ControlError(res, 400, body.status().message());
+      auto spec = JobSpecFromJson(*body, clock_->Now());
+      if (!spec.ok()) return ControlError(res, 400, spec.status().message());
+      Struct s;
+      Put(s, "id", json::Str(AddJob(*spec)));
+      ControlReply(res, 200, s);
+    } else if (what == "jobs" && method == "GET") {
+      const std::string vendor = req.get_param_value("vendor");
+      if (!IsVendor(vendor))
+        return ControlError(res, 400,
+                            "vendor must be qbraid, ionq or praisonai");
+      std::vector<Value> ids;
+      for (const std::string& id : JobIds(vendor)) ids.push_back(json::Str(id));
+      Struct s;
+      Put(s, "ids", ListOf(std::move(ids)));
+      ControlReply(res, 200, s);
+    } else if (what == "jobs" && method == "DELETE") {
+      ClearJobs();
+      ControlOk(res);
+    } else if (what == "raw_jobs" && method == "POST") {
+      auto body = body_object();
+      if (!body.ok()) return ControlError(res, 400, body.status().message());
+      const std::string vendor = json::GetString(*body, "vendor").value_or("");
+      const std::string id = json::GetString(*body, "id").value_or("");
+      if (!IsVendor(vendor) || id.empty()) {
+        return ControlError(res, 400, "vendor and id are required");
+      }
+      std::string raw;
+      if (auto text = json::GetString(*body, "body")) {
+        raw = *text;
+      } else if (auto b64 = json::GetString(*body, "body_base64")) {
+        if (!absl::Base64Unescape(*b64, &raw))
+          return ControlError(res, 400, "bad body_base64");
+      } else if (const Value* v = json::Find(*body, "json")) {
+        raw = internal::ToSortedJson(*v);
+      }
+      PutRawJob(vendor, id, std::move(raw));
+      ControlOk(res);
+    } else if (what == "faults" && method == "POST") {
+      auto body = body_object();
+      if (!body.ok()) return ControlError(res, 400, body.status().message());
+      auto fault = FaultSpecFromJson(*body);
+      if (!fault.ok()) return ControlError(res, 400, fault.status().message());
+      InjectFault(*fault);
+      ControlOk(res);
+    } else if (what == "faults" && method == "DELETE") {
+      ClearFaults();
+      ControlOk(res);
+    } else if (what == "stalls/release" && method == "POST") {
+      ReleaseStalls();
+      ControlOk(res);
+    } else if (what == "latency" && method == "POST") {
+      auto body = body_object();
+      if (!body.ok()) return ControlError(res, 400, body.status().message());
+      const std::string vendor = json::GetString(*body, "vendor").value_or("*");
+      if (vendor != "*" && !IsVendor(vendor))
+        return ControlError(res, 400, "unknown vendor");
+      auto ms = json::GetNumber(*body, "ms");
+      auto seconds = json::GetNumber(*body, "seconds");
+      if ((!ms && !seconds) || ms.value_or(0) < 0 || seconds.value_or(0) < 0) {
+        return ControlError(res, 400, "ms or seconds (>= 0) is required");
+      }
+      SetLatency(vendor,
+                 ms ? absl::Milliseconds(*ms) : absl::Seconds(*seconds));
+      ControlOk(res);
+    } else if (what == "stats" && method == "GET") {
+      std::string vendor = req.get_param_value("vendor");
+      if (vendor.empty()) vendor = "*";
+      if (vendor != "*" && !IsVendor(vendor))
+        return ControlError(res, 400, "unknown vendor");
+      ControlReply(res, 200, StatsJson(stats(vendor)));
+    } else if (what == "stats/reset" && method == "POST") {
+      ResetStats();
+      ControlOk(res);
+    } else if (what == "clock" && method == "GET") {
+      Struct s;
+      Put(s, "now", json::Str(FormatRfc3339(clock_->Now())));
+      Put(s, "manual", json::Bool(options_.manual_clock != nullptr));
+      ControlReply(res, 200, s);
+    } else if (what == "clock/advance" && method == "POST") {
+      if (options_.manual_clock == nullptr) {
+        return ControlError(
+            res, 409,
+            "the emulator runs on the real clock (use --manual-clock)");
+      }
+      double seconds = 0;
+      bool ok = false;
+      if (req.has_param("seconds")) {
+        ok = absl::SimpleAtod(req.get_param_value("seconds"), &seconds);
+      } else {
+        auto body = body_object();
+        if (body.ok()) {
+          auto v = json::GetNumber(*body, "seconds");
+          ok = v.has_value();
+          seconds = v.value_or(0);
+        }
+      }
+      if (!ok || !std::isfinite(seconds) || seconds < 0) {
+        return ControlError(res, 400, "seconds (>= 0) is required");
+      }
+      options_.manual_clock->Advance(absl::Seconds(seconds));
+      Struct s;
+      Put(s, "now", json::Str(FormatRfc3339(clock_->Now())));
+      ControlReply(res, 200, s);
+    } else {
+      ControlError(res, 404,
+                   absl::StrCat("no control endpoint ", method, " ", req.path));
+    }
+  }
+
+  Options options_;
+  const Clock* const clock_;
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  internal::IdGenerator ids_ ABSL_GUARDED_BY(mu_);
+  // vendor -> id -> job (including deleted tombstones)
+  std::map<std::string, std::map<std::string, JobRecord>> jobs_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, std::string>> raw_
+      ABSL_GUARDED_BY(mu_);
+  std::list<FaultSpec> faults_ ABSL_GUARDED_BY(mu_);
+  uint64_t stall_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, absl::Duration> latency_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, VendorStats> stats_ ABSL_GUARDED_BY(mu_);
+  uint64_t request_seq_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+absl::StatusOr<std::unique_ptr<VendorEmulator>> VendorEmulator::Start(
+    Options options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  if (auto status = impl->Start(); !status.ok()) return status;
+  return std::unique_ptr<VendorEmulator>(new VendorEmulator(std::move(impl)));
+}
+
+VendorEmulator::VendorEmulator(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+VendorEmulator::~VendorEmulator() = default;
+
+int VendorEmulator::port() const { return impl_->port(); }
+std::string VendorEmulator::base_url(absl::string_view vendor) const {
+  return impl_->base_url(vendor);
+}
+std::string VendorEmulator::root_url() const { return impl_->root_url(); }
+const Clock& VendorEmulator::clock() const { return impl_->clock(); }
+std::string VendorEmulator::AddJob(const JobSpec& spec) {
+  return impl_->AddJob(spec);
+}
+void VendorEmulator::PutRawJob(absl::string_view vendor, absl::string_view id,
+                               std::string raw_json_body) {
+  impl_->PutRawJob(vendor, id, std::move(raw_json_body));
+}
+std::vector<std::string> VendorEmulator::JobIds(
+    absl::string_view vendor) const {
+  return impl_->JobIds(vendor);
+}
+void VendorEmulator::ClearJobs() { impl_->ClearJobs(); }
+void VendorEmulator::InjectFault(const FaultSpec& fault) {
+  impl_->InjectFault(fault);
+}
+void VendorEmulator::ClearFaults() { impl_->ClearFaults(); }
+void VendorEmulator::ReleaseStalls() { impl_->ReleaseStalls(); }
+void VendorEmulator::SetLatency(absl::string_view vendor,
+                                absl::Duration delay) {
+  impl_->SetLatency(vendor, delay);
+}
+Stats VendorEmulator::stats(absl::string_view vendor) const {
+  return impl_->stats(vendor);
+}
+void VendorEmulator::ResetStats() { impl_->ResetStats(); }
+
+}  // namespace jobfacade::fakes
