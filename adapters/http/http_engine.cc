@@ -1,0 +1,587 @@
+// HttpEngine: libcurl's multi interface on one loop thread, fed through a
+// mutex-guarded mailbox.
+#include "adapters/http/http_engine.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+
+namespace jobfacade::http {
+namespace {
+
+// The loop sleeps this long at most when nothing is due; curl_multi_wakeup and
+// curl's own timers end the wait sooner, so the value only bounds idle
+// wake-ups.
+constexpr int kIdlePollMs = 60 * 1000;
+constexpr size_t kMaxErrorMessageChars = 256;
+// Header-value fragments at least this long are scrubbed from error messages.
+constexpr size_t kMinRedactedTokenChars = 6;
+
+constexpr char kUserAgent[] = "jobfacade-http/0.1";
+
+// curl's millisecond timeouts: 0 means none, so an infinite duration maps to 0
+// and anything finite to at least 1 ms.
+long ToCurlMillis(absl::Duration duration) {
+  if (duration == absl::InfiniteDuration()) return 0;
+  const int64_t millis =
+      absl::ToInt64Milliseconds(absl::Ceil(duration, absl::Milliseconds(1)));
+  return static_cast<long>(
+      std::clamp<int64_t>(millis, 1, std::numeric_limits<long>::max()));
+}
+
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+bool IsSupportedMethod(absl::string_view method) {
+  return method == "GET" || method == "POST" || method == "PUT" ||
+         method == "DELETE";
+}
+
+// A line break or NUL in a header would let a value smuggle extra header lines.
+bool IsSafeHeaderText(absl::string_view text) {
+  return text.find_first_of(absl::string_view("\r\n\0", 3)) ==
+         absl::string_view::npos;
+}
+
+bool HasHeader(const Request& request, absl::string_view name) {
+  return std::any_of(request.headers.begin(), request.headers.end(),
+                     [&](const auto& header) {
+                       return absl::EqualsIgnoreCase(header.first, name);
+                     });
+}
+
+TransportError MapCurlCode(CURLcode code, bool body_too_large) {
+  switch (code) {
+    case CURLE_OK:
+      return TransportError::kNone;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+      return TransportError::kConnectFailed;
+    case CURLE_OPERATION_TIMEDOUT:
+      return TransportError::kTimeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+      return TransportError::kTls;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2_STREAM:
+      return TransportError::kConnectionLost;
+    case CURLE_FILESIZE_EXCEEDED:
+      return TransportError::kResponseTooLarge;
+    case CURLE_WRITE_ERROR:
+      return body_too_large ? TransportError::kResponseTooLarge
+                            : TransportError::kOther;
+    default:
+      return TransportError::kOther;
+  }
+}
+
+// curl's messages name hosts and ports, not headers; scrubbing header values
+// anyway keeps a future curl message (or a proxy's reply quoted in one) from
+// leaking an API key into logs.
+std::string SafeErrorMessage(CURLcode code, const char* error_buffer,
+                             const Request& request) {
+  std::string message = curl_easy_strerror(code);
+  if (error_buffer[0] != '\0') absl::StrAppend(&message, ": ", error_buffer);
+  for (const auto& [name, value] : request.headers) {
+    std::vector<absl::string_view> secrets = absl::StrSplit(value, ' ');
+    secrets.push_back(value);
+    for (absl::string_view secret : secrets) {
+      if (secret.size() >= kMinRedactedTokenChars) {
+        absl::StrReplaceAll({{secret, "[redacted]"}}, &message);
+      }
+    }
+  }
+  if (message.size() > kMaxErrorMessageChars)
+    message.resize(kMaxErrorMessageChars);
+  return message;
+}
+
+// One request from Send to completion. Owned by the mailbox, then by the loop's
+// active map.
+struct Transfer {
+  Transfer(uint64_t id, Request request, ResponseCallback done)
+      : id(id), request(std::move(request)), done(std::move(done)) {}
+  ~Transfer() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    if (header_list != nullptr) curl_slist_free_all(header_list);
+  }
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+
+  const uint64_t id;
+  Request request;  // owns the body curl sends from (POSTFIELDS does not copy)
+  ResponseCallback done;
+  Response response;
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  bool body_too_large = false;
+  // False from a status line until the blank line ending its header block.
+  bool headers_complete = false;
+  Cancellation::CallbackId cancel_id = 0;
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  std::string& body = transfer->response.body;
+  if (bytes > transfer->request.max_response_bytes - body.size()) {
+    transfer->body_too_large = true;
+    return 0;  // anything but `bytes` aborts the transfer with
+               // CURLE_WRITE_ERROR
+  }
+  body.append(data, bytes);
+  return bytes;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  auto& headers = transfer->response.headers;
+  absl::string_view line(data, bytes);
+  // curl reports every response (1xx, proxy CONNECT replies, the final one);
+  // only the last one's headers describe the body.
+  if (absl::StartsWith(line, "HTTP/")) {
+    headers.clear();
+    transfer->headers_complete = false;
+    return bytes;
+  }
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  if (line.empty()) {
+    transfer->headers_complete = true;
+    return bytes;
+  }
+  if (line.front() == ' ' || line.front() == '\t') {  // obsolete line folding
+    if (!headers.empty()) {
+      absl::StrAppend(&headers.back().second, " ",
+                      absl::StripAsciiWhitespace(line));
+    }
+    return bytes;
+  }
+  const size_t colon = line.find(':');
+  if (colon == absl::string_view::npos) return bytes;
+  headers.emplace_back(
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
+      std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  return bytes;
+}
+
+// What other threads hand to the loop. Cancellation callbacks hold it by
+// shared_ptr because Cancellation::Cancel may run one after the request
+// completed or the engine was destroyed; they then find the id unknown or the
+// mailbox closed.
+struct Mailbox {
+  explicit Mailbox(CURLM* multi) : multi(multi) {}
+
+  void PostCancel(uint64_t id) {
+    absl::MutexLock lock(&mu);
+    if (closed) return;
+    cancelled.push_back(id);
+    curl_multi_wakeup(multi);
+  }
+
+  absl::Mutex mu;
+  // Only used for curl_multi_wakeup (thread-safe), and only while !closed: the
+  // engine frees the multi handle after closing the mailbox.
+  CURLM* const multi;
+  bool closed ABSL_GUARDED_BY(mu) = false;
+  std::vector<std::unique_ptr<Transfer>> submitted ABSL_GUARDED_BY(mu);
+  std::vector<uint64_t> cancelled ABSL_GUARDED_BY(mu);
+};
+
+Response ErrorResponse(TransportError error, std::string message) {
+  Response response;
+  response.error = error;
+  response.error_message = std::move(message);
+  return response;
+}
+
+}  // namespace
+
+class HttpEngine::Impl {
+ public:
+  explicit Impl(Options options) : options_(std::move(options)) {
+    InitCurlOnce();
+    multi_ = curl_multi_init();
+    mailbox_ = std::make_shared<Mailbox>(multi_);
+    if (multi_ == nullptr) {
+      absl::MutexLock lock(&mailbox_->mu);
+      mailbox_->closed = true;  // every Send fails at once
+      return;
+    }
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                      options_.max_cached_connections);
+    loop_ = std::thread([this] { Run(); });
+  }
+
+  ~Impl() {
+    Shutdown();
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  }
+
+  // Separate from ~Impl so `done` callbacks run while the engine is still
+  // whole: they may call Send, which then completes with kCancelled on the loop
+  // thread.
+  void Shutdown() {
+    {
+      absl::MutexLock lock(&mailbox_->mu);
+      if (!mailbox_->closed) {
+        mailbox_->closed = true;
+        curl_multi_wakeup(multi_);
+      }
+    }
+    if (loop_.joinable()) loop_.join();
+  }
+
+  void Send(Request request, ResponseCallback done) {
+    if (!IsSupportedMethod(request.method)) {
+      std::move(done)(
+          ErrorResponse(TransportError::kOther, "unsupported HTTP method"));
+      return;
+    }
+    for (const auto& [name, value] : request.headers) {
+      if (name.empty() || !IsSafeHeaderText(name) || !IsSafeHeaderText(value)) {
+        std::move(done)(ErrorResponse(TransportError::kOther,
+                                      "invalid request header name or value"));
+        return;
+      }
+    }
+    if (request.cancellation != nullptr &&
+        request.cancellation->IsCancelled()) {
+      std::move(done)(
+          ErrorResponse(TransportError::kCancelled, "cancelled before start"));
+      return;
+    }
+    if (request.deadline <= absl::Now()) {
+      std::move(done)(ErrorResponse(TransportError::kTimeout,
+                                    "deadline passed before the request"));
+      return;
+    }
+    auto transfer = std::make_unique<Transfer>(
+        next_id_.fetch_add(1), std::move(request), std::move(done));
+    in_flight_.fetch_add(1);
+    {
+      absl::MutexLock lock(&mailbox_->mu);
+      if (!mailbox_->closed) {
+        mailbox_->submitted.push_back(std::move(transfer));
+        curl_multi_wakeup(multi_);
+        return;
+      }
+    }
+    // Shutting down: most likely a `done` callback chaining a request during
+    // ~HttpEngine.
+    Complete(std::move(transfer), ErrorResponse(TransportError::kCancelled,
+                                                "HTTP engine shut down"));
+  }
+
+  size_t in_flight() const { return in_flight_.load(); }
+
+ private:
+  void Run() {
+    bool closed = false;
+    while (!closed) {
+      std::vector<std::unique_ptr<Transfer>> submitted;
+      std::vector<uint64_t> cancelled;
+      {
+        absl::MutexLock lock(&mailbox_->mu);
+        submitted.swap(mailbox_->submitted);
+        cancelled.swap(mailbox_->cancelled);
+        closed = mailbox_->closed;
+      }
+      for (auto& transfer : submitted) {
+        if (closed) {
+          Complete(std::move(transfer),
+                   ErrorResponse(TransportError::kCancelled,
+                                 "HTTP engine shut down"));
+        } else {
+          Start(std::move(transfer));
+        }
+      }
+      if (closed) break;
+      for (uint64_t id : cancelled) {
+        auto it = active_.find(id);
+        if (it == active_.end())
+          continue;  // already completed: its `done` has run
+        std::unique_ptr<Transfer> transfer = std::move(it->second);
+        active_.erase(it);
+        curl_multi_remove_handle(multi_, transfer->easy);
+        Complete(std::move(transfer),
+                 ErrorResponse(TransportError::kCancelled, "cancelled"));
+      }
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      CollectFinished();
+      curl_multi_poll(multi_, nullptr, 0, kIdlePollMs, nullptr);
+    }
+    // Shutdown: Send now completes new requests on its caller, so only active_
+    // is left.
+    auto remaining = std::move(active_);
+    active_.clear();
+    for (auto& [id, transfer] : remaining) {
+      curl_multi_remove_handle(multi_, transfer->easy);
+      Complete(std::move(transfer), ErrorResponse(TransportError::kCancelled,
+                                                  "HTTP engine shut down"));
+    }
+  }
+
+  // Callbacks run after curl_multi_info_read is drained: its messages die with
+  // their handles.
+  void CollectFinished() {
+    std::vector<std::pair<std::unique_ptr<Transfer>, CURLcode>> finished;
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      CURL* easy = message->easy_handle;
+      const CURLcode code = message->data.result;
+      char* raw = nullptr;
+      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
+      curl_multi_remove_handle(multi_, easy);
+      auto it = active_.find(reinterpret_cast<Transfer*>(raw)->id);
+      if (it == active_.end()) continue;
+      finished.emplace_back(std::move(it->second), code);
+      active_.erase(it);
+    }
+    for (auto& [transfer, code] : finished) Finish(std::move(transfer), code);
+  }
+
+  void Start(std::unique_ptr<Transfer> transfer) {
+    absl::Duration timeout = transfer->request.default_timeout;
+    if (transfer->request.deadline != absl::InfiniteFuture()) {
+      timeout = transfer->request.deadline - absl::Now();
+      if (timeout <= absl::ZeroDuration()) {
+        Complete(std::move(transfer),
+                 ErrorResponse(TransportError::kTimeout,
+                               "deadline passed before the request"));
+        return;
+      }
+    }
+    if (!Configure(*transfer, ToCurlMillis(timeout))) {
+      Complete(std::move(transfer),
+               ErrorResponse(TransportError::kOther,
+                             "could not set up the transfer"));
+      return;
+    }
+    if (const auto& cancellation = transfer->request.cancellation) {
+      transfer->cancel_id = cancellation->Add(
+          [mailbox = mailbox_, id = transfer->id] { mailbox->PostCancel(id); });
+      if (transfer->cancel_id == 0) {
+        // Cancelled since Send: Add ran the callback, whose id will match
+        // nothing.
+        Complete(std::move(transfer),
+                 ErrorResponse(TransportError::kCancelled, "cancelled"));
+        return;
+      }
+    }
+    const CURLMcode added = curl_multi_add_handle(multi_, transfer->easy);
+    if (added != CURLM_OK) {
+      Complete(std::move(transfer), ErrorResponse(TransportError::kOther,
+                                                  curl_multi_strerror(added)));
+      return;
+    }
+    const uint64_t id = transfer->id;
+    active_.emplace(id, std::move(transfer));
+  }
+
+  bool Configure(Transfer& transfer, long timeout_ms) {
+    CURL* easy = curl_easy_init();
+    if (easy == nullptr) return false;
+    transfer.easy = easy;
+    const Request& request = transfer.request;
+    bool ok = true;
+    auto set = [&](CURLoption option, auto value) {
+      ok = ok && curl_easy_setopt(easy, option, value) == CURLE_OK;
+    };
+    set(CURLOPT_URL, request.url.c_str());
+    set(CURLOPT_PRIVATE, static_cast<void*>(&transfer));
+    set(CURLOPT_NOSIGNAL, 1L);
+    set(CURLOPT_PROTOCOLS_STR, "http,https");
+    set(CURLOPT_FOLLOWLOCATION, 0L);
+    set(CURLOPT_SSL_VERIFYPEER, 1L);
+    set(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options_.ca_file.empty())
+      set(CURLOPT_CAINFO, options_.ca_file.c_str());
+    set(CURLOPT_CONNECTTIMEOUT_MS, ToCurlMillis(options_.connect_timeout));
+    set(CURLOPT_TIMEOUT_MS, timeout_ms);
+    set(CURLOPT_ERRORBUFFER, transfer.error_buffer);
+    set(CURLOPT_WRITEFUNCTION, &OnBody);
+    set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
+    set(CURLOPT_HEADERFUNCTION, &OnHeader);
+    set(CURLOPT_HEADERDATA, static_cast<void*>(&transfer));
+    // Fails early when Content-Length already says too much; OnBody covers the
+    // rest.
+    if (request.max_response_bytes <=
+        static_cast<uint64_t>(std::numeric_limits<curl_off_t>::max())) {
+      set(CURLOPT_MAXFILESIZE_LARGE,
+          static_cast<curl_off_t>(request.max_response_bytes));
+    }
+    set(CURLOPT_USERAGENT,
+        kUserAgent);  // a User-Agent request header overrides it
+
+    const bool sends_body = request.method == "POST" ||
+                            request.method == "PUT" || !request.body.empty();
+    if (request.method == "GET") {
+      set(CURLOPT_HTTPGET, 1L);
+    } else if (request.method != "POST") {
+      set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    if (sends_body) {
+      // POSTFIELDS with an explicit size also sends "Content-Length: 0" for an
+      // empty body.
+      set(CURLOPT_POSTFIELDSIZE_LARGE,
+          static_cast<curl_off_t>(request.body.size()));
+      set(CURLOPT_POSTFIELDS, request.body.data());
+    }
+
+    curl_slist* list = nullptr;
+    auto append = [&](const std::string& line) {
+      curl_slist* grown = curl_slist_append(list, line.c_str());
+      if (grown == nullptr) {
+        ok = false;
+        return;
+      }
+      list = grown;
+    };
+    for (const auto& [name, value] : request.headers) {
+      // "Name;" is curl's spelling of a header sent with an empty value.
+      append(value.empty() ? absl::StrCat(name, ";")
+                           : absl::StrCat(name, ": ", value));
+    }
+    // A 100-continue round trip only adds latency for the small bodies vendors
+    // take.
+    if (!HasHeader(request, "Expect")) append("Expect:");
+    // Without this curl labels every body as a form.
+    if (sends_body && !HasHeader(request, "Content-Type"))
+      append("Content-Type:");
+    transfer.header_list = list;
+    set(CURLOPT_HTTPHEADER, list);
+    return ok;
+  }
+
+  void Finish(std::unique_ptr<Transfer> transfer, CURLcode code) {
+    if (code != CURLE_OK) {
+      const TransportError error = MapCurlCode(code, transfer->body_too_large);
+      std::string message =
+          error == TransportError::kResponseTooLarge
+              ? absl::StrCat("response body exceeds ",
+                             transfer->request.max_response_bytes, " bytes")
+              : SafeErrorMessage(code, transfer->error_buffer,
+                                 transfer->request);
+      Complete(std::move(transfer), ErrorResponse(error, std::move(message)));
+      return;
+    }
+    long version = 0;
+    curl_easy_getinfo(transfer->easy, CURLINFO_HTTP_VERSION, &version);
+    const bool http1 =
+        version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1;
+    if (http1 && !transfer->headers_complete) {
+      // curl 7.88 reports success when the peer closes in the middle of the
+      // header block.
+      Complete(
+          std::move(transfer),
+          ErrorResponse(TransportError::kConnectionLost,
+                        "connection closed before the response headers ended"));
+      return;
+    }
+    long status = 0;
+    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    Response response = std::move(transfer->response);
+    response.status = static_cast<int>(status);
+    Complete(std::move(transfer), std::move(response));
+  }
+
+  // Runs `done` with no engine lock held, so it may call Send or Cancel freely.
+  void Complete(std::unique_ptr<Transfer> transfer, Response response) {
+    if (transfer->cancel_id != 0)
+      transfer->request.cancellation->Remove(transfer->cancel_id);
+    ResponseCallback done = std::move(transfer->done);
+    transfer.reset();
+    in_flight_.fetch_sub(1);
+    std::move(done)(std::move(response));
+  }
+
+  const Options options_;
+  CURLM* multi_ = nullptr;
+  std::shared_ptr<Mailbox> mailbox_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<size_t> in_flight_{0};
+  // Loop thread only.
+  std::unordered_map<uint64_t, std::unique_ptr<Transfer>> active_;
+  std::thread loop_;
+};
+
+absl::string_view TransportErrorName(TransportError error) {
+  switch (error) {
+    case TransportError::kNone:
+      return "NONE";
+    case TransportError::kConnectFailed:
+      return "CONNECT_FAILED";
+    case TransportError::kTimeout:
+      return "TIMEOUT";
+    case TransportError::kTls:
+      return "TLS";
+    case TransportError::kConnectionLost:
+      return "CONNECTION_LOST";
+    case TransportError::kResponseTooLarge:
+      return "RESPONSE_TOO_LARGE";
+    case TransportError::kCancelled:
+      return "CANCELLED";
+    case TransportError::kOther:
+      return "OTHER";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<std::string> Response::Header(absl::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (absl::EqualsIgnoreCase(key, name)) return value;
+  }
+  return std::nullopt;
+}
+
+HttpEngine::HttpEngine() : HttpEngine(Options()) {}
+HttpEngine::HttpEngine(Options options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpEngine::~HttpEngine() { impl_->Shutdown(); }
+
+void HttpEngine::Send(Request request, ResponseCallback done) {
+  impl_->Send(std::move(request), std::move(done));
+}
+
+size_t HttpEngine::in_flight() const { return impl_->in_flight(); }
+
+}  // namespace jobfacade::http
