@@ -2,6 +2,8 @@
 #include "adapters/core/json.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include "absl/strings/numbers.h"
@@ -9,8 +11,55 @@
 #include "google/protobuf/util/json_util.h"
 
 namespace jobfacade::json {
+namespace {
+
+// protobuf's parser refuses documents nested deeper than a few dozen levels,
+// but only after work that grows faster than the depth (minutes for 100k
+// balanced brackets), so a hostile body could stall an engine thread. Refusing
+// them in one linear pass first avoids that.
+constexpr int kMaxNestingDepth = 64;
+
+bool NestingWithinLimit(absl::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNestingDepth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+// absl::StrCat(double) keeps only six significant digits ("3.14159"); tag
+// values and other numbers shown as text must survive a round trip, so use the
+// fewest digits that do.
+std::string ShortestRoundTrip(double d) {
+  if (!std::isfinite(d)) return absl::StrCat(d);
+  char buf[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*g", precision, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  return buf;
+}
+
+}  // namespace
 
 absl::StatusOr<Value> Parse(absl::string_view text) {
+  if (!NestingWithinLimit(text)) {
+    return absl::InvalidArgumentError("JSON body is nested too deeply");
+  }
   Value value;
   google::protobuf::util::JsonParseOptions options;
   auto status = google::protobuf::util::JsonStringToMessage(
@@ -117,7 +166,7 @@ std::optional<std::string> ScalarToString(const Value& value) {
       if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.007199254740992e15) {
         return absl::StrCat(static_cast<int64_t>(d));
       }
-      return absl::StrCat(d);
+      return ShortestRoundTrip(d);
     }
     default:
       return std::nullopt;

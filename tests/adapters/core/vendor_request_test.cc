@@ -1,0 +1,105 @@
+// adapters/core/vendor_request.h: key choice, common headers, cursors and page
+// sizes.
+#include "adapters/core/vendor_request.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/adapters/core/adapter_test_util.h"
+#include "tests/testing/status_matchers.h"
+
+namespace jobfacade {
+namespace {
+
+using ::jobfacade::testing::BadRequestField;
+using ::jobfacade::testing::HttpResponse;
+using ::jobfacade::testing::IsError;
+using ::jobfacade::testing::IsOk;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+TEST(VendorRequestTest, CallerKeyWinsOverConfiguredKey) {
+  VendorConfig config{"https://x", "configured"};
+  CallContext ctx;
+  EXPECT_FALSE(HasCallerKey(ctx));
+  EXPECT_EQ(EffectiveKey(ctx, config), "configured");
+  ctx.caller_key = "";
+  EXPECT_FALSE(HasCallerKey(ctx));
+  EXPECT_EQ(EffectiveKey(ctx, config), "configured");
+  ctx.caller_key = "callers";
+  EXPECT_TRUE(HasCallerKey(ctx));
+  EXPECT_EQ(EffectiveKey(ctx, config), "callers");
+}
+
+TEST(VendorRequestTest, CarriesDeadlineCancellationAndCommonHeaders) {
+  CallContext ctx;
+  ctx.deadline = absl::FromUnixSeconds(1800000000);
+  ctx.cancellation = std::make_shared<Cancellation>();
+  http::Request request = NewVendorRequest(ctx, "PUT", "https://x/jobs/1");
+  EXPECT_EQ(request.method, "PUT");
+  EXPECT_EQ(request.url, "https://x/jobs/1");
+  EXPECT_EQ(request.deadline, ctx.deadline);
+  EXPECT_EQ(request.cancellation, ctx.cancellation);
+  EXPECT_THAT(request.headers, Contains(Pair("Accept", "application/json")));
+  EXPECT_THAT(request.headers, Contains(Pair("User-Agent", "jobfacade/0.1")));
+  EXPECT_TRUE(request.body.empty());
+}
+
+TEST(VendorRequestTest, VendorCallKnowsEveryKeyThatMayHaveBeenSent) {
+  CallContext ctx;
+  ctx.caller_key = "caller-secret";
+  VendorCall call =
+      MakeVendorCall("ionq", VendorOperation::kCancel, ctx,
+                     VendorConfig{"https://x", "configured-secret"});
+  EXPECT_TRUE(call.caller_supplied_key);
+  EXPECT_THAT(call.secrets, ElementsAre("caller-secret", "configured-secret"));
+  EXPECT_THAT(
+      CheckVendorResponse(call, HttpResponse(401, "")),
+      IsError(absl::StatusCode::kUnauthenticated, "VENDOR_AUTH_FAILED"));
+}
+
+TEST(VendorRequestTest, OnlyComplete2xxResponsesAreSuccess) {
+  VendorCall call =
+      MakeVendorCall("qbraid", VendorOperation::kGet, CallContext(),
+                     VendorConfig{"https://x", "k"});
+  for (int status : {200, 201, 202, 204, 299}) {
+    EXPECT_THAT(CheckVendorResponse(call, HttpResponse(status, "")), IsOk())
+        << status;
+  }
+  EXPECT_THAT(CheckVendorResponse(call, HttpResponse(304, "")),
+              IsError(absl::StatusCode::kInternal, "VENDOR_BAD_RESPONSE"));
+  http::Response lost = HttpResponse(200, "{}");
+  lost.error = http::TransportError::kConnectionLost;
+  EXPECT_THAT(CheckVendorResponse(call, lost),
+              IsError(absl::StatusCode::kUnavailable, "VENDOR_UNAVAILABLE"));
+}
+
+TEST(ParsePageCursorTest, EmptyIsPageOneAndGarbageIsAnInvalidToken) {
+  EXPECT_EQ(*ParsePageCursor(""), 1);
+  EXPECT_EQ(*ParsePageCursor("7"), 7);
+  for (const char* cursor :
+       {"0", "-1", "+2", " 3", "abc", "1.5", "99999999999999999999"}) {
+    absl::StatusOr<int64_t> page = ParsePageCursor(cursor);
+    EXPECT_THAT(
+        page, IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"))
+        << cursor;
+    EXPECT_EQ(BadRequestField(page.status()), "page_token");
+  }
+}
+
+TEST(VendorPageSizeTest, LoweredToTheVendorMaximum) {
+  EXPECT_EQ(VendorPageSize(10, 100), 10);
+  EXPECT_EQ(VendorPageSize(100, 100), 100);
+  EXPECT_EQ(VendorPageSize(200, 100), 100);
+  EXPECT_EQ(VendorPageSize(0, 100), 50);
+  EXPECT_EQ(VendorPageSize(-5, 20), 20);
+}
+
+TEST(CheckJobIdTest, EmptyIdIsRefused) {
+  EXPECT_THAT(CheckJobId("ionq", ""),
+              IsError(absl::StatusCode::kInvalidArgument, "INVALID_NAME"));
+  EXPECT_THAT(CheckJobId("ionq", "x"), IsOk());
+}
+
+}  // namespace
+}  // namespace jobfacade
