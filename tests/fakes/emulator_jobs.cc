@@ -580,7 +580,8 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
     jobs.push_back(std::move(spec));
     return jobs.back();
   };
-  const absl::Duration kForHours = absl::Hours(8);
+  // Long enough that a sandbox left running for days still has jobs to cancel.
+  const absl::Duration kForHours = absl::Hours(72);
 
   // qBraid, modelled on the payloads captured from the live service.
   {

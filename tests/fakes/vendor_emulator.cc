@@ -51,6 +51,7 @@ constexpr int kQbraidMaxLimit = 100;
 constexpr int kPraisonaiDefaultPageSize = 20;
 constexpr int kPraisonaiMaxPageSize = 100;
 constexpr int kIonqDefaultLimit = 25;
+constexpr absl::Duration kStreamPoll = absl::Milliseconds(20);
 
 class RealClock final : public Clock {
  public:
@@ -68,6 +69,8 @@ struct Reply {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string
+      stream_job;  // PraisonAI: stream this run's events instead of a body
 };
 
 void Put(Struct& s, absl::string_view key, Value v) {
@@ -75,6 +78,10 @@ void Put(Struct& s, absl::string_view key, Value v) {
 }
 
 Value Int(int64_t i) { return json::Num(static_cast<double>(i)); }
+
+std::string Str(const Struct& s, absl::string_view key) {
+  return json::GetString(s, key).value_or("");
+}
 
 Value ListOf(std::vector<Value> items) {
   Value v;
@@ -370,6 +377,16 @@ RouteInfo Classify(absl::string_view vendor, absl::string_view rest,
     return info;
   }
   absl::string_view id = rest.substr(collection.size() + 1);
+  if (vendor == kPraisonai && absl::EndsWith(id, "/stream") &&
+      id.size() > strlen("/stream")) {
+    id.remove_suffix(strlen("/stream"));
+    if (absl::StrContains(id, '/')) return info;
+    info.known = true;
+    info.route = "stream";
+    info.job_id = std::string(id);
+    info.method_ok = method == "GET";
+    return info;
+  }
   if (absl::EndsWith(id, cancel_suffix) && id.size() > cancel_suffix.size()) {
     id.remove_suffix(cancel_suffix.size());
     if (absl::StrContains(id, '/')) return info;
@@ -680,12 +697,29 @@ class VendorEmulator::Impl {
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
       Handle(req, res);
     };
+    // httplib waits for a body (then answers 400) when a POST/PUT/PATCH/DELETE
+    // has neither Content-Length nor chunked encoding, as libcurl sends a
+    // body-less custom-method PUT. The real services accept those, so bodies
+    // are read here only when announced.
+    auto body_handler = [this](const httplib::Request& req,
+                               httplib::Response& res,
+                               const httplib::ContentReader& read) {
+      httplib::Request with_body = req;
+      if (req.has_header("Content-Length") ||
+          req.has_header("Transfer-Encoding")) {
+        read([&](const char* data, size_t size) {
+          with_body.body.append(data, size);
+          return true;
+        });
+      }
+      Handle(with_body, res);
+    };
     server_.Get(".*", handler);
-    server_.Post(".*", handler);
-    server_.Put(".*", handler);
-    server_.Delete(".*", handler);
-    server_.Patch(".*", handler);
     server_.Options(".*", handler);
+    server_.Post(".*", body_handler);
+    server_.Put(".*", body_handler);
+    server_.Patch(".*", body_handler);
+    server_.Delete(".*", body_handler);
 
     if (options_.port == 0) {
       port_ = server_.bind_to_any_port(options_.host);
@@ -888,7 +922,10 @@ class VendorEmulator::Impl {
       }
     }
     const Reply reply = Answer(vendor, rest, route, req);
-    if (fault.has_value() && fault->kind == FaultKind::kTruncate) {
+    if (!reply.stream_job.empty()) {
+      StartStream(res, reply.stream_job,
+                  fault.has_value() && fault->kind == FaultKind::kTruncate);
+    } else if (fault.has_value() && fault->kind == FaultKind::kTruncate) {
       WriteTruncated(res, reply);
     } else {
       Write(res, reply);
@@ -938,6 +975,7 @@ class VendorEmulator::Impl {
     if (route.route == "list") return PraisonaiList(req, now);
     if (route.route == "get") return PraisonaiGet(route.job_id, now);
     if (route.route == "cancel") return PraisonaiCancel(route.job_id, now);
+    if (route.route == "stream") return PraisonaiStream(route.job_id);
     return PraisonaiDelete(route.job_id, now);
   }
 
@@ -1447,6 +1485,101 @@ class VendorEmulator::Impl {
     reply.status = 204;
     reply.content_type = "";
     return reply;
+  }
+
+  Reply PraisonaiStream(const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (FindLocked(kPraisonai, id) == nullptr) return PraisonaiNotFound(id);
+    Reply reply;
+    reply.content_type = "text/event-stream";
+    reply.headers.emplace_back("Cache-Control", "no-cache");
+    reply.stream_job = id;
+    return reply;
+  }
+
+  static std::string SseEvent(absl::string_view event, const Struct& data) {
+    return absl::StrCat("event: ", event,
+                        "\ndata: ", internal::ToSortedJson(data), "\n\n");
+  }
+
+  // Server-Sent Events for one run: its status now, then each change of status
+  // or progress, heartbeats, and one of result/error/cancelled before the
+  // server closes. The job's changes come from the clock, so the stream looks
+  // at it every kStreamPoll of real time.
+  void StartStream(httplib::Response& res, const std::string& id,
+                   bool truncate) {
+    struct StreamState {
+      bool started = false;
+      std::string status;
+      std::string progress;
+      absl::Time last_beat = absl::Now();
+    };
+    auto state = std::make_shared<StreamState>();
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, id, state, truncate](size_t, httplib::DataSink& sink) {
+          std::string out;
+          bool finished = false;
+          {
+            absl::MutexLock lock(&mu_);
+            if (state->started) {
+              mu_.AwaitWithTimeout(absl::Condition(&stopping_), kStreamPoll);
+            }
+            if (stopping_) return false;
+            const JobRecord* job = FindLocked(kPraisonai, id);
+            if (job == nullptr)
+              return false;  // deleted meanwhile: the server hangs up
+            const absl::Time now = clock_->Now();
+            const Struct status = internal::PraisonaiStatusJson(*job, now);
+            const std::string text = Str(status, "status");
+            const Struct* progress = json::GetObject(status, "progress");
+            const std::string progress_json =
+                progress == nullptr ? "" : internal::ToSortedJson(*progress);
+            if (!state->started || text != state->status) {
+              out += SseEvent("status", status);
+            } else if (progress_json != state->progress &&
+                       progress != nullptr) {
+              Struct event = *progress;
+              Put(event, "job_id", json::Str(id));
+              out += SseEvent("progress", event);
+            }
+            state->started = true;
+            state->status = text;
+            state->progress = progress_json;
+            Struct end;
+            Put(end, "job_id", json::Str(id));
+            Put(end, "status", json::Str(text));
+            if (text == "succeeded") {
+              Put(end, "result",
+                  json::Str(
+                      "The agent finished the task; see the run's output."));
+              out += SseEvent("result", end);
+              finished = true;
+            } else if (text == "failed") {
+              Put(end, "error",
+                  json::Find(status, "error") != nullptr
+                      ? *json::Find(status, "error")
+                      : json::Null());
+              out += SseEvent("error", end);
+              finished = true;
+            } else if (text == "cancelled") {
+              out += SseEvent("cancelled", end);
+              finished = true;
+            } else if (absl::Now() - state->last_beat >=
+                       options_.praisonai_heartbeat) {
+              Struct beat;
+              Put(beat, "timestamp",
+                  json::Str(internal::FormatTimestamp(now, 6, "Z")));
+              out += SseEvent("heartbeat", beat);
+              state->last_beat = absl::Now();
+            }
+          }
+          if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+          if (truncate)
+            return false;  // drop the connection after the first event
+          if (finished) sink.done();
+          return true;
+        });
   }
 
   // --- Writing answers

@@ -139,7 +139,7 @@ struct RequestRecord {
   std::string method;
   std::string path;   // decoded, with the vendor prefix
   std::string query;  // decoded name=value pairs joined with '&', in name order
-  std::string route;  // "get", "list", "cancel", "delete" or "other"
+  std::string route;  // "get", "list", "cancel", "delete", "stream" or "other"
   std::string job_id;
   bool has_auth =
       false;  // the vendor's auth header was present (its value is never kept)
@@ -180,6 +180,8 @@ class VendorEmulator {
     int ionq_max_page_size =
         25;  // IonQ's documented page maximum; larger limits are lowered
     int recent_requests = 512;
+    // Real time between heartbeats on a PraisonAI event stream.
+    absl::Duration praisonai_heartbeat = absl::Seconds(15);
   };
 
   static absl::StatusOr<std::unique_ptr<VendorEmulator>> Start(Options options);

@@ -3,10 +3,13 @@
 // stand-alone binary.
 #include "tests/fakes/vendor_emulator.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -812,6 +815,111 @@ TEST_F(EmulatorTest, PraisonaiTrailingSlashRedirects) {
             absl::StrCat(emulator_->base_url(kPraisonai), "/api/v1/runs/", id));
 }
 
+// Collects a streamed body on its own thread.
+class StreamReader {
+ public:
+  StreamReader(std::unique_ptr<httplib::Client> client, std::string path,
+               httplib::Headers headers)
+      : client_(std::move(client)) {
+    done_ = std::async(std::launch::async, [this, path, headers] {
+      auto r = client_->Get(path, headers, [this](const char* data, size_t n) {
+        absl::MutexLock lock(&mu_);
+        text_.append(data, n);
+        return true;
+      });
+      return r ? r->status : 0;
+    });
+  }
+  std::string text() {
+    absl::MutexLock lock(&mu_);
+    return text_;
+  }
+  // Waits (bounded, real time) until the stream holds `needle` `count` times.
+  bool WaitFor(const std::string& needle, int count = 1) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < give_up) {
+      {
+        absl::MutexLock lock(&mu_);
+        int seen = 0;
+        for (size_t pos = text_.find(needle); pos != std::string::npos;
+             pos = text_.find(needle, pos + 1)) {
+          ++seen;
+        }
+        if (seen >= count) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return false;
+  }
+  std::future<int>& done() { return done_; }
+
+ private:
+  std::unique_ptr<httplib::Client> client_;
+  absl::Mutex mu_;
+  std::string text_;
+  std::future<int> done_;
+};
+
+TEST_F(EmulatorTest, PraisonaiStreamSendsEventsUntilTheRunEnds) {
+  VendorEmulator::Options options = BaseOptions();
+  options.praisonai_heartbeat = absl::Milliseconds(50);
+  Restart(options);
+  JobSpec spec = Spec(kPraisonai);
+  spec.initializing = absl::ZeroDuration();
+  spec.queued = absl::Seconds(10);
+  spec.running = absl::Seconds(100);
+  const std::string id = Add(spec);
+
+  StreamReader stream(NewClient(),
+                      Prefix(kPraisonai) + JobPath(kPraisonai, id) + "/stream",
+                      {});
+  ASSERT_TRUE(stream.WaitFor("event: status\ndata: "));
+  EXPECT_THAT(stream.text(), HasSubstr(R"("status":"queued")"));
+  ASSERT_TRUE(stream.WaitFor("event: heartbeat\n"));
+
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(stream.WaitFor("event: status\n", 2));
+  EXPECT_THAT(stream.text(), HasSubstr(R"("status":"running")"));
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(stream.WaitFor("event: progress\n"));
+  EXPECT_THAT(stream.text(), HasSubstr(R"("percentage":50)"));
+  EXPECT_EQ(stream.done().wait_for(std::chrono::milliseconds(0)),
+            std::future_status::timeout);
+
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(stream.WaitFor("event: result\n"));
+  EXPECT_THAT(stream.text(), HasSubstr(R"("status":"succeeded")"));
+  EXPECT_EQ(stream.done().get(), 200);  // the server closed the stream
+  EXPECT_EQ(emulator_->stats(kPraisonai).Count("GET", "stream"), 1);
+}
+
+TEST_F(EmulatorTest, PraisonaiStreamEndsWithCancelledOrError) {
+  JobSpec spec = Spec(kPraisonai, absl::Minutes(1));
+  spec.running = absl::Hours(1);
+  const std::string id = Add(spec);
+  StreamReader stream(NewClient(),
+                      Prefix(kPraisonai) + JobPath(kPraisonai, id) + "/stream",
+                      {});
+  ASSERT_TRUE(stream.WaitFor(R"("status":"running")"));
+  EXPECT_EQ(Cancel(kPraisonai, id).status, 200);
+  ASSERT_TRUE(stream.WaitFor("event: cancelled\n"));
+  EXPECT_EQ(stream.done().get(), 200);
+
+  JobSpec failing = Spec(kPraisonai, absl::Hours(1));
+  failing.outcome = JobOutcome::kFailed;
+  failing.failure_message = "Agent execution timeout";
+  const std::string failed = Add(failing);
+  StreamReader finished(
+      NewClient(), Prefix(kPraisonai) + JobPath(kPraisonai, failed) + "/stream",
+      {});
+  EXPECT_EQ(finished.done().get(), 200);
+  EXPECT_THAT(finished.text(), HasSubstr("event: error\ndata: "));
+  EXPECT_THAT(finished.text(), HasSubstr("Agent execution timeout"));
+
+  EXPECT_EQ(Call("GET", kPraisonai, "/api/v1/runs/run_missing/stream").status,
+            404);
+}
+
 // --- Cancel and delete
 // -------------------------------------------------------------------------
 
@@ -958,6 +1066,52 @@ TEST_F(EmulatorTest, FixedStatusIsReportedUntilCancelled) {
   EXPECT_EQ(
       List(Call("GET", kQbraid, "/jobs?status=HOLD").Json(), "data").size(),
       1u);
+}
+
+// Sends one raw request (with "Connection: close") and returns everything the
+// server sent within three seconds.
+std::string RawExchange(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  EXPECT_EQ(send(fd, request.data(), request.size(), 0),
+            static_cast<ssize_t>(request.size()));
+  timeval timeout{3, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  std::string answer;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) answer.append(buf, n);
+  close(fd);
+  return answer;
+}
+
+TEST_F(EmulatorTest, BodylessPutAndPostWithoutContentLengthAreAnswered) {
+  JobSpec spec = Spec(kIonq, absl::Minutes(1));
+  spec.running = absl::Hours(1);
+  const std::string id = Add(spec);
+  const std::string answer =
+      RawExchange(emulator_->port(),
+                  absl::StrCat("PUT ", Prefix(kIonq), "/jobs/", id,
+                               "/status/cancel HTTP/1.1\r\n",
+                               "Host: 127.0.0.1\r\nAuthorization: apiKey ",
+                               kIonqKey, "\r\nConnection: close\r\n\r\n"));
+  EXPECT_THAT(answer, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(answer, HasSubstr(R"("status":"canceled")"));
+
+  JobSpec running = Spec(kPraisonai, absl::Minutes(1));
+  running.running = absl::Hours(1);
+  const std::string run = Add(running);
+  EXPECT_THAT(
+      RawExchange(emulator_->port(),
+                  absl::StrCat("POST ", Prefix(kPraisonai), "/api/v1/runs/",
+                               run, "/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+                               "Connection: close\r\n\r\n")),
+      ::testing::StartsWith("HTTP/1.1 200"));
 }
 
 // --- Faults
