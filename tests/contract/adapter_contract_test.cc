@@ -8,6 +8,7 @@
 // value fails even if the adapter copes with the 4xx that Prism answers).
 #include <cstdlib>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <utility>
 
@@ -70,6 +71,11 @@ struct VendorCase {
   // The status of the document's example job, and its canonical state.
   v1::Job::State example_state;
 };
+
+// Names the case in gtest's messages instead of dumping its bytes.
+void PrintTo(const VendorCase& c, std::ostream* os) {
+  *os << c.vendor << " " << c.job_id;
+}
 
 class AdapterContractTest : public ::testing::TestWithParam<VendorCase> {
  protected:
