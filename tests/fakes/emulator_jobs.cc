@@ -228,6 +228,17 @@ Timeline TimelineAt(const JobRecord& job, absl::Time now) {
   return t;
 }
 
+std::string QbraidVendorOf(const JobSpec& spec) {
+  const std::vector<std::string> device = QrnParts(spec.device);
+  return device.empty() || device[0].empty() ? "qbraid" : device[0];
+}
+
+std::string QbraidProviderOf(const JobSpec& spec) {
+  if (!spec.provider.empty()) return spec.provider;
+  const std::vector<std::string> device = QrnParts(spec.device);
+  return device.size() > 1 ? device[1] : QbraidVendorOf(spec);
+}
+
 std::string VendorStatus(const JobRecord& job, absl::Time now) {
   if (!job.fixed_status.empty()) return job.fixed_status;
   const Phase phase = TimelineAt(job, now).phase;
@@ -288,10 +299,8 @@ Struct QbraidJobJson(const JobRecord& job, absl::Time now) {
   const JobSpec& spec = job.spec;
   const Timeline t = TimelineAt(job, now);
   const std::vector<std::string> device = QrnParts(spec.device);
-  const std::string vendor = device.empty() ? "qbraid" : device[0];
-  const std::string provider = !spec.provider.empty()
-                                   ? spec.provider
-                                   : (device.size() > 1 ? device[1] : vendor);
+  const std::string vendor = QbraidVendorOf(spec);
+  const std::string provider = QbraidProviderOf(spec);
   auto ts = [&](absl::Time time) {
     return json::Str(FormatTimestamp(time, FractionDigits(spec), "Z"));
   };

@@ -61,6 +61,11 @@ Timeline TimelineAt(const JobRecord& job, absl::Time now);
 // phase.
 std::string VendorStatus(const JobRecord& job, absl::Time now);
 
+// A qBraid job's vendor and provider names: from the device QRN unless the spec
+// names the provider (which the payload may then send as an object).
+std::string QbraidVendorOf(const JobSpec& spec);
+std::string QbraidProviderOf(const JobSpec& spec);
+
 // The job object exactly as each vendor sends it.
 json::Struct QbraidJobJson(const JobRecord& job, absl::Time now);
 json::Struct IonqJobJson(const JobRecord& job, absl::Time now);

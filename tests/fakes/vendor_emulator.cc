@@ -1167,9 +1167,9 @@ class VendorEmulator::Impl {
             : "";
     const std::string needle = absl::AsciiStrToLower(search);
 
-    std::vector<Value> matched;
+    // Filters read the job's fields directly; only the page is rendered.
+    std::vector<const JobRecord*> matched;
     for (const JobRecord* job : LiveJobsLocked(kQbraid)) {
-      Struct data = internal::QbraidJobJson(*job, now);
       const std::string job_status = VendorStatus(*job, now);
       const bool returned = job_status == "COMPLETED" ||
                             job_status == "FAILED" || job_status == "CANCELLED";
@@ -1181,23 +1181,17 @@ class VendorEmulator::Impl {
         continue;
       }
       if (!vendor.empty() && vendor != "all" &&
-          json::GetString(data, "vendor") != vendor) {
+          internal::QbraidVendorOf(job->spec) != vendor) {
         continue;
       }
-      if (!provider.empty()) {
-        std::string name = json::GetString(data, "provider").value_or("");
-        if (const Struct* object = json::GetObject(data, "provider")) {
-          name = json::GetString(*object, "provider").value_or("");
-        }
-        if (absl::AsciiStrToLower(name) != provider) continue;
+      if (!provider.empty() && absl::AsciiStrToLower(internal::QbraidProviderOf(
+                                   job->spec)) != provider) {
+        continue;
       }
-      if (!needle.empty()) {
-        const std::string name =
-            absl::AsciiStrToLower(json::GetString(data, "name").value_or(""));
-        if (!absl::StrContains(name, needle) &&
-            !absl::StrContains(absl::AsciiStrToLower(job->spec.id), needle)) {
-          continue;
-        }
+      if (!needle.empty() &&
+          !absl::StrContains(absl::AsciiStrToLower(job->spec.name), needle) &&
+          !absl::StrContains(absl::AsciiStrToLower(job->spec.id), needle)) {
+        continue;
       }
       if (tags.has_value()) {
         bool all = true;
@@ -1212,15 +1206,17 @@ class VendorEmulator::Impl {
         }
         if (!all) continue;
       }
-      matched.push_back(json::Obj(std::move(data)));
+      matched.push_back(job);
     }
 
     const int64_t total = static_cast<int64_t>(matched.size());
     const int64_t total_pages = (total + *limit - 1) / *limit;
     const int64_t begin = std::min(total, (*page - 1) * *limit);
     const int64_t end = std::min(total, begin + *limit);
-    std::vector<Value> items(std::make_move_iterator(matched.begin() + begin),
-                             std::make_move_iterator(matched.begin() + end));
+    std::vector<Value> items;
+    for (int64_t i = begin; i < end; ++i) {
+      items.push_back(json::Obj(internal::QbraidJobJson(*matched[i], now)));
+    }
     Struct pagination;
     Put(pagination, "page", Int(*page));
     Put(pagination, "limit", Int(*limit));

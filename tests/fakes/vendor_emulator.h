@@ -1,14 +1,18 @@
-// An in-process HTTP server that speaks the qBraid, IonQ and PraisonAI job
-// APIs, with faults.
+// An in-process HTTP server speaking the qBraid, IonQ and PraisonAI job APIs.
 //
-// One server answers all three vendors under their own URL prefixes, with each
-// vendor's real payload shapes, error envelopes, pagination and cancel/delete
-// rules (see
-// ../shared/vendor-apis/NOTES.md). Jobs move through their states on an
+// One server answers all three vendors under their own prefixes, with each
+// vendor's payload shapes, error envelopes, pagination and cancel/delete rules
+// (../shared/vendor-apis/NOTES.md). Jobs move through their states on an
 // injected clock. Tests seed jobs, inject faults and latency, and read request
-// statistics either through this class or through the control API under
-// /_emulator/ on the same port. The server also backs the jobfacade server's
-// sandbox mode, so it must not depend on a test framework.
+// statistics through this class or through the control API on the same port.
+// The jobfacade server embeds it for sandbox mode, so it must not depend on a
+// test framework.
+//
+//   /qbraid/api/v1/jobs[/{qrn}[/cancel]]         X-API-KEY
+//   /ionq/v0.4/jobs[/{uuid}[/status/cancel]]     Authorization: apiKey KEY
+//   /praisonai/api/v1/runs[/{id}[/cancel|/stream]]  optional Bearer/X-API-Key
+//   /_emulator/  health, jobs, raw_jobs, faults, stalls/release, latency,
+//                stats, stats/reset, clock, clock/advance (loopback only)
 #ifndef JOBFACADE_TESTS_FAKES_VENDOR_EMULATOR_H_
 #define JOBFACADE_TESTS_FAKES_VENDOR_EMULATOR_H_
 
@@ -66,10 +70,10 @@ struct JobSpec {
   absl::Duration queued = absl::Seconds(5);
   absl::Duration running = absl::Seconds(10);
   JobOutcome outcome = JobOutcome::kCompleted;
-  std::string failure_message;  // qBraid statusMsg, IonQ failure.message,
-                                // PraisonAI error
-  std::string failure_code;     // IonQ failure.code; default "InternalError"
-  std::string name;             // qBraid/IonQ name; empty is null
+  // qBraid statusMsg, IonQ failure.message, PraisonAI error.
+  std::string failure_message;
+  std::string failure_code;  // IonQ failure.code; default "InternalError"
+  std::string name;          // qBraid/IonQ name; empty is null
   // qBraid deviceQrn (default "qbraid:qbraid:sim:qir-sv"), IonQ backend
   // (default "simulator"), PraisonAI agent_id (default null).
   std::string device;
@@ -78,11 +82,11 @@ struct JobSpec {
   std::map<std::string, std::string> metadata;  // qBraid metadata
   int64_t shots = 100;
   std::string session_id;  // IonQ and PraisonAI session_id; empty is null
-  std::string
-      batch_id;  // qBraid groupJobQrn (or batchJobQrn), IonQ parent_job_id
+  // qBraid groupJobQrn (or batchJobQrn), IonQ parent_job_id.
+  std::string batch_id;
   std::string job_type;  // qBraid experimentType, IonQ type
-  int queue_position =
-      3;  // qBraid queuePosition when QUEUED starts; counts down to 1
+  // qBraid queuePosition when QUEUED starts; it counts down to 1.
+  int queue_position = 3;
   double cost = 0.375;  // qBraid credits once COMPLETED
   double estimated_cost = 7.5;
   // When set, the job reports this vendor status forever (e.g. "HOLD",
@@ -90,29 +94,30 @@ struct JobSpec {
   std::string fixed_status;
 
   // Payload traps seen in real vendor bodies (NOTES.md).
-  bool provider_as_object =
-      false;  // qBraid "provider": {"_id":..,"provider":"QuEra"}
-  bool omit_unset_keys =
-      false;  // qBraid statusMsg/queuePosition/cost/metadata absent
-  bool legacy_batch_key =
-      false;               // qBraid "batchJobQrn" instead of "groupJobQrn"
-  bool extra_keys = true;  // qBraid "_id", "jobVrn", "deviceId", ...
+  // qBraid "provider": {"_id":..,"provider":"QuEra"} instead of a string.
+  bool provider_as_object = false;
+  // qBraid statusMsg/queuePosition/cost/metadata absent instead of null.
+  bool omit_unset_keys = false;
+  // qBraid "batchJobQrn" instead of "groupJobQrn".
+  bool legacy_batch_key = false;
+  // qBraid "_id", "jobVrn", "deviceId", "providerId", ...
+  bool extra_keys = true;
   // qBraid and PraisonAI timestamp fraction digits: 0, 3 or 6; -1 is the
   // vendor's usual (qBraid 3, PraisonAI 6). IonQ always sends 3.
   int fraction_digits = -1;
-  std::string zone_suffix =
-      "Z";  // PraisonAI timestamps: "Z", "+00:00" or "" (none)
+  // PraisonAI timestamp zone: "Z", "+00:00" or "" (none).
+  std::string zone_suffix = "Z";
 };
 
 enum class FaultKind {
-  kHttpStatus,  // answer `status` with `body` (empty: the vendor's own error
-                // envelope)
-  kReset,       // reset the connection (TCP RST) before answering
-  kClose,       // close the connection (FIN) before answering
-  kTruncate,    // send the real answer's headers, half its body, then close
-  kBody,        // answer `status` (default 200) with `body` verbatim
-  kStall,  // hold the request until ReleaseStalls() or `stall` passes, then
-           // answer
+  // Answer `status` with `body` (empty: the vendor's own error envelope).
+  kHttpStatus,
+  kReset,     // reset the connection (TCP RST) before answering
+  kClose,     // close the connection (FIN) before answering
+  kTruncate,  // send the real answer's headers, half its body, then close
+  kBody,      // answer `status` (default 200) with `body` verbatim
+  // Hold the request until ReleaseStalls() or `stall` passes, then answer.
+  kStall,
 };
 
 // A fault hits requests that match every set field, `count` times (-1: until
@@ -122,13 +127,14 @@ struct FaultSpec {
   std::string vendor = "*";  // kQbraid, kIonq, kPraisonai or "*"
   std::string job_id;        // empty: any
   std::string method;        // "GET", "POST", "PUT", "DELETE"; empty: any
-  std::string route;         // "get", "list", "cancel", "delete"; empty: any
+  // "get", "list", "cancel", "delete", "stream"; empty: any.
+  std::string route;
   FaultKind kind = FaultKind::kHttpStatus;
   int status = 500;
   std::string body;
   std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>>
-      headers;                               // e.g. {"Retry-After", "2"}
+  // Extra response headers, e.g. {"Retry-After", "2"}.
+  std::vector<std::pair<std::string, std::string>> headers;
   absl::Duration stall = absl::Seconds(30);  // real time
   int count = -1;
 };
@@ -138,23 +144,24 @@ struct RequestRecord {
   std::string vendor;
   std::string method;
   std::string path;   // decoded, with the vendor prefix
-  std::string query;  // decoded name=value pairs joined with '&', in name order
-  std::string route;  // "get", "list", "cancel", "delete", "stream" or "other"
+  std::string query;  // decoded name=value pairs joined with '&', by name
+  std::string route;  // "get", "list", "cancel", "delete", "stream", "other"
   std::string job_id;
-  bool has_auth =
-      false;  // the vendor's auth header was present (its value is never kept)
-  int status =
-      0;  // the HTTP status answered; 0 while in flight or for dropped ones
+  // The vendor's auth header was present (its value is never kept).
+  bool has_auth = false;
+  // The HTTP status answered; 0 while in flight or when the connection was
+  // dropped.
+  int status = 0;
 };
 
 struct Stats {
   int64_t total = 0;
-  std::map<std::string, int64_t>
-      by_route;  // "GET get", "GET list", "POST cancel", ...
+  // Requests per "METHOD route": "GET get", "GET list", "POST cancel", ...
+  std::map<std::string, int64_t> by_route;
   int in_flight = 0;
   int max_in_flight = 0;
-  std::vector<RequestRecord>
-      recent;  // oldest first, at most Options::recent_requests
+  // Oldest first, at most Options::recent_requests.
+  std::vector<RequestRecord> recent;
 
   int64_t Count(absl::string_view method, absl::string_view route) const;
 };
@@ -171,22 +178,22 @@ class VendorEmulator {
     bool seed_demo_jobs = true;
     std::string qbraid_api_key = "sandbox-qbraid-key";
     std::string ionq_api_key = "sandbox-ionq-key";
-    std::string praisonai_api_key;  // empty: PraisonAI needs no auth (its
-                                    // loopback default)
+    // Empty: PraisonAI needs no auth (its loopback default).
+    std::string praisonai_api_key;
     int threads = 64;  // handler threads (a handler may wait for latency)
     // 404/403 as {"detail":..} (the documented FastAPI form) instead of the
-    // live gateway's.
+    // live gateway's envelope.
     bool qbraid_fastapi_errors = false;
-    int ionq_max_page_size =
-        25;  // IonQ's documented page maximum; larger limits are lowered
+    // IonQ's documented page maximum; larger `limit`s are lowered to it.
+    int ionq_max_page_size = 25;
     int recent_requests = 512;
     // Real time between heartbeats on a PraisonAI event stream.
     absl::Duration praisonai_heartbeat = absl::Seconds(15);
   };
 
   static absl::StatusOr<std::unique_ptr<VendorEmulator>> Start(Options options);
-  ~VendorEmulator();  // stops the server (releasing stalled requests) and joins
-                      // its thread
+  // Stops the server (releasing stalled requests) and joins its thread.
+  ~VendorEmulator();
 
   VendorEmulator(const VendorEmulator&) = delete;
   VendorEmulator& operator=(const VendorEmulator&) = delete;
@@ -221,9 +228,8 @@ class VendorEmulator {
   Stats stats(absl::string_view vendor) const;
   void ResetStats();
 
-  class Impl;
-
  private:
+  class Impl;
   explicit VendorEmulator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
