@@ -24,6 +24,8 @@
 #include "absl/time/time.h"
 #include "adapters/core/errors.h"
 #include "adapters/http/http_engine.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
@@ -58,6 +60,25 @@ inline std::vector<std::string> ExampleFiles(const std::string& vendor) {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// An RFC 3339 time, parsed independently of the code under test.
+inline absl::Time Rfc3339(const std::string& text) {
+  absl::Time t;
+  std::string error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &t, &error))
+      << text << ": " << error;
+  return t;
+}
+
+// A protobuf Timestamp as absl::Time.
+inline absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+// A protobuf Duration as absl::Duration.
+inline absl::Duration DurationOf(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
 
 // A complete HTTP response as the engine delivers it.

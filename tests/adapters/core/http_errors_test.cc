@@ -259,7 +259,7 @@ TEST(VendorMessageTest, PraisonaiAuthEnvelope) {
 }
 
 TEST(VendorMessageTest, HtmlAndOtherBodiesGiveNoVendorMessage) {
-  for (const std::string body :
+  for (const char* body :
        {"<html><body><h1>502 Bad Gateway</h1></body></html>",
         "upstream connect error", "", "[1,2]", "\"text\"",
         R"({"unrelated":"field"})", R"({"detail":{"nested":1}})"}) {

@@ -30,7 +30,7 @@ TEST(BadVendorResponseTest, IsInternalWithVendor) {
 }
 
 TEST(ParseVendorObjectTest, RefusesNonObjectsWithoutQuotingThem) {
-  for (const std::string body :
+  for (const char* body :
        {"[\"secret-body\"]", "secret-body", "", "\"secret-body\""}) {
     absl::StatusOr<json::Struct> object = ParseVendorObject("ionq", body);
     EXPECT_THAT(object,

@@ -27,7 +27,7 @@ TEST(JsonParseTest, ParsesAnyDocument) {
 }
 
 TEST(JsonParseTest, GarbageIsInvalidArgumentWithoutTheBody) {
-  for (const std::string text :
+  for (const char* text :
        {"", "nul", "{", R"({"a":1)", R"({"a":1} trailing)",
         "<html>secret-body</html>"}) {
     absl::StatusOr<Value> value = Parse(text);
@@ -39,7 +39,7 @@ TEST(JsonParseTest, GarbageIsInvalidArgumentWithoutTheBody) {
 }
 
 TEST(JsonParseTest, ParseObjectRejectsOtherDocuments) {
-  for (const std::string text : {"[]", "\"text\"", "42", "null", "true"}) {
+  for (const char* text : {"[]", "\"text\"", "42", "null", "true"}) {
     absl::StatusOr<Struct> object = ParseObject(text);
     EXPECT_EQ(object.status().code(), absl::StatusCode::kInvalidArgument)
         << text;

@@ -1,0 +1,85 @@
+// PraisonAI status object to v1::Job, following API.md's Job table and the
+// traps in NOTES.md.
+#include "adapters/praisonai/praisonai_normalizer.h"
+
+#include <string>
+#include <utility>
+
+#include "adapters/core/job_fields.h"
+#include "adapters/core/status_macros.h"
+#include "adapters/core/time_util.h"
+
+namespace jobfacade {
+
+v1::Job::State PraisonaiState(absl::string_view status) {
+  static constexpr std::pair<absl::string_view, v1::Job::State> kStates[] = {
+      {"queued", v1::Job::QUEUED},       {"running", v1::Job::RUNNING},
+      {"cancelled", v1::Job::CANCELLED}, {"succeeded", v1::Job::COMPLETED},
+      {"failed", v1::Job::FAILED},
+  };
+  for (const auto& [text, state] : kStates) {
+    if (EqualsIgnoreCase(status, text)) return state;
+  }
+  return v1::Job::STATE_UNSPECIFIED;
+}
+
+absl::StatusOr<v1::Job> NormalizePraisonaiJobObject(const json::Struct& job,
+                                                    v1::JobView view) {
+  std::optional<std::string> id = json::GetString(job, "job_id");
+  if (!id.has_value() || id->empty()) {
+    return BadVendorResponse(kPraisonaiVendor, "job has no job_id");
+  }
+  v1::Job out;
+  out.set_name(JobName(kPraisonaiVendor, *id));
+  out.set_vendor(std::string(kPraisonaiVendor));
+  out.set_vendor_job_id(*id);
+  out.set_provider(std::string(kPraisonaiVendor));
+  out.set_device(StringOr(job, "agent_id"));
+  const std::string status = StringOr(job, "status");
+  out.set_state(PraisonaiState(status));
+  out.set_vendor_state(status);
+  out.set_state_message(StringOr(job, "error"));
+  out.set_job_type(std::string(kPraisonaiJobType));
+  if (auto t = GetTimestamp(job, "created_at")) {
+    *out.mutable_create_time() = ToProtoTimestamp(*t);
+  }
+  if (auto t = GetTimestamp(job, "started_at"))
+    *out.mutable_start_time() = ToProtoTimestamp(*t);
+  if (auto t = GetTimestamp(job, "completed_at"))
+    *out.mutable_end_time() = ToProtoTimestamp(*t);
+  if (view == v1::JOB_VIEW_FULL) *out.mutable_vendor_payload() = job;
+  return out;
+}
+
+absl::StatusOr<v1::Job> NormalizePraisonaiJob(absl::string_view body,
+                                              v1::JobView view) {
+  JF_ASSIGN_OR_RETURN(json::Struct job,
+                      ParseVendorObject(kPraisonaiVendor, body));
+  return NormalizePraisonaiJobObject(job, view);
+}
+
+absl::StatusOr<PraisonaiJobList> NormalizePraisonaiJobList(
+    absl::string_view body, v1::JobView view) {
+  JF_ASSIGN_OR_RETURN(json::Struct root,
+                      ParseVendorObject(kPraisonaiVendor, body));
+  const json::ListValue* jobs = json::GetList(root, "jobs");
+  if (jobs == nullptr)
+    return BadVendorResponse(kPraisonaiVendor, "jobs is not a list");
+  PraisonaiJobList list;
+  list.jobs.reserve(jobs->values_size());
+  for (const json::Value& item : jobs->values()) {
+    if (item.kind_case() != json::Value::kStructValue) {
+      return BadVendorResponse(kPraisonaiVendor,
+                               "a listed job is not an object");
+    }
+    JF_ASSIGN_OR_RETURN(v1::Job job,
+                        NormalizePraisonaiJobObject(item.struct_value(), view));
+    list.jobs.push_back(std::move(job));
+  }
+  list.total = json::GetInt(root, "total");
+  list.page = json::GetInt(root, "page");
+  list.page_size = json::GetInt(root, "page_size");
+  return list;
+}
+
+}  // namespace jobfacade
