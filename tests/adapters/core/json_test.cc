@@ -27,9 +27,8 @@ TEST(JsonParseTest, ParsesAnyDocument) {
 }
 
 TEST(JsonParseTest, GarbageIsInvalidArgumentWithoutTheBody) {
-  for (const char* text :
-       {"", "nul", "{", R"({"a":1)", R"({"a":1} trailing)",
-        "<html>secret-body</html>"}) {
+  for (const char* text : {"", "nul", "{", R"({"a":1)", R"({"a":1} trailing)",
+                           "<html>secret-body</html>"}) {
     absl::StatusOr<Value> value = Parse(text);
     ASSERT_FALSE(value.ok()) << text;
     EXPECT_EQ(value.status().code(), absl::StatusCode::kInvalidArgument);
