@@ -74,6 +74,7 @@ class JobfacadeServer:
         self.emulator_url = None
         self.metrics_address = None
         self._lines = queue.Queue()
+        self._reader = None
         self.stdout_lines = []
 
     def start(self):
@@ -86,7 +87,8 @@ class JobfacadeServer:
         env["JOBFACADE_METRICS_LISTEN"] = "127.0.0.1:0"
         self.proc = subprocess.Popen([binary, "--sandbox"], env=env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, text=True)
-        threading.Thread(target=self._read_stdout, daemon=True).start()
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while self.address is None:
             remaining = deadline - time.monotonic()
@@ -124,15 +126,28 @@ class JobfacadeServer:
         """SIGTERM, then the exit code (killing it when it does not exit in time)."""
         self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(timeout=STOP_TIMEOUT_S)
+            code = self.proc.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             self.kill()
             raise
+        self._close_stdout()
+        return code
 
     def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=STOP_TIMEOUT_S)
+        self._close_stdout()
+
+    def _close_stdout(self):
+        # The reader sees EOF once the process is gone; join it before closing the pipe.
+        if self._reader is not None:
+            self._reader.join(timeout=STOP_TIMEOUT_S)
+        if (self.proc.stdout and not self.proc.stdout.closed
+                and (self._reader is None or not self._reader.is_alive())):
+            self.proc.stdout.close()
 
     def emulator_post(self, path, body):
         request = urllib.request.Request(
