@@ -59,7 +59,10 @@ absl::StatusOr<PageTokenState> PageTokenCodec::Decode(absl::string_view token,
                                                       const ListBinding& expected) const {
   if (token.size() > kMaxTokenBytes) return BadToken("too long");
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 1 + kMacBytes) {
+  // Only the canonical encoding is accepted: base64 leaves spare bits in the last character,
+  // and a token that differs in them must not pass as the same token.
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 1 + kMacBytes ||
+      absl::WebSafeBase64Escape(raw) != token) {
     return BadToken("not a token issued by this service");
   }
   absl::string_view body = absl::string_view(raw).substr(0, raw.size() - kMacBytes);

@@ -721,6 +721,12 @@ class VendorEmulator::Impl {
     server_.Patch(".*", body_handler);
     server_.Delete(".*", body_handler);
 
+    // Remember the listening socket: cpp-httplib listens with a backlog of 5, too shallow for
+    // a burst of hundreds of connects (a load test), which would stall on SYN retries.
+    server_.set_socket_options([this](int sock) {
+      httplib::default_socket_options(sock);
+      listen_socket_ = sock;
+    });
     if (options_.port == 0) {
       port_ = server_.bind_to_any_port(options_.host);
     } else {
@@ -731,6 +737,7 @@ class VendorEmulator::Impl {
       return absl::UnavailableError(absl::StrCat(
           "vendor emulator cannot bind ", options_.host, ":", options_.port));
     }
+    if (listen_socket_ >= 0) ::listen(listen_socket_, 1024);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     const absl::Time give_up = absl::Now() + absl::Seconds(10);
     while (!server_.is_running()) {
@@ -1847,6 +1854,7 @@ class VendorEmulator::Impl {
   const Clock* const clock_;
   httplib::Server server_;
   std::thread thread_;
+  int listen_socket_ = -1;
   int port_ = 0;
 
   mutable absl::Mutex mu_;

@@ -87,7 +87,8 @@ google::rpc::Status RichStatus(const grpc::Status& status) {
 google::rpc::ErrorInfo ErrorInfoOf(const grpc::Status& status) {
   google::rpc::ErrorInfo found;
   int count = 0;
-  for (const auto& any : RichStatus(status).details()) {
+  const google::rpc::Status rich = RichStatus(status);
+  for (const auto& any : rich.details()) {
     if (any.Is<google::rpc::ErrorInfo>()) {
       ++count;
       any.UnpackTo(&found);
@@ -99,7 +100,8 @@ google::rpc::ErrorInfo ErrorInfoOf(const grpc::Status& status) {
 }
 
 std::optional<google::rpc::BadRequest> BadRequestOf(const grpc::Status& status) {
-  for (const auto& any : RichStatus(status).details()) {
+  const google::rpc::Status rich = RichStatus(status);
+  for (const auto& any : rich.details()) {
     google::rpc::BadRequest bad;
     if (any.Is<google::rpc::BadRequest>() && any.UnpackTo(&bad)) return bad;
   }
@@ -107,7 +109,8 @@ std::optional<google::rpc::BadRequest> BadRequestOf(const grpc::Status& status) 
 }
 
 std::optional<google::rpc::RetryInfo> RetryInfoOf(const grpc::Status& status) {
-  for (const auto& any : RichStatus(status).details()) {
+  const google::rpc::Status rich = RichStatus(status);
+  for (const auto& any : rich.details()) {
     google::rpc::RetryInfo retry;
     if (any.Is<google::rpc::RetryInfo>() && any.UnpackTo(&retry)) return retry;
   }

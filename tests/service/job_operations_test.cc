@@ -46,7 +46,9 @@ class FakeAdapter final : public VendorAdapter {
                 Callback<ListResult> done) override {
     list_sizes.push_back(request.page_size);
     size_t offset = 0;
-    if (!request.cursor.empty()) ASSERT_TRUE(absl::SimpleAtoi(request.cursor, &offset));
+    if (!request.cursor.empty()) {
+      ASSERT_TRUE(absl::SimpleAtoi(request.cursor, &offset));
+    }
     ListResult result;
     size_t end = std::min(jobs_.size(), offset + request.page_size);
     for (size_t i = offset; i < end; ++i) result.jobs.push_back(jobs_[i]);
