@@ -6,5 +6,5 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Setup's progress goes to stderr so that the server's stdout stays clean for scripts.
-bash "${repo}/deploy/setup.sh" >&2
+bash "${repo}/deploy/setup.sh" --server-only >&2
 exec "${JOBFACADE_BUILD_DIR:-${repo}/build}/service/jobfacade" "$@"

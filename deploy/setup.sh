@@ -2,12 +2,13 @@
 # Prepares a Debian 12 machine to build (and, with --with-test-tools, to test) jobfacade, then
 # builds it into ./build. Idempotent: installs only what is missing and rebuilds incrementally.
 #
-# Usage: deploy/setup.sh [--with-test-tools] [--no-build]
+# Usage: deploy/setup.sh [--with-test-tools] [--no-build | --server-only]
 #   --with-test-tools  also Debian's python3, python3-grpcio, python3-protobuf, python3-yaml
 #                      (Python client tests, deploy file checks), node + npm when node is
 #                      missing, and `npm ci` (Prism and the Node gRPC packages, for the
 #                      contract and Node client tests)
 #   --no-build         install only; do not configure or build
+#   --server-only      build only the jobfacade binary (not the tests)
 # Environment: JOBFACADE_BUILD_DIR (default ./build), JOBFACADE_CMAKE_ARGS (extra cmake args).
 set -euo pipefail
 
@@ -20,11 +21,13 @@ readonly kPythonTestPackages=(python3 python3-grpcio python3-protobuf python3-ya
 
 with_test_tools=0
 build=1
+target=()
 for arg in "$@"; do
   case "${arg}" in
     --with-test-tools) with_test_tools=1 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --server-only) target=(--target jobfacade) ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup: unknown argument: ${arg}" >&2; exit 2 ;;
   esac
 done
@@ -91,6 +94,6 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 say "configuring ${build_dir}"
 # shellcheck disable=SC2086  # JOBFACADE_CMAKE_ARGS is a list of words on purpose
 cmake -S "${kRepo}" -B "${build_dir}" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${JOBFACADE_CMAKE_ARGS:-}
-say "building with ${jobs} jobs"
-cmake --build "${build_dir}" -- -j"${jobs}"
+say "building ${target[*]:-everything} with ${jobs} jobs"
+cmake --build "${build_dir}" "${target[@]}" -- -j"${jobs}"
 say "built ${build_dir}/service/jobfacade"
