@@ -280,11 +280,11 @@ class ListAndGetTest(ServerTestCase):
             lambda: self.client.list_jobs("vendors/qbraid", page_size=1, page_token=flipped),
             grpc.StatusCode.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN")
         self.assert_rpc_error(
-            lambda: self.client.list_jobs("vendors/qbraid", page_size=1, page_token=token,
-                                          filter="state = RUNNING"),
+            lambda: self.client.list_jobs("vendors/ionq", page_size=1, page_token=token),
             grpc.StatusCode.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN")
         self.assert_rpc_error(
-            lambda: self.client.list_jobs("vendors/ionq", page_size=1, page_token=token),
+            lambda: self.client.list_jobs("vendors/qbraid", page_size=1, page_token=token,
+                                          filter="state = RUNNING"),
             grpc.StatusCode.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN")
 
     def test_health_serving(self):
