@@ -584,6 +584,47 @@ TEST_F(JobServiceTest, HealthAndMetrics) {
   EXPECT_THAT(metrics, HasSubstr("jobfacade_rpcs_total{method=\"GetJob\",code=\"NOT_FOUND\"}"));
 }
 
+TEST_F(JobServiceTest, ServerReflectionListsTheService) {
+  // grpc.reflection.v1alpha.ServerReflectionRequest{list_services: ""} is field 7, empty.
+  grpc::GenericStub generic(harness_.channel());
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto call = generic.PrepareCall(
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto next = [&](intptr_t want) {
+    void* tag = nullptr;
+    bool ok = false;
+    return cq.Next(&tag, &ok) && ok && reinterpret_cast<intptr_t>(tag) == want;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(next(1));
+  grpc::Slice request(std::string("\x3a\x00", 2));
+  grpc::ByteBuffer request_buffer(&request, 1);
+  call->Write(request_buffer, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(next(2));
+  call->WritesDone(reinterpret_cast<void*>(3));
+  ASSERT_TRUE(next(3));
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(4));
+  ASSERT_TRUE(next(4));
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_THAT(bytes, HasSubstr("jobfacade.v1.JobService"));
+  EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  ASSERT_TRUE(next(5));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
 TEST_F(JobServiceTest, SecretsNeverLeaveTheServer) {
   const std::string id = AddRunning(fakes::kQbraid);
   FaultSpec echo;
