@@ -1,10 +1,15 @@
 # Test helpers shared by every test folder (included from the top-level CMakeLists.txt).
 include(GoogleTest)
 
-# jobfacade_add_test(NAME SOURCES ... LIBS ... [TIMEOUT seconds])
-# A gtest binary whose tests each run under their own ctest time bound.
+# jobfacade_add_test(NAME SOURCES ... LIBS ... [TIMEOUT seconds] [RUN_SERIAL])
+# A gtest binary whose tests each run under their own ctest time bound. RUN_SERIAL keeps
+# timing-sensitive tests (load, latency) from sharing the machine with other tests.
 function(jobfacade_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "RUN_SERIAL" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  set(_serial FALSE)
+  if(ARG_RUN_SERIAL)
+    set(_serial TRUE)
+  endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
   endif()
@@ -17,6 +22,19 @@ function(jobfacade_add_test name)
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 30
-    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}" RUN_SERIAL ${_serial})
 endfunction()
 
+
+# Reports a test that cannot be registered because its tool is missing: a configuration error
+# when JOBFACADE_REQUIRE_ALL_TESTS is on (the full test run sets it, so no test is silently
+# dropped), a note otherwise.
+option(JOBFACADE_REQUIRE_ALL_TESTS "Fail configuration when a test's tool is missing" OFF)
+function(jobfacade_test_tool_missing)
+  string(JOIN "" _text ${ARGN})
+  if(JOBFACADE_REQUIRE_ALL_TESTS)
+    message(FATAL_ERROR "${_text}")
+  else()
+    message(STATUS "${_text}")
+  endif()
+endfunction()

@@ -5,7 +5,10 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${JOBFACADE_BUILD_DIR:-${repo}/build}"
-bash "${repo}/deploy/setup.sh" --with-test-tools
+# Every test must be registered: a missing test tool fails configuration instead of
+# silently dropping its tests.
+JOBFACADE_CMAKE_ARGS="-DJOBFACADE_REQUIRE_ALL_TESTS=ON ${JOBFACADE_CMAKE_ARGS:-}" \
+  bash "${repo}/deploy/setup.sh" --with-test-tools
 
 echo "run_all: ctest in ${build_dir}"
 status=0
