@@ -287,6 +287,34 @@ TEST_F(JobServiceTest, QbraidCancelWhileInitializingIsAStateConflict) {
   EXPECT_EQ(ErrorInfoOf(status).metadata().at("http_status"), "409");
 }
 
+TEST_F(JobServiceTest, VendorStateRefusalsOnCancelAndDeleteAreConflicts) {
+  // The vendor can still refuse for the job's state after the service's own check (the job
+  // finished in between): 409 anywhere, or 400 on cancel/delete, is JOB_STATE_CONFLICT.
+  for (const char* vendor : kVendors) {
+    for (int http_status : {409, 400}) {
+      const std::string running = AddRunning(vendor);
+      FaultSpec cancel_fault;
+      cancel_fault.vendor = vendor;
+      cancel_fault.route = "cancel";
+      cancel_fault.status = http_status;
+      cancel_fault.count = 1;
+      harness_.emulator().InjectFault(cancel_fault);
+      v1::Job job;
+      grpc::Status status = Cancel(Name(vendor, running), &job);
+      ExpectError(status, grpc::StatusCode::FAILED_PRECONDITION, "JOB_STATE_CONFLICT");
+      EXPECT_EQ(ErrorInfoOf(status).metadata().at("http_status"), absl::StrCat(http_status));
+
+      const std::string done = AddFinished(vendor);
+      FaultSpec delete_fault = cancel_fault;
+      delete_fault.route = "delete";
+      harness_.emulator().InjectFault(delete_fault);
+      ExpectError(Delete(Name(vendor, done)), grpc::StatusCode::FAILED_PRECONDITION,
+                  "JOB_STATE_CONFLICT");
+      harness_.emulator().ClearFaults();
+    }
+  }
+}
+
 TEST_F(JobServiceTest, DeleteOnlyFinishedJobsOnEveryVendor) {
   for (const char* vendor : kVendors) {
     const std::string running = AddRunning(vendor);
