@@ -2,6 +2,7 @@
 #ifndef JOBFACADE_ADAPTERS_CORE_VENDOR_ADAPTER_H_
 #define JOBFACADE_ADAPTERS_CORE_VENDOR_ADAPTER_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,9 +29,15 @@ struct CallContext {
   std::optional<std::string> caller_key;
 };
 
-// Filters a vendor may apply itself (push-down); unset members are not filtered.
+// Filters a vendor may apply itself (push-down); unset members are not filtered. An adapter
+// sends only what its vendor supports: qBraid status, provider, search, tags; IonQ status,
+// target; PraisonAI status.
 struct VendorListFilter {
   std::optional<std::string> vendor_status;  // the vendor's own status text
+  std::optional<std::string> provider;       // qBraid provider
+  std::optional<std::string> search;         // qBraid keyword search
+  std::map<std::string, std::string> tags;   // qBraid tags (every pair must match)
+  std::optional<std::string> target;         // IonQ target (backend)
 };
 
 struct ListRequest {
