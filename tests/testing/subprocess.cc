@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +63,8 @@ bool Subprocess::Start(const std::vector<std::string>& argv,
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
+    // The child dies with the test, even when the test crashes before its destructors run.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(stderr_fd, STDERR_FILENO);
     // The child must not inherit the test's blocked signals or ignored SIGPIPE.
