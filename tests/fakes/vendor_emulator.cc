@@ -409,10 +409,12 @@ RouteInfo Classify(absl::string_view vendor, absl::string_view rest,
   return info;
 }
 
-// Jobs in list order: newest first, ties by id, descending.
+// Jobs in list order: newest first, ties by id ascending, which within one
+// vendor is the contract's merge order (create_time desc, name asc), so a
+// listing across vendors can merge the streams as they come.
 bool NewerFirst(const JobRecord* a, const JobRecord* b) {
   if (a->created != b->created) return a->created > b->created;
-  return a->spec.id > b->spec.id;
+  return a->spec.id < b->spec.id;
 }
 
 absl::StatusOr<std::optional<absl::Duration>> SecondsField(

@@ -214,7 +214,8 @@ class VendorEmulator {
   // (404 when there is none).
   void PutRawJob(absl::string_view vendor, absl::string_view id,
                  std::string raw_json_body);
-  // Ids of the vendor's live jobs, newest first.
+  // Ids of the vendor's live jobs in list order: newest first, ties by id
+  // ascending.
   std::vector<std::string> JobIds(absl::string_view vendor) const;
   void ClearJobs();  // every job and raw body of every vendor
 

@@ -559,7 +559,7 @@ TEST_F(EmulatorTest, PraisonaiStatesAndProgressFollowTheClock) {
 
 // Seeds `n` jobs with distinct ages plus a few sharing one creation time;
 // returns the ids in the expected list order (newest first, ties by id
-// descending).
+// ascending).
 std::vector<std::string> SeedMany(VendorEmulator& emulator,
                                   const std::string& vendor, absl::Time now,
                                   int n) {
@@ -572,7 +572,7 @@ std::vector<std::string> SeedMany(VendorEmulator& emulator,
     jobs.emplace_back(*spec.created_at, emulator.AddJob(spec));
   }
   std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second > b.second;
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
   std::vector<std::string> ids;
   for (auto& [t, id] : jobs) ids.push_back(id);
@@ -665,6 +665,55 @@ TEST_F(EmulatorTest, PraisonaiPagesYieldEveryJobOnce) {
   EXPECT_EQ(
       json::GetInt(Call("GET", kPraisonai, "/api/v1/runs").Json(), "page_size"),
       20);
+}
+
+// Many jobs share few creation times, so page boundaries fall inside runs of
+// equal times: every vendor's pages still follow (created desc, id asc), and
+// IonQ's cursor on a tied job neither skips nor repeats one.
+TEST_F(EmulatorTest, TiesAreListedByIdAscendingAcrossPageBoundaries) {
+  const absl::Time now = clock_.Now();
+  for (const std::string vendor : {kQbraid, kIonq, kPraisonai}) {
+    std::vector<std::pair<absl::Time, std::string>> jobs;
+    for (int i = 0; i < 40; ++i) {
+      JobSpec spec;
+      spec.vendor = vendor;
+      spec.created_at = now - absl::Seconds(60 * (i % 4));
+      jobs.emplace_back(*spec.created_at, emulator_->AddJob(spec));
+    }
+    std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    std::vector<std::string> expected;
+    for (const auto& job : jobs) expected.push_back(job.second);
+    EXPECT_EQ(emulator_->JobIds(vendor), expected) << vendor;
+
+    std::vector<std::string> seen;
+    if (vendor == kIonq) {
+      std::string next;
+      for (int pages = 0; pages < 40; ++pages) {
+        Struct s = Call("GET", kIonq,
+                        "/jobs?limit=3" + (next.empty() ? "" : "&next=" + next))
+                       .Json();
+        for (const Struct& job : List(s, "jobs"))
+          seen.push_back(Str(job, "id"));
+        next = json::GetString(s, "next").value_or("");
+        if (next.empty()) break;
+      }
+    } else {
+      const bool qbraid = vendor == kQbraid;
+      for (int page = 1; page <= 6; ++page) {
+        Struct s =
+            Call("GET", vendor,
+                 absl::StrCat(qbraid ? "/jobs?limit=7&page="
+                                     : "/api/v1/runs?page_size=7&page=",
+                              page))
+                .Json();
+        for (const Struct& job : List(s, qbraid ? "data" : "jobs"))
+          seen.push_back(Str(job, qbraid ? "jobQrn" : "job_id"));
+      }
+    }
+    EXPECT_EQ(seen, expected) << vendor;
+  }
 }
 
 TEST_F(EmulatorTest, QbraidListFilters) {
