@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "adapters/core/json.h"
+#include "adapters/core/utf8.h"
 #include "jobfacade/v1/job_service.pb.h"
 
 namespace jobfacade {
@@ -27,9 +28,6 @@ absl::Status BadVendorResponse(absl::string_view vendor,
 absl::StatusOr<json::Struct> ParseVendorObject(absl::string_view vendor,
                                                absl::string_view body);
 
-// `text` with every invalid UTF-8 sequence replaced by U+FFFD; `text` itself
-// when valid.
-std::string ToValidUtf8(absl::string_view text);
 
 // "vendors/{vendor}/jobs/{id}", the id verbatim.
 std::string JobName(absl::string_view vendor, absl::string_view id);
