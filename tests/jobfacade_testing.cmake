@@ -6,12 +6,12 @@ include(GoogleTest)
 # timing-sensitive tests (load, latency) from sharing the machine with other tests.
 function(jobfacade_add_test name)
   cmake_parse_arguments(ARG "RUN_SERIAL" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
-  set(_serial FALSE)
-  if(ARG_RUN_SERIAL)
-    set(_serial TRUE)
+  set(_properties TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_LABELS)
+    list(APPEND _properties LABELS "${ARG_LABELS}")
   endif()
-  if(NOT ARG_TIMEOUT)
-    set(ARG_TIMEOUT 60)
+  if(ARG_RUN_SERIAL)
+    list(APPEND _properties RUN_SERIAL TRUE)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
@@ -22,7 +22,7 @@ function(jobfacade_add_test name)
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 30
-    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}" RUN_SERIAL ${_serial})
+    PROPERTIES ${_properties})
 endfunction()
 
 
