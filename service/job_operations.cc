@@ -1,10 +1,16 @@
 // Routing, list paging and the cancel/delete safety rules, shared by every vendor.
 #include "service/job_operations.h"
 
+#include <memory>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "adapters/core/errors.h"
+#include "adapters/core/time_util.h"
+#include "adapters/registry.h"
 #include "service/names.h"
 
 namespace jobfacade {
@@ -33,16 +39,14 @@ CallContext RpcContext::ForVendor(absl::string_view vendor) const {
 
 absl::StatusOr<int> EffectivePageSize(int requested) {
   if (requested < 0) {
-    return InvalidArgument(reason::kInvalidPageSize, "page_size",
-                           "page_size must not be negative");
+    return InvalidArgument(reason::kInvalidPageSize, "page_size", "page_size must not be negative");
   }
   if (requested == 0) return kDefaultPageSize;
   return requested > kMaxPageSize ? kMaxPageSize : requested;
 }
 
 bool IsTerminal(v1::Job::State state) {
-  return state == v1::Job::CANCELLED || state == v1::Job::COMPLETED ||
-         state == v1::Job::FAILED;
+  return state == v1::Job::CANCELLED || state == v1::Job::COMPLETED || state == v1::Job::FAILED;
 }
 
 JobOperations::JobOperations(AdapterMap adapters, std::string page_token_key)
@@ -95,17 +99,16 @@ void JobOperations::CancelJob(const RpcContext& ctx, const v1::CancelJobRequest&
             return std::move(done)(*std::move(job));
           case v1::Job::COMPLETED:
           case v1::Job::FAILED:
-            return std::move(done)(MakeError(
-                absl::StatusCode::kFailedPrecondition, reason::kJobAlreadyTerminal,
-                absl::StrCat("job is already ", StateName(job->state()),
-                             "; a finished job cannot be cancelled"),
-                VendorDetails(vendor)));
+            return std::move(done)(
+                MakeError(absl::StatusCode::kFailedPrecondition, reason::kJobAlreadyTerminal,
+                          absl::StrCat("job is already ", StateName(job->state()),
+                                       "; a finished job cannot be cancelled"),
+                          VendorDetails(vendor)));
           default:
             break;
         }
         adapter->CancelJob(
-            call, id,
-            [adapter, call, id, done = std::move(done)](absl::Status cancelled) mutable {
+            call, id, [adapter, call, id, done = std::move(done)](absl::Status cancelled) mutable {
               if (!cancelled.ok()) return std::move(done)(cancelled);
               adapter->GetJob(call, id, v1::JOB_VIEW_BASIC, std::move(done));
             });
@@ -136,6 +139,269 @@ void JobOperations::DeleteJob(const RpcContext& ctx, const v1::DeleteJobRequest&
                   });
 }
 
+namespace {
+
+// Where a job stands in the merged order: newest create_time first, ties by name ascending. A
+// job without create_time (qBraid sends none while a job is INITIALIZING) counts as the newest,
+// which is where its vendor lists it.
+absl::Time OrderTime(const v1::Job& job) {
+  return job.has_create_time() ? FromProtoTimestamp(job.create_time()) : absl::InfiniteFuture();
+}
+
+bool Precedes(absl::Time a_time, absl::string_view a_name, absl::Time b_time,
+              absl::string_view b_name) {
+  if (a_time != b_time) return a_time > b_time;
+  return a_name < b_name;
+}
+
+// One vendor's stream of jobs during one ListJobs call.
+struct ListStream {
+  VendorAdapter* adapter = nullptr;
+  VendorListFilter push_down;
+  // The vendor page that holds the stream's next raw job (cursor) and that job's index in it
+  // (skip): exactly what the next page token records.
+  VendorPosition position;
+  // Whether the stream still had jobs when the call started (an exhausted one is not asked).
+  bool queried = false;
+  std::vector<v1::Job> page;  // the vendor page at position.cursor, once read in this call
+  std::string next_cursor;    // the cursor of the vendor page after it; empty after the last
+  bool loaded = false;
+  bool in_flight = false;
+  int requests = 0;
+  absl::Status error;  // the failure that stopped the stream in this call
+  // The last raw job consumed: the stream's later jobs all come after it in the merged order,
+  // so a job of another stream that precedes it can be served without reading further.
+  bool has_frontier = false;
+  absl::Time frontier_time;
+  std::string frontier_name;
+
+  bool failed() const { return !error.ok(); }
+  bool HasHead() const { return loaded && position.skip < static_cast<int64_t>(page.size()); }
+  const v1::Job& head() const { return page[position.skip]; }
+  void SetFrontier(const v1::Job& job) {
+    has_frontier = true;
+    frontier_time = OrderTime(job);
+    frontier_name = job.name();
+  }
+};
+
+// One ListJobs call: reads the streams' vendor pages (all first pages concurrently, then
+// follow-up pages only when the merge cannot go on without them, never two of one vendor at
+// once), merges them and cuts the page. Callbacks may arrive on any thread, or inline from an
+// adapter; every decision is taken under mu_, every adapter call and `done` run outside it.
+class ListMerge : public std::enable_shared_from_this<ListMerge> {
+ public:
+  using Matcher = absl::AnyInvocable<bool(const v1::Job&) const>;
+
+  ListMerge(const RpcContext& ctx, v1::JobView view, int page_size, std::vector<ListStream> streams,
+            Matcher matches, const PageTokenCodec* tokens, ListBinding binding,
+            JobOperations::Callback<v1::ListJobsResponse> done)
+      : ctx_(ctx),
+        view_(view),
+        page_size_(page_size),
+        matches_(std::move(matches)),
+        tokens_(tokens),
+        binding_(std::move(binding)),
+        streams_(std::move(streams)),
+        done_(std::move(done)) {}
+
+  void Start() { Pump(); }
+
+ private:
+  enum class Step { kWait, kFinish };
+
+  void Pump() {
+    std::vector<size_t> to_fetch;
+    std::optional<absl::StatusOr<v1::ListJobsResponse>> answer;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      if (AdvanceLocked(to_fetch) == Step::kFinish) {
+        finished_ = true;
+        answer = FinishLocked();
+      }
+    }
+    if (answer.has_value()) return std::move(done_)(*std::move(answer));
+    for (size_t i : to_fetch) Fetch(i);
+  }
+
+  // Serves jobs while the next one is certain; returns kWait after marking the vendor pages
+  // it needs in `to_fetch`, or kFinish when the page is complete or cannot go further.
+  Step AdvanceLocked(std::vector<size_t>& to_fetch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (jobs_.size() < page_size_) {
+      ListStream* best = nullptr;
+      absl::Time best_time;
+      for (ListStream& s : streams_) {
+        if (s.failed() || !s.HasHead()) continue;
+        const absl::Time time = OrderTime(s.head());
+        if (best == nullptr || Precedes(time, s.head().name(), best_time, best->head().name())) {
+          best = &s;
+          best_time = time;
+        }
+      }
+      // Streams whose next job is unknown and might come before `best`.
+      std::vector<size_t> blockers;
+      for (size_t i = 0; i < streams_.size(); ++i) {
+        const ListStream& s = streams_[i];
+        if (s.position.done || s.failed() || s.HasHead()) continue;
+        if (best != nullptr && s.has_frontier &&
+            Precedes(best_time, best->head().name(), s.frontier_time, s.frontier_name)) {
+          continue;
+        }
+        blockers.push_back(i);
+      }
+      if (!blockers.empty()) {
+        for (size_t i : blockers) {
+          const ListStream& s = streams_[i];
+          // A filter that matches little could make one call read a whole vendor listing:
+          // stop at the bound with a short page; its token resumes right here.
+          if (!s.in_flight && s.requests >= kMaxVendorRequestsPerListCall) return Step::kFinish;
+        }
+        for (size_t i : blockers) {
+          ListStream& s = streams_[i];
+          if (s.in_flight) continue;
+          s.in_flight = true;
+          ++s.requests;
+          to_fetch.push_back(i);
+        }
+        return Step::kWait;
+      }
+      if (best == nullptr) return Step::kFinish;  // every stream is exhausted or failed
+      best->SetFrontier(best->head());
+      jobs_.push_back(std::move(best->page[best->position.skip]));
+      ++best->position.skip;
+      SettleLocked(*best);
+    }
+    return Step::kFinish;
+  }
+
+  // Moves past jobs the filter rejects (they still count as consumed) and past an exhausted
+  // vendor page, so that a loaded stream either has a matching head or needs its next page.
+  void SettleLocked(ListStream& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const int64_t size = static_cast<int64_t>(s.page.size());
+    while (s.position.skip < size && matches_ && !matches_(s.page[s.position.skip])) {
+      s.SetFrontier(s.page[s.position.skip]);
+      ++s.position.skip;
+    }
+    if (s.position.skip < size) return;
+    s.loaded = false;
+    s.page.clear();
+    s.position.skip = 0;
+    if (s.next_cursor.empty()) {
+      s.position.done = true;
+      s.position.cursor.clear();
+    } else {
+      s.position.cursor = std::move(s.next_cursor);
+      s.next_cursor.clear();
+    }
+  }
+
+  void Fetch(size_t i) {
+    ListRequest request;
+    VendorAdapter* adapter;
+    std::string vendor;
+    {
+      absl::MutexLock lock(&mu_);
+      ListStream& s = streams_[i];
+      if (finished_) {
+        s.in_flight = false;
+        return;
+      }
+      request.page_size = s.position.vendor_page_size;
+      request.cursor = s.position.cursor;
+      request.view = view_;
+      request.filter = s.push_down;
+      adapter = s.adapter;
+      vendor = s.position.vendor;
+    }
+    adapter->ListJobs(ctx_.ForVendor(vendor), request,
+                      [self = shared_from_this(), i](absl::StatusOr<ListResult> result) {
+                        self->OnPage(i, std::move(result));
+                      });
+  }
+
+  void OnPage(size_t i, absl::StatusOr<ListResult> result) {
+    {
+      absl::MutexLock lock(&mu_);
+      ListStream& s = streams_[i];
+      s.in_flight = false;
+      if (finished_) return;
+      if (!result.ok()) {
+        s.error = result.status();
+      } else {
+        s.page = std::move(result->jobs);
+        s.next_cursor = std::move(result->next_cursor);
+        s.loaded = true;
+        // The jobs before `skip` were consumed by earlier pages of the listing.
+        if (s.position.skip > 0 && s.position.skip <= static_cast<int64_t>(s.page.size())) {
+          s.SetFrontier(s.page[s.position.skip - 1]);
+        }
+        SettleLocked(s);
+      }
+    }
+    Pump();
+  }
+
+  absl::StatusOr<v1::ListJobsResponse> FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    int queried = 0;
+    int failed = 0;
+    const absl::Status* first_error = nullptr;
+    for (const ListStream& s : streams_) {
+      if (!s.queried) continue;
+      ++queried;
+      if (!s.failed()) continue;
+      ++failed;
+      if (first_error == nullptr) first_error = &s.error;
+    }
+    if (queried > 0 && failed == queried) return *first_error;
+
+    v1::ListJobsResponse response;
+    for (v1::Job& job : jobs_) *response.add_jobs() = std::move(job);
+    // A failed vendor keeps the position it had: the next page asks it again from there, so
+    // none of its jobs is lost or repeated (they may come after newer jobs of the others).
+    PageTokenState next{binding_, {}};
+    bool more = false;
+    for (const ListStream& s : streams_) {
+      next.positions.push_back(s.position);
+      if (!s.position.done) more = true;
+      if (s.failed()) response.add_unreachable(FormatParent(s.position.vendor));
+    }
+    if (more) response.set_next_page_token(tokens_->Encode(next));
+    return response;
+  }
+
+  const RpcContext ctx_;
+  const v1::JobView view_;
+  const size_t page_size_;
+  const Matcher matches_;
+  const PageTokenCodec* const tokens_;
+  const ListBinding binding_;
+  absl::Mutex mu_;
+  std::vector<ListStream> streams_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::Job> jobs_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // Run once, outside mu_, by the caller of Pump that set finished_.
+  JobOperations::Callback<v1::ListJobsResponse> done_;
+};
+
+absl::Status MalformedToken() {
+  return InvalidArgument(reason::kInvalidPageToken, "page_token", "invalid page_token: malformed");
+}
+
+// A token's positions must name the parent's vendor (one position) or, for vendors/-, known
+// vendors each at most once.
+bool PositionsFit(const std::vector<VendorPosition>& positions, absl::string_view vendor) {
+  if (positions.empty()) return false;
+  if (vendor != kAllVendors) return positions.size() == 1 && positions[0].vendor == vendor;
+  std::set<absl::string_view> seen;
+  for (const VendorPosition& p : positions) {
+    if (!IsKnownVendor(p.vendor) || !seen.insert(p.vendor).second) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& request,
                              Callback<v1::ListJobsResponse> done) {
   auto vendor = ParseParent(request.parent());
@@ -146,63 +412,49 @@ void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& r
     return std::move(done)(InvalidArgument(reason::kInvalidFilter, "filter",
                                            "filter is not supported by this server version"));
   }
-  if (*vendor == kAllVendors) {
-    return std::move(done)(MakeError(absl::StatusCode::kUnimplemented, reason::kNotImplemented,
-                                     "listing vendors/- is not supported by this server "
-                                     "version; list one vendor at a time"));
+  const bool all_vendors = *vendor == kAllVendors;
+  if (!all_vendors) {
+    if (auto adapter = AdapterFor(*vendor); !adapter.ok()) return std::move(done)(adapter.status());
   }
-  auto adapter_or = AdapterFor(*vendor);
-  if (!adapter_or.ok()) return std::move(done)(adapter_or.status());
   const v1::JobView view =
       request.view() == v1::JOB_VIEW_FULL ? v1::JOB_VIEW_FULL : v1::JOB_VIEW_BASIC;
   ListBinding binding{request.parent(), request.filter(), static_cast<int>(view)};
 
-  VendorPosition position{*vendor, "", 0, false};
-  if (!request.page_token().empty()) {
+  std::vector<VendorPosition> positions;
+  if (request.page_token().empty()) {
+    // Vendor pages keep the size the listing starts with (page-numbered vendors would skip or
+    // repeat jobs if it changed); `skip` lets a caller change page_size between pages.
+    const int vendor_page_size = *page_size;
+    std::vector<std::string> vendors =
+        all_vendors ? ConfiguredVendors() : std::vector<std::string>{*vendor};
+    for (std::string& v : vendors) {
+      positions.push_back({std::move(v), "", 0, false, vendor_page_size});
+    }
+  } else {
     auto state = page_tokens_.Decode(request.page_token(), binding);
     if (!state.ok()) return std::move(done)(state.status());
-    if (state->positions.size() != 1 || state->positions[0].vendor != *vendor) {
-      return std::move(done)(InvalidArgument(reason::kInvalidPageToken, "page_token",
-                                             "invalid page_token: malformed"));
-    }
-    position = state->positions[0];
+    if (!PositionsFit(state->positions, *vendor)) return std::move(done)(MalformedToken());
+    positions = std::move(state->positions);
   }
+  if (positions.empty()) return std::move(done)(v1::ListJobsResponse());
 
-  // One page of ours is a slice of one vendor page. Vendor pages are always read with the
-  // size the listing started with (kept in the token), since page-numbered vendors would
-  // skip or repeat jobs if it changed; `skip` counts what earlier pages already served of
-  // the current vendor page, so a caller may change page_size mid-listing.
-  ListRequest list;
-  list.page_size = *page_size;
-  list.cursor = position.cursor;
-  list.view = view;
-  if (position.vendor_page_size > 0) list.page_size = position.vendor_page_size;
-  const int vendor_page_size = list.page_size;
-  (*adapter_or)
-      ->ListJobs(ctx.ForVendor(*vendor), list,
-                 [this, binding = std::move(binding), position, vendor_page_size,
-                  want = *page_size,
-                  done = std::move(done)](absl::StatusOr<ListResult> result) mutable {
-                   if (!result.ok()) return std::move(done)(result.status());
-                   v1::ListJobsResponse response;
-                   const int64_t available = static_cast<int64_t>(result->jobs.size());
-                   int64_t index = position.skip;
-                   for (; index < available && response.jobs_size() < want; ++index) {
-                     *response.add_jobs() = std::move(result->jobs[index]);
-                   }
-                   PageTokenState next{binding, {}};
-                   if (index < available) {
-                     next.positions.push_back(
-                         {position.vendor, position.cursor, index, false, vendor_page_size});
-                   } else if (!result->next_cursor.empty()) {
-                     next.positions.push_back(
-                         {position.vendor, result->next_cursor, 0, false, vendor_page_size});
-                   }
-                   if (!next.positions.empty()) {
-                     response.set_next_page_token(page_tokens_.Encode(next));
-                   }
-                   std::move(done)(std::move(response));
-                 });
+  std::vector<ListStream> streams;
+  for (VendorPosition& p : positions) {
+    ListStream s;
+    if (p.vendor_page_size == 0) p.vendor_page_size = *page_size;
+    s.queried = !p.done;
+    if (auto it = adapters_.find(p.vendor); it != adapters_.end()) {
+      s.adapter = it->second.get();
+    } else if (s.queried) {
+      // A replica configured without a vendor the listing started with.
+      s.error = AdapterFor(p.vendor).status();
+    }
+    s.position = std::move(p);
+    streams.push_back(std::move(s));
+  }
+  auto merge = std::make_shared<ListMerge>(ctx, view, *page_size, std::move(streams), nullptr,
+                                           &page_tokens_, std::move(binding), std::move(done));
+  merge->Start();
 }
 
 }  // namespace jobfacade

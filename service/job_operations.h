@@ -42,8 +42,7 @@ class JobOperations {
                 Callback<v1::ListJobsResponse> done);
   void CancelJob(const RpcContext& ctx, const v1::CancelJobRequest& request,
                  Callback<v1::Job> done);
-  void DeleteJob(const RpcContext& ctx, const v1::DeleteJobRequest& request,
-                 StatusCallback done);
+  void DeleteJob(const RpcContext& ctx, const v1::DeleteJobRequest& request, StatusCallback done);
 
   bool IsConfigured(absl::string_view vendor) const { return adapters_.count(vendor) > 0; }
   std::vector<std::string> ConfiguredVendors() const;
@@ -55,6 +54,11 @@ class JobOperations {
   AdapterMap adapters_;
   PageTokenCodec page_tokens_;
 };
+
+// Vendor requests one ListJobs call may make per vendor. A filter that matches few jobs could
+// otherwise read a vendor's whole listing in one call; at the bound the call returns a short
+// (possibly empty) page whose token resumes where the reading stopped.
+inline constexpr int kMaxVendorRequestsPerListCall = 20;
 
 // Page size rules of ListJobs: 0 -> 50, above 200 -> 200, negative -> INVALID_PAGE_SIZE.
 absl::StatusOr<int> EffectivePageSize(int requested);

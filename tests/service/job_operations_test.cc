@@ -1,14 +1,18 @@
 // JobOperations against an in-memory adapter: routing, safety rules and page walking.
 #include "service/job_operations.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/core/errors.h"
+#include "adapters/core/time_util.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
@@ -29,6 +33,12 @@ class FakeAdapter final : public VendorAdapter {
     job.set_state(state);
     jobs_.push_back(job);
   }
+  // A job created at `seconds`; list order is the order of the calls.
+  void AddAt(const std::string& id, int64_t seconds, v1::Job::State state = v1::Job::COMPLETED) {
+    Add(id, state);
+    *jobs_.back().mutable_create_time() = ToProtoTimestamp(absl::FromUnixSeconds(seconds));
+  }
+  const std::vector<v1::Job>& jobs() const { return jobs_; }
 
   absl::string_view vendor() const override { return vendor_; }
 
@@ -42,18 +52,54 @@ class FakeAdapter final : public VendorAdapter {
     std::move(done)(MakeError(absl::StatusCode::kNotFound, reason::kJobNotFound, "not found"));
   }
 
+  // Cursors are offsets; "eK" is the K-th of `leading_empty_pages` empty vendor pages.
   void ListJobs(const CallContext&, const ListRequest& request,
                 Callback<ListResult> done) override {
     list_sizes.push_back(request.page_size);
-    size_t offset = 0;
-    if (!request.cursor.empty()) {
-      ASSERT_TRUE(absl::SimpleAtoi(request.cursor, &offset));
+    list_requests.push_back(request);
+    max_in_flight = std::max(max_in_flight, ++in_flight);
+    absl::StatusOr<ListResult> answer = Page(request);
+    auto reply = [this, answer = std::move(answer), done = std::move(done)]() mutable {
+      --in_flight;
+      std::move(done)(std::move(answer));
+    };
+    if (defer) {
+      pending.push_back(std::move(reply));
+    } else {
+      reply();
+    }
+  }
+
+  absl::StatusOr<ListResult> Page(const ListRequest& request) {
+    ++list_calls;
+    if (fail_list_calls_from >= 0 && list_calls > fail_list_calls_from) {
+      return MakeError(absl::StatusCode::kUnavailable, reason::kVendorUnavailable,
+                       absl::StrCat(vendor_, " is down"));
     }
     ListResult result;
-    size_t end = std::min(jobs_.size(), offset + request.page_size);
+    if (absl::StartsWith(request.cursor, "e") ||
+        (request.cursor.empty() && leading_empty_pages > 0)) {
+      int empty = 0;
+      if (!request.cursor.empty()) EXPECT_TRUE(absl::SimpleAtoi(request.cursor.substr(1), &empty));
+      result.next_cursor = empty + 1 < leading_empty_pages ? absl::StrCat("e", empty + 1) : "0";
+      return result;
+    }
+    size_t offset = 0;
+    if (!request.cursor.empty()) EXPECT_TRUE(absl::SimpleAtoi(request.cursor, &offset));
+    const size_t size = static_cast<size_t>(std::min(request.page_size, max_page_size));
+    size_t end = std::min(jobs_.size(), offset + size);
     for (size_t i = offset; i < end; ++i) result.jobs.push_back(jobs_[i]);
     if (end < jobs_.size()) result.next_cursor = absl::StrCat(end);
-    std::move(done)(std::move(result));
+    return result;
+  }
+
+  // Answers the oldest deferred request; false when none is waiting.
+  bool AnswerOne() {
+    if (pending.empty()) return false;
+    auto reply = std::move(pending.front());
+    pending.erase(pending.begin());
+    std::move(reply)();
+    return true;
   }
 
   void CancelJob(const CallContext&, absl::string_view id, StatusCallback done) override {
@@ -71,7 +117,16 @@ class FakeAdapter final : public VendorAdapter {
 
   int gets = 0, cancels = 0, deletes = 0;
   std::vector<int> list_sizes;
+  std::vector<ListRequest> list_requests;
   std::string last_caller_key;
+  int max_page_size = 1000;       // the vendor's page maximum
+  int leading_empty_pages = 0;    // empty vendor pages before the jobs
+  int fail_list_calls_from = -1;  // list calls after this many fail (UNAVAILABLE)
+  int list_calls = 0;
+  bool defer = false;  // hold answers until AnswerOne()
+  std::vector<absl::AnyInvocable<void() &&>> pending;
+  int in_flight = 0;
+  int max_in_flight = 0;
 
  private:
   std::string vendor_;
@@ -104,9 +159,8 @@ class JobOperationsTest : public ::testing::Test {
   }
   absl::StatusOr<v1::ListJobsResponse> List(v1::ListJobsRequest request) {
     absl::StatusOr<v1::ListJobsResponse> out = absl::UnknownError("callback not called");
-    ops_->ListJobs(ctx_, request, [&](absl::StatusOr<v1::ListJobsResponse> r) {
-      out = std::move(r);
-    });
+    ops_->ListJobs(ctx_, request,
+                   [&](absl::StatusOr<v1::ListJobsResponse> r) { out = std::move(r); });
     return out;
   }
 
@@ -236,6 +290,380 @@ TEST_F(JobOperationsTest, TokenReusedWithOtherArgumentsIsRejected) {
   request.set_page_token(first->next_page_token());
   request.set_view(v1::JOB_VIEW_FULL);
   EXPECT_THAT(List(request), IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"));
+}
+
+// --- ListJobs across vendors (vendors/-)
+
+constexpr char kKey[] = "0123456789abcdef0123456789abcdef";
+constexpr const char* kVendors[] = {"ionq", "praisonai", "qbraid"};
+
+struct Replica {
+  std::map<std::string, FakeAdapter*> fakes;
+  std::unique_ptr<JobOperations> ops;
+};
+
+Replica MakeReplica(const std::string& key,
+                    std::vector<std::string> vendors = {"ionq", "praisonai", "qbraid"}) {
+  Replica r;
+  JobOperations::AdapterMap adapters;
+  for (const std::string& v : vendors) {
+    auto fake = std::make_unique<FakeAdapter>(v);
+    r.fakes[v] = fake.get();
+    adapters.emplace(v, std::move(fake));
+  }
+  r.ops = std::make_unique<JobOperations>(std::move(adapters), key);
+  return r;
+}
+
+absl::StatusOr<v1::ListJobsResponse> ListOn(JobOperations& ops,
+                                            const v1::ListJobsRequest& request) {
+  absl::StatusOr<v1::ListJobsResponse> out = absl::UnknownError("callback not called");
+  ops.ListJobs(RpcContext(), request,
+               [&](absl::StatusOr<v1::ListJobsResponse> r) { out = std::move(r); });
+  return out;
+}
+
+// A seeded job: name and creation second.
+struct Seeded {
+  std::string vendor, id;
+  int64_t seconds;
+  std::string name() const { return absl::StrCat("vendors/", vendor, "/jobs/", id); }
+};
+
+bool InContractOrder(const Seeded& a, const Seeded& b) {
+  if (a.seconds != b.seconds) return a.seconds > b.seconds;
+  return a.name() < b.name();
+}
+
+// `n` jobs per vendor whose creation times take only `distinct` values, so that times tie within
+// and across vendors; ids are not in time order. Returns every name in the contract's order.
+std::vector<std::string> Seed(Replica& r, int n, int distinct) {
+  std::vector<Seeded> all;
+  int k = 0;
+  for (auto& [vendor, fake] : r.fakes) {
+    std::vector<Seeded> jobs;
+    for (int i = 0; i < n; ++i) {
+      jobs.push_back({vendor, absl::StrCat("job", (i * 37 + k * 11) % 101, "x", i),
+                      1000 + (i * 7 + k * 3) % distinct});
+    }
+    std::sort(jobs.begin(), jobs.end(), InContractOrder);
+    for (const Seeded& j : jobs) fake->AddAt(j.id, j.seconds);
+    all.insert(all.end(), jobs.begin(), jobs.end());
+    ++k;
+  }
+  std::sort(all.begin(), all.end(), InContractOrder);
+  std::vector<std::string> names;
+  for (const Seeded& j : all) names.push_back(j.name());
+  return names;
+}
+
+class ListAcrossVendorsTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<v1::ListJobsResponse> List(const v1::ListJobsRequest& request) {
+    return ListOn(*r_.ops, request);
+  }
+
+  // Walks every page of `parent`, with page sizes cycling through `sizes`.
+  std::vector<std::string> WalkAll(const std::string& parent, const std::vector<int>& sizes) {
+    v1::ListJobsRequest request;
+    request.set_parent(parent);
+    std::vector<std::string> names;
+    for (size_t page = 0; page < 1000; ++page) {
+      request.set_page_size(sizes[page % sizes.size()]);
+      auto response = List(request);
+      EXPECT_TRUE(response.ok()) << response.status();
+      if (!response.ok()) break;
+      EXPECT_LE(response->jobs_size(), request.page_size() == 0 ? 50 : request.page_size());
+      EXPECT_EQ(response->unreachable_size(), 0);
+      for (const auto& job : response->jobs()) names.push_back(job.name());
+      if (response->next_page_token().empty()) break;
+      request.set_page_token(response->next_page_token());
+    }
+    return names;
+  }
+
+  Replica r_ = MakeReplica(kKey);
+};
+
+TEST_F(ListAcrossVendorsTest, MergesNewestFirstWithTiesByNameWithinAndAcrossVendors) {
+  const std::vector<std::string> expected = Seed(r_, 60, 9);
+  ASSERT_EQ(expected.size(), 180u);
+  for (const std::vector<int>& sizes :
+       std::vector<std::vector<int>>{{0}, {1}, {7, 3, 200, 1, 13}, {200}}) {
+    EXPECT_EQ(WalkAll("vendors/-", sizes), expected) << "first page size " << sizes[0];
+  }
+}
+
+TEST_F(ListAcrossVendorsTest, SmallVendorPagesAndChangingPageSizesStillYieldEveryJobOnce) {
+  const std::vector<std::string> expected = Seed(r_, 45, 4);
+  r_.fakes["ionq"]->max_page_size = 2;
+  r_.fakes["qbraid"]->max_page_size = 5;
+  EXPECT_EQ(WalkAll("vendors/-", {9, 1, 30, 4}), expected);
+  // Vendor pages keep the size the listing started with (the adapter lowers it).
+  for (const char* v : kVendors) {
+    for (int size : r_.fakes[v]->list_sizes) EXPECT_EQ(size, 9) << v;
+  }
+}
+
+TEST_F(ListAcrossVendorsTest, FirstVendorPagesAreConcurrentAndNeverTwoOfOneVendorAtOnce) {
+  const std::vector<std::string> expected = Seed(r_, 30, 6);
+  for (const char* v : kVendors) {
+    r_.fakes[v]->defer = true;
+    r_.fakes[v]->max_page_size = 3;
+  }
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_page_size(20);
+  std::optional<absl::StatusOr<v1::ListJobsResponse>> out;
+  r_.ops->ListJobs(RpcContext(), request,
+                   [&](absl::StatusOr<v1::ListJobsResponse> r) { out = std::move(r); });
+  // Nothing answered yet, and every vendor has been asked.
+  for (const char* v : kVendors) EXPECT_EQ(r_.fakes[v]->pending.size(), 1u) << v;
+  for (int round = 0; !out.has_value() && round < 100; ++round) {
+    for (const char* v : {"qbraid", "praisonai", "ionq"}) r_.fakes[v]->AnswerOne();
+  }
+  ASSERT_TRUE(out.has_value());
+  ASSERT_TRUE(out->ok()) << out->status();
+  std::vector<std::string> names;
+  for (const auto& job : (*out)->jobs()) names.push_back(job.name());
+  EXPECT_EQ(names, std::vector<std::string>(expected.begin(), expected.begin() + 20));
+  for (const char* v : kVendors) {
+    EXPECT_EQ(r_.fakes[v]->max_in_flight, 1) << v;
+    EXPECT_GE(r_.fakes[v]->list_calls, 2) << v;  // a page of 20 needs follow-ups of 3
+  }
+}
+
+TEST_F(ListAcrossVendorsTest, FollowUpVendorPagesOnlyWhenTheMergeNeedsThem) {
+  for (int i = 0; i < 20; ++i) {
+    r_.fakes["ionq"]->AddAt(absl::StrCat("i", 100 + i), 2000 - i);
+    r_.fakes["qbraid"]->AddAt(absl::StrCat("q", 100 + i), 1000 - i);
+    r_.fakes["praisonai"]->AddAt(absl::StrCat("p", 100 + i), 500 - i);
+  }
+  r_.fakes["ionq"]->max_page_size = 2;
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_page_size(5);
+  auto page = List(request);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->jobs_size(), 5);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(page->jobs(i).name(), absl::StrCat("vendors/ionq/jobs/i", 100 + i));
+  EXPECT_EQ(r_.fakes["ionq"]->list_calls, 3);  // 2 + 2 + 1 of its jobs
+  EXPECT_EQ(r_.fakes["qbraid"]->list_calls, 1);
+  EXPECT_EQ(r_.fakes["praisonai"]->list_calls, 1);
+}
+
+TEST_F(ListAcrossVendorsTest, UnreachableVendorIsNamedAndAskedAgainOnTheNextPage) {
+  const std::vector<std::string> expected = Seed(r_, 10, 5);
+  r_.fakes["qbraid"]->fail_list_calls_from = 0;
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_page_size(100);
+  auto first = List(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(first->unreachable(), ::testing::ElementsAre("vendors/qbraid"));
+  std::vector<std::string> others;
+  for (const auto& name : expected) {
+    if (!absl::StartsWith(name, "vendors/qbraid/")) others.push_back(name);
+  }
+  std::vector<std::string> names;
+  for (const auto& job : first->jobs()) names.push_back(job.name());
+  EXPECT_EQ(names, others);
+  ASSERT_FALSE(first->next_page_token().empty());
+
+  r_.fakes["qbraid"]->fail_list_calls_from = -1;
+  request.set_page_token(first->next_page_token());
+  auto second = List(request);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->unreachable_size(), 0);
+  EXPECT_TRUE(second->next_page_token().empty());
+  names.clear();
+  for (const auto& job : second->jobs()) names.push_back(job.name());
+  std::vector<std::string> qbraid;
+  for (const auto& name : expected) {
+    if (absl::StartsWith(name, "vendors/qbraid/")) qbraid.push_back(name);
+  }
+  EXPECT_EQ(names, qbraid);
+  // The exhausted vendors were not asked again.
+  EXPECT_EQ(r_.fakes["ionq"]->list_calls, 1);
+  EXPECT_EQ(r_.fakes["praisonai"]->list_calls, 1);
+}
+
+TEST_F(ListAcrossVendorsTest, VendorFailingOnAFollowUpPageLosesAndRepeatsNothing) {
+  const std::vector<std::string> expected = Seed(r_, 40, 7);
+  r_.fakes["qbraid"]->max_page_size = 4;
+  r_.fakes["qbraid"]->fail_list_calls_from = 1;  // its first vendor page only
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_page_size(60);
+  auto first = List(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(first->unreachable(), ::testing::ElementsAre("vendors/qbraid"));
+  std::multiset<std::string> seen;
+  int qbraid_on_first = 0;
+  for (const auto& job : first->jobs()) {
+    seen.insert(job.name());
+    qbraid_on_first += absl::StartsWith(job.name(), "vendors/qbraid/");
+  }
+  EXPECT_EQ(qbraid_on_first, 4);  // what its one good vendor page held
+  r_.fakes["qbraid"]->fail_list_calls_from = -1;
+  request.set_page_token(first->next_page_token());
+  for (int page = 0; page < 50 && !request.page_token().empty(); ++page) {
+    auto next = List(request);
+    ASSERT_TRUE(next.ok()) << next.status();
+    EXPECT_EQ(next->unreachable_size(), 0);
+    for (const auto& job : next->jobs()) seen.insert(job.name());
+    request.set_page_token(next->next_page_token());
+  }
+  EXPECT_EQ(seen, std::multiset<std::string>(expected.begin(), expected.end()));
+}
+
+TEST_F(ListAcrossVendorsTest, EveryVendorFailingFailsTheCallWithTheFirstVendorsError) {
+  Seed(r_, 5, 2);
+  for (const char* v : kVendors) r_.fakes[v]->fail_list_calls_from = 0;
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  auto response = List(request);
+  EXPECT_THAT(response, IsError(absl::StatusCode::kUnavailable, "VENDOR_UNAVAILABLE"));
+  EXPECT_EQ(response.status().message(), "ionq is down");
+}
+
+TEST_F(ListAcrossVendorsTest, BoundedVendorRequestsGiveShortPagesThatResume) {
+  for (const std::string parent : {"vendors/ionq", "vendors/-"}) {
+    Replica r = MakeReplica(kKey);
+    r.fakes["ionq"]->leading_empty_pages = 45;
+    for (int i = 0; i < 3; ++i) r.fakes["ionq"]->AddAt(absl::StrCat("j", i), 100 - i);
+    v1::ListJobsRequest request;
+    request.set_parent(parent);
+    std::vector<int> sizes;
+    std::vector<int> calls;
+    for (int page = 0; page < 10; ++page) {
+      const int before = r.fakes["ionq"]->list_calls;
+      auto response = ListOn(*r.ops, request);
+      ASSERT_TRUE(response.ok()) << response.status();
+      sizes.push_back(response->jobs_size());
+      calls.push_back(r.fakes["ionq"]->list_calls - before);
+      if (response->next_page_token().empty()) break;
+      request.set_page_token(response->next_page_token());
+    }
+    EXPECT_THAT(sizes, ::testing::ElementsAre(0, 0, 3)) << parent;
+    EXPECT_THAT(calls, ::testing::ElementsAre(kMaxVendorRequestsPerListCall,
+                                              kMaxVendorRequestsPerListCall, 6))
+        << parent;
+  }
+}
+
+TEST_F(ListAcrossVendorsTest, AnyReplicaWithTheSameKeyContinuesTheListing) {
+  Replica other = MakeReplica(kKey);
+  const std::vector<std::string> expected = Seed(r_, 25, 5);
+  EXPECT_EQ(Seed(other, 25, 5), expected);
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_page_size(7);
+  std::vector<std::string> names;
+  for (int page = 0; page < 50; ++page) {
+    auto response = ListOn(page % 2 == 0 ? *r_.ops : *other.ops, request);
+    ASSERT_TRUE(response.ok()) << response.status();
+    for (const auto& job : response->jobs()) names.push_back(job.name());
+    if (response->next_page_token().empty()) break;
+    request.set_page_token(response->next_page_token());
+  }
+  EXPECT_EQ(names, expected);
+}
+
+TEST_F(ListAcrossVendorsTest, OnlyConfiguredVendorsAreListed) {
+  Replica two = MakeReplica(kKey, {"ionq", "qbraid"});
+  std::vector<std::string> expected = Seed(two, 12, 3);
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  auto response = ListOn(*two.ops, request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->jobs_size(), 24);
+  EXPECT_TRUE(response->next_page_token().empty());
+
+  // A replica without a vendor the listing started with names it unreachable and goes on.
+  Replica one = MakeReplica(kKey, {"ionq"});
+  Seed(one, 12, 3);
+  request.set_page_size(5);
+  auto first = ListOn(*two.ops, request);
+  ASSERT_TRUE(first.ok());
+  request.set_page_token(first->next_page_token());
+  auto second = ListOn(*one.ops, request);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(second->unreachable(), ::testing::ElementsAre("vendors/qbraid"));
+  for (const auto& job : second->jobs()) EXPECT_TRUE(absl::StartsWith(job.name(), "vendors/ionq/"));
+}
+
+TEST_F(ListAcrossVendorsTest, TokensAreProtectedAndBoundToTheirArguments) {
+  Seed(r_, 20, 4);
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_page_size(5);
+  auto first = List(request);
+  ASSERT_TRUE(first.ok());
+  const std::string token = first->next_page_token();
+  ASSERT_FALSE(token.empty());
+  auto rejected = [&](v1::ListJobsRequest r, JobOperations& ops) {
+    auto response = ListOn(ops, r);
+    EXPECT_THAT(response, IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"));
+    EXPECT_EQ(testing::BadRequestField(response.status()), "page_token");
+  };
+
+  // Altered: every single-character change anywhere in the token.
+  for (size_t i = 0; i < token.size(); i += 7) {
+    v1::ListJobsRequest r = request;
+    std::string altered = token;
+    altered[i] = altered[i] == 'A' ? 'B' : 'A';
+    r.set_page_token(altered);
+    SCOPED_TRACE(i);
+    rejected(r, *r_.ops);
+  }
+  // Made by another key.
+  Replica foreign = MakeReplica("another key, also 32 bytes long..");
+  Seed(foreign, 20, 4);
+  auto foreign_first = ListOn(*foreign.ops, request);
+  ASSERT_TRUE(foreign_first.ok());
+  request.set_page_token(foreign_first->next_page_token());
+  rejected(request, *r_.ops);
+  // Reused with another parent or view.
+  request.set_page_token(token);
+  EXPECT_TRUE(List(request).ok());
+  v1::ListJobsRequest other_parent = request;
+  other_parent.set_parent("vendors/ionq");
+  rejected(other_parent, *r_.ops);
+  v1::ListJobsRequest other_view = request;
+  other_view.set_view(v1::JOB_VIEW_FULL);
+  rejected(other_view, *r_.ops);
+  // A one-vendor token is not a vendors/- token.
+  v1::ListJobsRequest ionq = request;
+  ionq.set_parent("vendors/ionq");
+  ionq.clear_page_token();
+  auto ionq_first = List(ionq);
+  ASSERT_TRUE(ionq_first.ok());
+  v1::ListJobsRequest swapped = request;
+  swapped.set_page_token(ionq_first->next_page_token());
+  rejected(swapped, *r_.ops);
+  // Not a token at all.
+  v1::ListJobsRequest garbage = request;
+  garbage.set_page_token("not a token");
+  rejected(garbage, *r_.ops);
+}
+
+TEST_F(ListAcrossVendorsTest, BadPageSizeIsRejectedBeforeAnyVendorIsAsked) {
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_page_size(-5);
+  auto response = List(request);
+  EXPECT_THAT(response, IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_SIZE"));
+  EXPECT_EQ(testing::BadRequestField(response.status()), "page_size");
+  for (const char* v : kVendors) EXPECT_EQ(r_.fakes[v]->list_calls, 0);
+  request.set_page_size(1000);
+  for (const char* v : kVendors) {
+    for (int i = 0; i < 100; ++i) r_.fakes[v]->AddAt(absl::StrCat("j", i), 100);
+  }
+  EXPECT_EQ(List(request)->jobs_size(), 200);
+  request.set_page_size(0);
+  EXPECT_EQ(List(request)->jobs_size(), 50);
 }
 
 }  // namespace
