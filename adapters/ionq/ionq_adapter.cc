@@ -1,4 +1,4 @@
-// IonQ request glue: GET/DELETE /jobs/{id}, GET /jobs?limit&next, PUT
+// IonQ request glue: GET/DELETE /jobs/{id}, GET /jobs?limit&next&status&target, PUT
 // /jobs/{id}/status/cancel.
 #include "adapters/ionq/ionq_adapter.h"
 
@@ -59,6 +59,10 @@ void IonqAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
   if (request.filter.vendor_status.has_value()) {
     absl::StrAppend(&url, "&status=",
                     PercentEncodeQueryValue(*request.filter.vendor_status));
+  }
+  // IonQ reads `target` as a comma-separated list of backends; the service sends one.
+  if (request.filter.target.has_value()) {
+    absl::StrAppend(&url, "&target=", PercentEncodeQueryValue(*request.filter.target));
   }
   engine_->Send(
       NewRequest(ctx, "GET", std::move(url)),

@@ -1,17 +1,23 @@
-// qBraid request glue: GET/DELETE /jobs/{qrn}, GET /jobs?page&limit, POST
-// /jobs/{qrn}/cancel.
+// qBraid request glue: GET/DELETE /jobs/{qrn}, GET /jobs?page&limit&status&provider&search&tags,
+// POST /jobs/{qrn}/cancel.
 #include "adapters/qbraid/qbraid_adapter.h"
 
+#include <map>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "adapters/core/http_errors.h"
+#include "adapters/core/json.h"
 #include "adapters/core/job_fields.h"
 #include "adapters/core/vendor_request.h"
 #include "adapters/qbraid/qbraid_normalizer.h"
 
 namespace jobfacade {
 namespace {
+
+// qBraid's `search` takes 1..255 characters; counting bytes stays inside that for any text.
+constexpr size_t kMaxSearchBytes = 255;
 
 // A 2xx cancel or delete still fails when its JSON envelope says success:false.
 // A body that is not JSON is accepted: the service reads the job again to see
@@ -27,6 +33,35 @@ absl::Status CheckSuccessEnvelope(absl::string_view body) {
     return BadVendorResponse(kQbraidVendor, "success is false");
   }
   return absl::OkStatus();
+}
+
+// `tags` as qBraid reads it: one JSON object of string values, keys in a fixed order.
+std::string TagsJson(const std::map<std::string, std::string>& tags) {
+  std::string out = "{";
+  for (const auto& [key, value] : tags) {
+    absl::StrAppend(&out, out.size() > 1 ? "," : "", json::ToJson(json::Str(key)), ":",
+                    json::ToJson(json::Str(value)));
+  }
+  return absl::StrCat(out, "}");
+}
+
+// The push-down filters as GET /jobs query parameters. A search qBraid would refuse (it takes
+// 1..255 characters) is left out rather than failing the listing: the service applies the
+// whole filter to what comes back anyway.
+void AppendListFilter(const VendorListFilter& filter, std::string* url) {
+  if (filter.vendor_status.has_value()) {
+    absl::StrAppend(url, "&status=", PercentEncodeQueryValue(*filter.vendor_status));
+  }
+  if (filter.provider.has_value()) {
+    absl::StrAppend(url, "&provider=", PercentEncodeQueryValue(*filter.provider));
+  }
+  if (filter.search.has_value() && !filter.search->empty() &&
+      filter.search->size() <= kMaxSearchBytes) {
+    absl::StrAppend(url, "&search=", PercentEncodeQueryValue(*filter.search));
+  }
+  if (!filter.tags.empty()) {
+    absl::StrAppend(url, "&tags=", PercentEncodeQueryValue(TagsJson(filter.tags)));
+  }
 }
 
 }  // namespace
@@ -75,10 +110,7 @@ void QbraidAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
   std::string url =
       absl::StrCat(config_.base_url, "/jobs?page=", *page,
                    "&limit=", VendorPageSize(request.page_size, kMaxPageSize));
-  if (request.filter.vendor_status.has_value()) {
-    absl::StrAppend(&url, "&status=",
-                    PercentEncodeQueryValue(*request.filter.vendor_status));
-  }
+  AppendListFilter(request.filter, &url);
   engine_->Send(NewRequest(ctx, "GET", std::move(url)),
                 [call = MakeVendorCall(kQbraidVendor, VendorOperation::kList,
                                        ctx, config_),

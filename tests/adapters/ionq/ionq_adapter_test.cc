@@ -126,6 +126,27 @@ TEST_F(IonqAdapterTest, ListPushesTheStatusFilterDown) {
   EXPECT_EQ(server_.OnlyRequest().query, "limit=10&status=started");
 }
 
+TEST_F(IonqAdapterTest, ListPushesTheStatusAndTargetDown) {
+  server_.AnswerWith(200, R"({"jobs":[],"next":null})");
+  ListRequest request = Page(10, "cursor-1");
+  request.filter.vendor_status = "ready";
+  request.filter.target = "qpu.forte-1 enterprise";
+  ASSERT_TRUE(List(request).ok());
+  EXPECT_EQ(server_.OnlyRequest().query,
+            "limit=10&next=cursor-1&status=ready&target=qpu.forte-1%20enterprise");
+}
+
+// IonQ answers 400 to query parameters it does not know.
+TEST_F(IonqAdapterTest, ListSendsNoQbraidOnlyFilters) {
+  server_.AnswerWith(200, R"({"jobs":[],"next":null})");
+  ListRequest request = Page(10);
+  request.filter.provider = "ionq";
+  request.filter.search = "bell";
+  request.filter.tags = {{"team", "alpha"}};
+  ASSERT_TRUE(List(request).ok());
+  EXPECT_EQ(server_.OnlyRequest().query, "limit=10");
+}
+
 TEST_F(IonqAdapterTest, ListCursorPointingAtItselfEndsTheListing) {
   server_.AnswerWith(200, R"({"jobs":[{"id":"a"}],"next":"same"})");
   absl::StatusOr<ListResult> page = List(Page(10, "same"));

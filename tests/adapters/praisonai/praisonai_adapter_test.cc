@@ -185,6 +185,19 @@ TEST_F(PraisonaiAdapterTest, ListPageSizeAndStatusFilter) {
   EXPECT_EQ(server_.OnlyRequest().query, "page=1&page_size=100&status=queued");
 }
 
+// PraisonAI filters on status only; the service applies the rest of a filter itself.
+TEST_F(PraisonaiAdapterTest, ListSendsOnlyTheStatusFilter) {
+  server_.AnswerWith(200, RunsPage(0, 0, R"("total":0)"));
+  ListRequest request = Page(20);
+  request.filter.vendor_status = "running";
+  request.filter.provider = "praisonai";
+  request.filter.search = "agent";
+  request.filter.tags = {{"team", "alpha"}};
+  request.filter.target = "agent-1";
+  ASSERT_TRUE(List(request).ok());
+  EXPECT_EQ(server_.OnlyRequest().query, "page=1&page_size=20&status=running");
+}
+
 TEST_F(PraisonaiAdapterTest, ListInvalidStatusIsARejectedRequest) {
   server_.AnswerWith(400, R"({"detail":"Invalid status: sleeping"})");
   ListRequest request = Page(10);

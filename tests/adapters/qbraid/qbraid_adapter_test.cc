@@ -3,8 +3,13 @@
 #include "adapters/qbraid/qbraid_adapter.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "adapters/core/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/adapters/core/adapter_harness.h"
@@ -209,6 +214,80 @@ TEST_F(QbraidAdapterTest, ListPushesTheStatusFilterDown) {
   request.filter.vendor_status = "RUNNING";
   ASSERT_TRUE(List(request).ok());
   EXPECT_EQ(server_.OnlyRequest().query, "page=1&limit=20&status=RUNNING");
+}
+
+// The query's parameters in order, percent-decoded.
+std::vector<std::pair<std::string, std::string>> QueryParams(absl::string_view query) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (absl::string_view item : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    std::string value;
+    for (size_t i = 0; i < kv.second.size(); ++i) {
+      int byte = 0;
+      if (kv.second[i] == '%' && i + 2 < kv.second.size() &&
+          absl::SimpleHexAtoi(kv.second.substr(i + 1, 2), &byte)) {
+        value.push_back(static_cast<char>(byte));
+        i += 2;
+      } else {
+        value.push_back(kv.second[i]);
+      }
+    }
+    params.emplace_back(kv.first, value);
+  }
+  return params;
+}
+
+TEST_F(QbraidAdapterTest, ListPushesStatusProviderSearchAndTagsDown) {
+  server_.AnswerWith(200, ListPage(0, R"({"hasNext":false})"));
+  ListRequest request = Page(20);
+  request.filter.vendor_status = "QUEUED";
+  request.filter.provider = "aws";
+  request.filter.search = "Bell state & co=1";
+  request.filter.tags = {{"team", "alpha"}, {"cost center", "4\"2"}};
+  request.filter.target = "not-a-qbraid-filter";
+  ASSERT_TRUE(List(request).ok());
+  const std::string query = server_.OnlyRequest().query;
+  EXPECT_THAT(query, Not(HasSubstr(" ")));
+  EXPECT_THAT(query, HasSubstr("&search=Bell%20state%20%26%20co%3D1&"));
+  const auto params = QueryParams(query);
+  ASSERT_EQ(params.size(), 6u) << query;
+  EXPECT_EQ(params[0], std::make_pair(std::string("page"), std::string("1")));
+  EXPECT_EQ(params[1], std::make_pair(std::string("limit"), std::string("20")));
+  EXPECT_EQ(params[2], std::make_pair(std::string("status"), std::string("QUEUED")));
+  EXPECT_EQ(params[3], std::make_pair(std::string("provider"), std::string("aws")));
+  EXPECT_EQ(params[4], std::make_pair(std::string("search"), std::string("Bell state & co=1")));
+  EXPECT_EQ(params[5].first, "tags");
+  // `tags` is one JSON object of string values, every pair of the filter.
+  absl::StatusOr<json::Struct> tags = json::ParseObject(params[5].second);
+  ASSERT_TRUE(tags.ok()) << params[5].second;
+  EXPECT_EQ(tags->fields_size(), 2);
+  EXPECT_EQ(json::GetString(*tags, "team"), "alpha");
+  EXPECT_EQ(json::GetString(*tags, "cost center"), "4\"2");
+}
+
+TEST_F(QbraidAdapterTest, ListLeavesOutASearchQbraidWouldRefuse) {
+  server_.AnswerWith(200, ListPage(0, R"({"hasNext":false})"));
+  for (const std::string& search : {std::string(), std::string(256, 'a')}) {
+    ListRequest request = Page(20);
+    request.filter.search = search;
+    ASSERT_TRUE(List(request).ok());
+  }
+  ListRequest longest = Page(20);
+  longest.filter.search = std::string(255, 'a');
+  ASSERT_TRUE(List(longest).ok());
+  std::vector<RecordingServer::Request> requests = server_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].query, "page=1&limit=20");
+  EXPECT_EQ(requests[1].query, "page=1&limit=20");
+  EXPECT_EQ(requests[2].query, absl::StrCat("page=1&limit=20&search=", std::string(255, 'a')));
+}
+
+TEST_F(QbraidAdapterTest, ListFiltersTravelWithEveryPage) {
+  server_.AnswerWith(200, ListPage(0, R"({"hasNext":false})"));
+  ListRequest request = Page(20, "3");
+  request.filter.provider = "ibm";
+  ASSERT_TRUE(List(request).ok());
+  EXPECT_EQ(server_.OnlyRequest().query, "page=3&limit=20&provider=ibm");
 }
 
 TEST_F(QbraidAdapterTest, ListWithAForeignCursorIsAnInvalidPageToken) {
