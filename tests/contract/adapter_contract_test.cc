@@ -70,7 +70,23 @@ struct VendorCase {
   const char* vendor_status;
   // The status of the document's example job, and its canonical state.
   v1::Job::State example_state;
+  // Sets every push-down filter the vendor supports, as the service would.
+  void (*every_filter)(VendorListFilter* filter) = nullptr;
 };
+
+// qBraid filters on status, provider, search (1..255 characters) and tags (a JSON object).
+void EveryQbraidFilter(VendorListFilter* filter) {
+  filter->vendor_status = "COMPLETED";
+  filter->provider = "aws";
+  filter->search = std::string(255, 'b');
+  filter->tags = {{"experiment", "bell-state"}, {"team \"q&a\"", "ünï=1"}};
+}
+
+// IonQ filters on status and target (a backend).
+void EveryIonqFilter(VendorListFilter* filter) {
+  filter->vendor_status = "completed";
+  filter->target = "qpu.aria-1";
+}
 
 // Names the case in gtest's messages instead of dumping its bytes.
 void PrintTo(const VendorCase& c, std::ostream* os) {
@@ -161,6 +177,20 @@ TEST_P(AdapterContractTest, ListJobsWithVendorStatusFilter) {
   EXPECT_TRUE(page->jobs[0].has_vendor_payload());
 }
 
+// Every push-down filter at once, at the edges of what the document allows.
+TEST_P(AdapterContractTest, ListJobsWithEveryPushedDownFilter) {
+  ASSERT_NE(GetParam().every_filter, nullptr);
+  CallContext ctx = Context();
+  ListRequest request;
+  request.page_size = 10;
+  GetParam().every_filter(&request.filter);
+  absl::StatusOr<ListResult> page =
+      Await<ListResult>([&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_FALSE(page->jobs.empty());
+  for (const v1::Job& job : page->jobs) ExpectNormalised(job);
+}
+
 TEST_P(AdapterContractTest, CancelJob) {
   CallContext ctx = Context();
   absl::Status status = AwaitStatus([&](VendorAdapter::StatusCallback done) {
@@ -178,13 +208,11 @@ TEST_P(AdapterContractTest, DeleteJob) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Qbraid, AdapterContractTest,
-                         ::testing::Values(VendorCase{"qbraid", kQbraidJobQrn,
-                                                      "RUNNING",
-                                                      v1::Job::COMPLETED}));
+                         ::testing::Values(VendorCase{"qbraid", kQbraidJobQrn, "RUNNING",
+                                                      v1::Job::COMPLETED, &EveryQbraidFilter}));
 INSTANTIATE_TEST_SUITE_P(Ionq, AdapterContractTest,
-                         ::testing::Values(VendorCase{"ionq", kIonqJobUuid,
-                                                      "started",
-                                                      v1::Job::COMPLETED}));
+                         ::testing::Values(VendorCase{"ionq", kIonqJobUuid, "started",
+                                                      v1::Job::COMPLETED, &EveryIonqFilter}));
 
 }  // namespace
 }  // namespace jobfacade
