@@ -11,6 +11,7 @@
 #include "adapters/core/errors.h"
 #include "adapters/core/time_util.h"
 #include "adapters/registry.h"
+#include "service/filter.h"
 #include "service/names.h"
 
 namespace jobfacade {
@@ -18,6 +19,8 @@ namespace {
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 200;
+// Vendor page size of a filtered listing at least (qBraid and PraisonAI serve up to 100).
+constexpr int kMinFilteredVendorPageSize = 50;
 
 std::string StateName(v1::Job::State state) { return v1::Job::State_Name(state); }
 
@@ -185,21 +188,40 @@ struct ListStream {
   }
 };
 
+// The oldest create_time a job matching `filter` can have: the tightest lower bound that some
+// AND term puts on create_time with every one of its comparisons (>=, > or =).
+absl::Time OldestMatch(const Filter& filter) {
+  absl::Time bound = absl::InfinitePast();
+  for (const FilterTerm& term : filter.terms()) {
+    if (term.any_of.empty()) continue;
+    absl::Time term_bound = absl::InfiniteFuture();
+    for (const FilterComparison& c : term.any_of) {
+      if (c.field != FilterField::kCreateTime ||
+          (c.op != FilterOp::kGe && c.op != FilterOp::kGt && c.op != FilterOp::kEq)) {
+        term_bound = absl::InfinitePast();
+        break;
+      }
+      term_bound = std::min(term_bound, c.time);
+    }
+    bound = std::max(bound, term_bound);
+  }
+  return bound;
+}
+
 // One ListJobs call: reads the streams' vendor pages (all first pages concurrently, then
 // follow-up pages only when the merge cannot go on without them, never two of one vendor at
 // once), merges them and cuts the page. Callbacks may arrive on any thread, or inline from an
 // adapter; every decision is taken under mu_, every adapter call and `done` run outside it.
 class ListMerge : public std::enable_shared_from_this<ListMerge> {
  public:
-  using Matcher = absl::AnyInvocable<bool(const v1::Job&) const>;
-
   ListMerge(const RpcContext& ctx, v1::JobView view, int page_size, std::vector<ListStream> streams,
-            Matcher matches, const PageTokenCodec* tokens, ListBinding binding,
+            Filter filter, const PageTokenCodec* tokens, ListBinding binding,
             JobOperations::Callback<v1::ListJobsResponse> done)
       : ctx_(ctx),
         view_(view),
         page_size_(page_size),
-        matches_(std::move(matches)),
+        filter_(std::move(filter)),
+        oldest_match_(OldestMatch(filter_)),
         tokens_(tokens),
         binding_(std::move(binding)),
         streams_(std::move(streams)),
@@ -251,20 +273,23 @@ class ListMerge : public std::enable_shared_from_this<ListMerge> {
         blockers.push_back(i);
       }
       if (!blockers.empty()) {
-        for (size_t i : blockers) {
-          const ListStream& s = streams_[i];
-          // A filter that matches little could make one call read a whole vendor listing:
-          // stop at the bound with a short page; its token resumes right here.
-          if (!s.in_flight && s.requests >= kMaxVendorRequestsPerListCall) return Step::kFinish;
-        }
+        bool waiting = false;
         for (size_t i : blockers) {
           ListStream& s = streams_[i];
-          if (s.in_flight) continue;
+          if (s.in_flight) {
+            waiting = true;
+            continue;
+          }
+          // A filter that matches little could make one call read a whole vendor listing: a
+          // stream stops at the bound, the others may still read up to theirs, then the call
+          // answers a short page whose token resumes right there.
+          if (s.requests >= kMaxVendorRequestsPerListCall) continue;
           s.in_flight = true;
           ++s.requests;
           to_fetch.push_back(i);
+          waiting = true;
         }
-        return Step::kWait;
+        return waiting ? Step::kWait : Step::kFinish;
       }
       if (best == nullptr) return Step::kFinish;  // every stream is exhausted or failed
       best->SetFrontier(best->head());
@@ -279,15 +304,23 @@ class ListMerge : public std::enable_shared_from_this<ListMerge> {
   // vendor page, so that a loaded stream either has a matching head or needs its next page.
   void SettleLocked(ListStream& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const int64_t size = static_cast<int64_t>(s.page.size());
-    while (s.position.skip < size && matches_ && !matches_(s.page[s.position.skip])) {
-      s.SetFrontier(s.page[s.position.skip]);
+    bool past_oldest_match = false;
+    while (s.position.skip < size) {
+      const v1::Job& job = s.page[s.position.skip];
+      // Streams are newest first: once one is older than the filter's create_time bound,
+      // none of its later jobs can match either.
+      if (OrderTime(job) < oldest_match_) {
+        past_oldest_match = true;
+        break;
+      }
+      if (filter_.Matches(job)) return;
+      s.SetFrontier(job);
       ++s.position.skip;
     }
-    if (s.position.skip < size) return;
     s.loaded = false;
     s.page.clear();
     s.position.skip = 0;
-    if (s.next_cursor.empty()) {
+    if (s.next_cursor.empty() || past_oldest_match) {
       s.position.done = true;
       s.position.cursor.clear();
     } else {
@@ -373,7 +406,8 @@ class ListMerge : public std::enable_shared_from_this<ListMerge> {
   const RpcContext ctx_;
   const v1::JobView view_;
   const size_t page_size_;
-  const Matcher matches_;
+  const Filter filter_;
+  const absl::Time oldest_match_;  // InfinitePast when the filter sets no lower bound
   const PageTokenCodec* const tokens_;
   const ListBinding binding_;
   absl::Mutex mu_;
@@ -408,10 +442,8 @@ void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& r
   if (!vendor.ok()) return std::move(done)(vendor.status());
   auto page_size = EffectivePageSize(request.page_size());
   if (!page_size.ok()) return std::move(done)(page_size.status());
-  if (!request.filter().empty()) {
-    return std::move(done)(InvalidArgument(reason::kInvalidFilter, "filter",
-                                           "filter is not supported by this server version"));
-  }
+  absl::StatusOr<Filter> filter = ParseFilter(request.filter());
+  if (!filter.ok()) return std::move(done)(filter.status());
   const bool all_vendors = *vendor == kAllVendors;
   if (!all_vendors) {
     if (auto adapter = AdapterFor(*vendor); !adapter.ok()) return std::move(done)(adapter.status());
@@ -423,11 +455,15 @@ void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& r
   std::vector<VendorPosition> positions;
   if (request.page_token().empty()) {
     // Vendor pages keep the size the listing starts with (page-numbered vendors would skip or
-    // repeat jobs if it changed); `skip` lets a caller change page_size between pages.
-    const int vendor_page_size = *page_size;
+    // repeat jobs if it changed); `skip` lets a caller change page_size between pages. A filter
+    // may reject much of what a vendor sends, so filtered listings read larger vendor pages.
+    const int vendor_page_size =
+        filter->empty() ? *page_size : std::max(*page_size, kMinFilteredVendorPageSize);
     std::vector<std::string> vendors =
         all_vendors ? ConfiguredVendors() : std::vector<std::string>{*vendor};
     for (std::string& v : vendors) {
+      // A vendor the filter rules out is not part of the listing at all.
+      if (!filter->MayMatchVendor(v)) continue;
       positions.push_back({std::move(v), "", 0, false, vendor_page_size});
     }
   } else {
@@ -443,6 +479,7 @@ void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& r
     ListStream s;
     if (p.vendor_page_size == 0) p.vendor_page_size = *page_size;
     s.queried = !p.done;
+    s.push_down = filter->PushDown(p.vendor);
     if (auto it = adapters_.find(p.vendor); it != adapters_.end()) {
       s.adapter = it->second.get();
     } else if (s.queried) {
@@ -452,8 +489,9 @@ void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& r
     s.position = std::move(p);
     streams.push_back(std::move(s));
   }
-  auto merge = std::make_shared<ListMerge>(ctx, view, *page_size, std::move(streams), nullptr,
-                                           &page_tokens_, std::move(binding), std::move(done));
+  auto merge =
+      std::make_shared<ListMerge>(ctx, view, *page_size, std::move(streams), *std::move(filter),
+                                  &page_tokens_, std::move(binding), std::move(done));
   merge->Start();
 }
 

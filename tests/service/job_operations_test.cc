@@ -14,6 +14,7 @@
 #include "adapters/core/errors.h"
 #include "adapters/core/time_util.h"
 #include "gtest/gtest.h"
+#include "service/filter.h"
 #include "tests/testing/status_matchers.h"
 
 namespace jobfacade {
@@ -29,6 +30,7 @@ class FakeAdapter final : public VendorAdapter {
   void Add(const std::string& id, v1::Job::State state) {
     v1::Job job;
     job.set_name(absl::StrCat("vendors/", vendor_, "/jobs/", id));
+    job.set_vendor(vendor_);
     job.set_vendor_job_id(id);
     job.set_state(state);
     jobs_.push_back(job);
@@ -664,6 +666,197 @@ TEST_F(ListAcrossVendorsTest, BadPageSizeIsRejectedBeforeAnyVendorIsAsked) {
   EXPECT_EQ(List(request)->jobs_size(), 200);
   request.set_page_size(0);
   EXPECT_EQ(List(request)->jobs_size(), 50);
+}
+
+// --- Filters
+
+std::vector<std::string> Names(const v1::ListJobsResponse& response) {
+  std::vector<std::string> names;
+  for (const auto& job : response.jobs()) names.push_back(job.name());
+  return names;
+}
+
+TEST_F(ListAcrossVendorsTest, FilterIsPushedDownAndAppliedToEveryJob) {
+  // Every third job runs; the fakes ignore push-down, so the service does all the work.
+  std::vector<std::string> expected;
+  for (int i = 0; i < 30; ++i) {
+    for (const char* v : kVendors) {
+      const bool running = i % 3 == 0;
+      r_.fakes[v]->AddAt(absl::StrCat("j", 100 + i), 5000 - i,
+                         running ? v1::Job::RUNNING : v1::Job::COMPLETED);
+      if (running) expected.push_back(absl::StrCat("vendors/", v, "/jobs/j", 100 + i));
+    }
+  }
+  const std::string text = "state = RUNNING";
+  std::vector<std::string> names;
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_filter(text);
+  for (int page = 0; page < 100; ++page) {
+    request.set_page_size(page % 2 == 0 ? 4 : 1);
+    auto response = List(request);
+    ASSERT_TRUE(response.ok()) << response.status();
+    for (const auto& job : response->jobs()) EXPECT_EQ(job.state(), v1::Job::RUNNING);
+    for (auto& name : Names(*response)) names.push_back(name);
+    if (response->next_page_token().empty()) break;
+    request.set_page_token(response->next_page_token());
+  }
+  EXPECT_EQ(names, expected);
+  auto filter = ParseFilter(text);
+  ASSERT_TRUE(filter.ok());
+  for (const char* v : kVendors) {
+    const VendorListFilter want = filter->PushDown(v);
+    ASSERT_FALSE(r_.fakes[v]->list_requests.empty());
+    for (const ListRequest& sent : r_.fakes[v]->list_requests) {
+      EXPECT_EQ(sent.filter.vendor_status, want.vendor_status) << v;
+      EXPECT_EQ(sent.filter.target, want.target) << v;
+      EXPECT_EQ(sent.page_size, 50) << v;  // filtered listings read larger vendor pages
+    }
+  }
+  EXPECT_EQ(r_.fakes["qbraid"]->list_requests[0].filter.vendor_status, "RUNNING");
+}
+
+TEST_F(ListAcrossVendorsTest, VendorsTheFilterRulesOutAreNotAsked) {
+  Seed(r_, 10, 3);
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_filter(R"(vendor = "ionq")");
+  request.set_page_size(4);
+  std::vector<std::string> names;
+  for (int page = 0; page < 10; ++page) {
+    auto response = List(request);
+    ASSERT_TRUE(response.ok()) << response.status();
+    for (auto& name : Names(*response)) {
+      EXPECT_TRUE(absl::StartsWith(name, "vendors/ionq/")) << name;
+      names.push_back(name);
+    }
+    if (response->next_page_token().empty()) break;
+    request.set_page_token(response->next_page_token());
+  }
+  EXPECT_EQ(names.size(), 10u);
+  EXPECT_EQ(r_.fakes["qbraid"]->list_calls, 0);
+  EXPECT_EQ(r_.fakes["praisonai"]->list_calls, 0);
+
+  // No vendor can match: an empty last page, nobody asked.
+  request.clear_page_token();
+  request.set_filter(R"(vendor = "ionq" AND vendor = "qbraid")");
+  auto none = List(request);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->jobs_size(), 0);
+  EXPECT_TRUE(none->next_page_token().empty());
+  EXPECT_EQ(r_.fakes["qbraid"]->list_calls, 0);
+}
+
+TEST_F(ListAcrossVendorsTest, AFilterThatMatchesNothingIsBoundedPerCallAndEnds) {
+  for (const char* v : kVendors) {
+    r_.fakes[v]->max_page_size = 100;
+    for (int i = 0; i < 2500; ++i) r_.fakes[v]->AddAt(absl::StrCat("j", 10000 + i), 90000 - i);
+  }
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_filter(R"(job_type = "nothing has this")");
+  request.set_page_size(10);
+  int pages = 0;
+  for (; pages < 100; ++pages) {
+    std::map<std::string, int> before;
+    for (const char* v : kVendors) before[v] = r_.fakes[v]->list_calls;
+    auto response = List(request);
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->jobs_size(), 0);
+    for (const char* v : kVendors) {
+      EXPECT_LE(r_.fakes[v]->list_calls - before[v], kMaxVendorRequestsPerListCall) << v;
+    }
+    if (response->next_page_token().empty()) break;
+    request.set_page_token(response->next_page_token());
+  }
+  // 2500 jobs in vendor pages of 50, 20 of them per call.
+  EXPECT_EQ(pages + 1, 3);
+  for (const char* v : kVendors) EXPECT_EQ(r_.fakes[v]->list_calls, 50) << v;
+}
+
+TEST_F(ListAcrossVendorsTest, ACreateTimeLowerBoundEndsEachStreamAtItsFirstOlderJob) {
+  for (const char* v : kVendors) {
+    for (int i = 0; i < 1000; ++i) r_.fakes[v]->AddAt(absl::StrCat("j", 10000 + i), 90000 - i);
+  }
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_filter(
+      absl::StrCat("create_time >= \"", FormatRfc3339(absl::FromUnixSeconds(90000 - 4)), "\""));
+  auto response = List(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->jobs_size(), 15);
+  EXPECT_TRUE(response->next_page_token().empty());
+  for (const char* v : kVendors) EXPECT_EQ(r_.fakes[v]->list_calls, 1) << v;
+}
+
+TEST_F(ListAcrossVendorsTest, JobsOfOtherStreamsAreServedWithoutReadingPastRejectedJobs) {
+  // qBraid's running jobs are all newer than the ionq jobs the filter rejects, so once ionq's
+  // first vendor page is rejected, its later jobs (older still) cannot come first.
+  for (int i = 0; i < 10; ++i) {
+    r_.fakes["qbraid"]->AddAt(absl::StrCat("q", 10 + i), 1000 - i, v1::Job::RUNNING);
+  }
+  for (int i = 0; i < 30; ++i) {
+    r_.fakes["ionq"]->AddAt(absl::StrCat("i", 10 + i), 500 - i, v1::Job::COMPLETED);
+  }
+  r_.fakes["ionq"]->max_page_size = 10;
+  for (const char* v : kVendors) r_.fakes[v]->defer = true;
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  request.set_filter("state = RUNNING");
+  request.set_page_size(5);
+  std::optional<absl::StatusOr<v1::ListJobsResponse>> out;
+  r_.ops->ListJobs(RpcContext(), request,
+                   [&](absl::StatusOr<v1::ListJobsResponse> r) { out = std::move(r); });
+  ASSERT_TRUE(r_.fakes["praisonai"]->AnswerOne());
+  ASSERT_TRUE(r_.fakes["qbraid"]->AnswerOne());
+  EXPECT_FALSE(out.has_value());  // ionq's first jobs might still come first
+  ASSERT_TRUE(r_.fakes["ionq"]->AnswerOne());
+  ASSERT_TRUE(out.has_value());
+  ASSERT_TRUE(out->ok()) << out->status();
+  EXPECT_EQ((*out)->jobs_size(), 5);
+  EXPECT_EQ((*out)->jobs(0).name(), "vendors/qbraid/jobs/q10");
+  EXPECT_TRUE(r_.fakes["ionq"]->pending.empty());
+  EXPECT_EQ(r_.fakes["ionq"]->list_calls, 1);
+  EXPECT_EQ(r_.fakes["qbraid"]->list_calls, 1);
+}
+
+TEST_F(ListAcrossVendorsTest, MalformedFilterIsInvalidFilterWithItsPosition) {
+  for (const std::string parent : {"vendors/-", "vendors/ionq"}) {
+    for (const std::string text :
+         {"state = = RUNNING", "state = RUNING", "tags. = \"x\"",
+          "state = RUNNING OR vendor = \"ionq\"", "(", "create_time > \"x\""}) {
+      v1::ListJobsRequest request;
+      request.set_parent(parent);
+      request.set_filter(text);
+      auto response = List(request);
+      EXPECT_THAT(response, IsError(absl::StatusCode::kInvalidArgument, "INVALID_FILTER"))
+          << parent << " " << text;
+      EXPECT_EQ(testing::BadRequestField(response.status()), "filter");
+      EXPECT_THAT(std::string(response.status().message()), ::testing::HasSubstr("position"))
+          << text;
+    }
+  }
+  for (const char* v : kVendors) EXPECT_EQ(r_.fakes[v]->list_calls, 0);
+}
+
+TEST_F(ListAcrossVendorsTest, TokenIsBoundToTheFilter) {
+  Seed(r_, 20, 4);
+  for (const std::string parent : {"vendors/-", "vendors/qbraid"}) {
+    v1::ListJobsRequest request;
+    request.set_parent(parent);
+    request.set_filter("state = COMPLETED");
+    request.set_page_size(3);
+    auto first = List(request);
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_FALSE(first->next_page_token().empty());
+    request.set_page_token(first->next_page_token());
+    EXPECT_TRUE(List(request).ok());
+    for (const std::string other : {"", "state = RUNNING", "state = COMPLETED "}) {
+      request.set_filter(other);
+      EXPECT_THAT(List(request), IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"))
+          << parent << " [" << other << "]";
+    }
+  }
 }
 
 }  // namespace
