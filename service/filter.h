@@ -71,6 +71,20 @@ class Filter {
 // Parses `text`. A malformed filter is INVALID_ARGUMENT / INVALID_FILTER with a BadRequest on
 // "filter" whose description names the 1-based character position of the fault, e.g.
 // "position 9: expected a value after '='".
+//
+// The language in detail: comparisons `FIELD OP VALUE`; OR joins comparisons of one field (and
+// one tag key) only, AND joins those groups, and an OR group may sit in parentheses (nested at
+// most 8 deep). AND and OR are upper case, field names lower case, state names are the
+// Job.State names exactly (STATE_UNSPECIFIED included). Values are double-quoted strings with
+// the escapes \" and \\ only, or bare words; create_time takes a quoted RFC 3339 timestamp
+// that must carry a zone ("Z" or "+hh:mm"), since a zone-less time typed by a person is
+// ambiguous. A tag key is a bare word after `tags.` or a quoted string right after the dot
+// (`tags."cost center"`). Comparisons: provider ignores ASCII case on both sides; vendor,
+// device, job_type, tag values and display_name are exact and case-sensitive, `:` being a
+// byte-wise substring test without wildcards; a job without create_time matches no time
+// comparison and a job without the tag matches no comparison of it. Rejected: filters over
+// kMaxFilterBytes, invalid UTF-8, control characters (tab, CR and LF are whitespace outside
+// strings, and rejected inside them).
 absl::StatusOr<Filter> ParseFilter(absl::string_view text);
 
 }  // namespace jobfacade
