@@ -16,12 +16,14 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
+#include "adapters/core/errors.h"
 #include "adapters/core/time_util.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/registry.h"
@@ -429,6 +431,74 @@ void ListRandomizedTest::RunDataset(uint64_t seed) {
     for (size_t i = 0; i < names.size(); ++i) {
       ASSERT_EQ(names[i], expected[i]) << "job " << i << " of " << names.size();
     }
+  }
+
+  // One more walk over vendors/- while vendors fail now and then (HTTP 503 on a list request).
+  // A vendor named unreachable is asked again from where it stood, so every job still comes
+  // exactly once and each vendor's jobs keep their order; only when every vendor failed does
+  // the call fail, and the caller retries it with the same token.
+  {
+    const std::string filter_text = RandomFilter(rng, all);
+    SCOPED_TRACE(absl::StrCat("walk with vendor failures, filter [", filter_text, "]"));
+    absl::StatusOr<Filter> filter = ParseFilter(filter_text);
+    ASSERT_TRUE(filter.ok()) << filter.status();
+    std::vector<std::string> expected;
+    for (const v1::Job& job : all) {
+      if (filter->Matches(job)) expected.push_back(job.name());
+    }
+    v1::ListJobsRequest request;
+    request.set_parent("vendors/-");
+    request.set_filter(filter_text);
+    std::vector<std::string> names;
+    int unreachable_pages = 0;
+    int failed_calls = 0;
+    for (int pages = 0;; ++pages) {
+      ASSERT_LT(pages, 5000) << "the walk does not end";
+      if (rng.Chance(30)) {
+        fakes::FaultSpec fault;
+        fault.vendor = kVendors[rng.In(0, 2)];
+        fault.route = "list";
+        fault.status = 503;
+        fault.count = static_cast<int>(rng.In(1, 2));
+        emulator_->InjectFault(fault);
+      }
+      request.set_page_size(PageSize(rng));
+      absl::StatusOr<v1::ListJobsResponse> page =
+          List(rng.Chance(50) ? *replica_a_ : *replica_b_, request);
+      if (!page.ok()) {
+        EXPECT_EQ(page.status().code(), absl::StatusCode::kUnavailable) << page.status();
+        EXPECT_EQ(ErrorReason(page.status()), "VENDOR_UNAVAILABLE");
+        ++failed_calls;
+        continue;  // the same request again
+      }
+      if (page->unreachable_size() > 0) ++unreachable_pages;
+      for (const std::string& u : page->unreachable()) {
+        EXPECT_TRUE(u == "vendors/qbraid" || u == "vendors/ionq" || u == "vendors/praisonai") << u;
+      }
+      for (const v1::Job& job : page->jobs()) names.push_back(job.name());
+      if (page->next_page_token().empty()) break;
+      request.set_page_token(page->next_page_token());
+    }
+    emulator_->ClearFaults();
+    std::vector<std::string> sorted_names = names;
+    std::sort(sorted_names.begin(), sorted_names.end());
+    std::vector<std::string> sorted_expected = expected;
+    std::sort(sorted_expected.begin(), sorted_expected.end());
+    ASSERT_EQ(sorted_names, sorted_expected)
+        << unreachable_pages << " pages with unreachable vendors, " << failed_calls
+        << " failed calls";
+    for (const char* vendor : kVendors) {
+      const std::string prefix = absl::StrCat("vendors/", vendor, "/");
+      std::vector<std::string> got, want;
+      for (const std::string& n : names) {
+        if (absl::StartsWith(n, prefix)) got.push_back(n);
+      }
+      for (const std::string& n : expected) {
+        if (absl::StartsWith(n, prefix)) want.push_back(n);
+      }
+      EXPECT_EQ(got, want) << vendor;
+    }
+    if (unreachable_pages == 0) EXPECT_EQ(names, expected);
   }
 }
 
