@@ -16,7 +16,7 @@ kRepo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly kRepo
 readonly kBuildPackages=(cmake g++ make pkg-config ccache libgrpc++-dev protobuf-compiler-grpc
   libprotobuf-dev protobuf-compiler libabsl-dev libcurl4-openssl-dev libssl-dev
-  libcpp-httplib-dev libgtest-dev libgmock-dev ca-certificates openssl)
+  libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev ca-certificates openssl)
 readonly kPythonTestPackages=(python3 python3-grpcio python3-protobuf python3-yaml)
 
 with_test_tools=0
