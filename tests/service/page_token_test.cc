@@ -34,6 +34,30 @@ TEST(PageTokenTest, RoundTripsAndIsUrlSafe) {
   EXPECT_EQ(decoded->positions[0].vendor_page_size, 50);
 }
 
+TEST(PageTokenTest, CarriesEveryVendorsPositionOfAListingAcrossVendors) {
+  PageTokenCodec codec(std::string(32, 'k'));
+  PageTokenState state;
+  state.binding = {"vendors/-", "state = RUNNING AND tags.team = \"a\"", 2};
+  state.positions.push_back({"ionq", "0a7d4e2c-58b1-4f3e-9c6a-2b8f1d0e7a41", 24, false, 50});
+  state.positions.push_back({"praisonai", "", 0, true, 50});
+  state.positions.push_back({"qbraid", "12", 0, false, 50});
+  const std::string token = codec.Encode(state);
+  // Small enough for a URL query parameter.
+  EXPECT_LT(token.size(), 1024u);
+  auto decoded = codec.Decode(token, state.binding);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_EQ(decoded->positions.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const VendorPosition& want = state.positions[i];
+    const VendorPosition& got = decoded->positions[i];
+    EXPECT_EQ(got.vendor, want.vendor);
+    EXPECT_EQ(got.cursor, want.cursor);
+    EXPECT_EQ(got.skip, want.skip);
+    EXPECT_EQ(got.done, want.done);
+    EXPECT_EQ(got.vendor_page_size, want.vendor_page_size);
+  }
+}
+
 TEST(PageTokenTest, EveryAlteredCharacterIsRejected) {
   PageTokenCodec codec(std::string(32, 'k'));
   const std::string token = codec.Encode(SampleState());
