@@ -1,6 +1,7 @@
 // Routing, list paging and the cancel/delete safety rules, shared by every vendor.
 #include "service/job_operations.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <set>
@@ -21,6 +22,9 @@ constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 200;
 // Vendor page size of a filtered listing at least (qBraid and PraisonAI serve up to 100).
 constexpr int kMinFilteredVendorPageSize = 50;
+// How long before the caller's deadline the vendor requests of a vendors/- listing end.
+constexpr absl::Duration kMinAnswerMargin = absl::Milliseconds(20);
+constexpr absl::Duration kMaxAnswerMargin = absl::Seconds(1);
 
 std::string StateName(v1::Job::State state) { return v1::Job::State_Name(state); }
 
@@ -52,8 +56,8 @@ bool IsTerminal(v1::Job::State state) {
   return state == v1::Job::CANCELLED || state == v1::Job::COMPLETED || state == v1::Job::FAILED;
 }
 
-JobOperations::JobOperations(AdapterMap adapters, std::string page_token_key)
-    : adapters_(std::move(adapters)), page_tokens_(std::move(page_token_key)) {}
+JobOperations::JobOperations(AdapterMap adapters, std::string page_token_key, const Clock& clock)
+    : adapters_(std::move(adapters)), page_tokens_(std::move(page_token_key)), clock_(clock) {}
 
 std::vector<std::string> JobOperations::ConfiguredVendors() const {
   std::vector<std::string> out;
@@ -489,9 +493,14 @@ void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& r
     s.position = std::move(p);
     streams.push_back(std::move(s));
   }
-  auto merge =
-      std::make_shared<ListMerge>(ctx, view, *page_size, std::move(streams), *std::move(filter),
-                                  &page_tokens_, std::move(binding), std::move(done));
+  RpcContext vendor_ctx = ctx;
+  if (all_vendors && ctx.deadline != absl::InfiniteFuture()) {
+    const absl::Duration left = ctx.deadline - clock_.Now();
+    vendor_ctx.deadline -= std::clamp(left / 10, kMinAnswerMargin, kMaxAnswerMargin);
+  }
+  auto merge = std::make_shared<ListMerge>(vendor_ctx, view, *page_size, std::move(streams),
+                                           *std::move(filter), &page_tokens_, std::move(binding),
+                                           std::move(done));
   merge->Start();
 }
 

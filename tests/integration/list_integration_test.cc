@@ -142,6 +142,31 @@ TEST_F(ListIntegrationTest, AFailingVendorIsUnreachableAndTheOthersAnswer) {
   EXPECT_TRUE(second.next_page_token().empty());
 }
 
+TEST_F(ListIntegrationTest, ASilentVendorIsUnreachableBeforeTheCallersDeadline) {
+  Seed(3);
+  FaultSpec stall;
+  stall.vendor = fakes::kIonq;
+  stall.route = "list";
+  stall.kind = fakes::FaultKind::kStall;
+  stall.stall = absl::Seconds(30);
+  harness_.emulator().InjectFault(stall);
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  v1::ListJobsResponse response;
+  const absl::Time start = absl::Now();
+  const grpc::Status status =
+      harness_.stub().ListJobs(Context(absl::Seconds(3)).get(), request, &response);
+  const absl::Duration took = absl::Now() - start;
+  harness_.emulator().ClearFaults();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(response.unreachable(), ElementsAre("vendors/ionq"));
+  EXPECT_EQ(response.jobs_size(), 6);
+  EXPECT_FALSE(response.next_page_token().empty());
+  // The vendor requests end a tenth of the time left before the caller's deadline.
+  EXPECT_GT(took, absl::Seconds(2));
+  EXPECT_LT(took, absl::Seconds(3));
+}
+
 TEST_F(ListIntegrationTest, EveryVendorFailingFailsTheCallWithTheFirstVendorsError) {
   Seed(2);
   FaultSpec fault;

@@ -55,8 +55,9 @@ class FakeAdapter final : public VendorAdapter {
   }
 
   // Cursors are offsets; "eK" is the K-th of `leading_empty_pages` empty vendor pages.
-  void ListJobs(const CallContext&, const ListRequest& request,
+  void ListJobs(const CallContext& ctx, const ListRequest& request,
                 Callback<ListResult> done) override {
+    list_deadlines.push_back(ctx.deadline);
     list_sizes.push_back(request.page_size);
     list_requests.push_back(request);
     max_in_flight = std::max(max_in_flight, ++in_flight);
@@ -120,6 +121,7 @@ class FakeAdapter final : public VendorAdapter {
   int gets = 0, cancels = 0, deletes = 0;
   std::vector<int> list_sizes;
   std::vector<ListRequest> list_requests;
+  std::vector<absl::Time> list_deadlines;
   std::string last_caller_key;
   int max_page_size = 1000;       // the vendor's page maximum
   int leading_empty_pages = 0;    // empty vendor pages before the jobs
@@ -305,7 +307,8 @@ struct Replica {
 };
 
 Replica MakeReplica(const std::string& key,
-                    std::vector<std::string> vendors = {"ionq", "praisonai", "qbraid"}) {
+                    std::vector<std::string> vendors = {"ionq", "praisonai", "qbraid"},
+                    const Clock& clock = Clock::Real()) {
   Replica r;
   JobOperations::AdapterMap adapters;
   for (const std::string& v : vendors) {
@@ -313,7 +316,7 @@ Replica MakeReplica(const std::string& key,
     r.fakes[v] = fake.get();
     adapters.emplace(v, std::move(fake));
   }
-  r.ops = std::make_unique<JobOperations>(std::move(adapters), key);
+  r.ops = std::make_unique<JobOperations>(std::move(adapters), key, clock);
   return r;
 }
 
@@ -857,6 +860,30 @@ TEST_F(ListAcrossVendorsTest, TokenIsBoundToTheFilter) {
           << parent << " [" << other << "]";
     }
   }
+}
+
+TEST(ListDeadlineTest, VendorRequestsOfAllVendorsEndBeforeTheCallersDeadline) {
+  ManualClock clock;
+  Replica r = MakeReplica(kKey, {"ionq", "praisonai", "qbraid"}, clock);
+  auto deadline_seen = [&](const std::string& parent, absl::Duration left) {
+    RpcContext ctx;
+    ctx.deadline = left == absl::InfiniteDuration() ? absl::InfiniteFuture() : clock.Now() + left;
+    v1::ListJobsRequest request;
+    request.set_parent(parent);
+    r.ops->ListJobs(ctx, request, [](absl::StatusOr<v1::ListJobsResponse>) {});
+    return r.fakes["ionq"]->list_deadlines.back();
+  };
+  // A tenth of the time left, at least 20 ms and at most 1 s, stays for the answer.
+  EXPECT_EQ(deadline_seen("vendors/-", absl::Seconds(10)), clock.Now() + absl::Seconds(9));
+  EXPECT_EQ(deadline_seen("vendors/-", absl::Milliseconds(100)),
+            clock.Now() + absl::Milliseconds(80));
+  EXPECT_EQ(deadline_seen("vendors/-", absl::Minutes(1)), clock.Now() + absl::Seconds(59));
+  EXPECT_EQ(deadline_seen("vendors/-", absl::InfiniteDuration()), absl::InfiniteFuture());
+  // One vendor: its failure fails the call anyway, so it gets the whole time.
+  EXPECT_EQ(deadline_seen("vendors/ionq", absl::Seconds(10)), clock.Now() + absl::Seconds(10));
+  EXPECT_EQ(r.fakes["ionq"]->list_deadlines.size(), 5u);
+  EXPECT_EQ(r.fakes["qbraid"]->list_deadlines.size(), 4u);
+  EXPECT_EQ(r.fakes["qbraid"]->list_deadlines[2], clock.Now() + absl::Seconds(59));
 }
 
 }  // namespace
