@@ -1,11 +1,12 @@
 // Latency of one ListJobs page through the real jobfacade binary over gRPC while every vendor
 // answers after 100 ms: vendors/- must cost about one vendor round trip, not three.
 //
-//   build/bench/list_bench [--benchmark_filter=...]
+//   build/bench/list_bench [--benchmark_filter=REGEX]
 //
 // The server runs against the in-process vendor emulator (tests/integration/server_harness.h).
 // Each benchmark makes one call per repetition; p50 and p90 are over the repetitions.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -84,6 +85,9 @@ void ListPage(benchmark::State& state, const std::string& parent, int page_size,
 // The console output, plus the ratio of each benchmark's p50 to the one-vendor page's p50.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  // Colours only on a terminal (the library's own flag reaches only its default reporter).
+  RatioReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
       if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "p50") {
