@@ -38,7 +38,6 @@ const PAYLOAD_ID_KEY = {qbraid: 'jobQrn', ionq: 'id', praisonai: 'job_id'};
 const EMULATOR_KEYS = {qbraid: 'sandbox-qbraid-key', ionq: 'sandbox-ionq-key'};
 // Cases for later work: the server answers vendors/- with UNIMPLEMENTED and any non-empty
 // filter with INVALID_ARGUMENT/INVALID_FILTER for now.
-const NOT_SERVED_YET = 'needs ListJobs across vendors (vendors/-) and filters, not served yet';
 
 const children = new Set();
 process.on('exit', () => {
@@ -279,7 +278,7 @@ describe('listing and reading', () => {
        }
      });
 
-  it('merges all vendors newest first', {skip: NOT_SERVED_YET, timeout: TEST_TIMEOUT_MS},
+  it('merges all vendors newest first', {timeout: TEST_TIMEOUT_MS},
      async () => {
        const merged = await listAll(ctx.client, 'vendors/-', {pageSize: 3});
        assert.deepEqual([...new Set(merged.map((j) => j.vendor))].sort(), [...VENDORS].sort());
@@ -296,7 +295,7 @@ describe('listing and reading', () => {
        }
      });
 
-  it('filters on state', {skip: NOT_SERVED_YET, timeout: TEST_TIMEOUT_MS}, async () => {
+  it('filters on state', {timeout: TEST_TIMEOUT_MS}, async () => {
     const jobs = await listAll(ctx.client, 'vendors/-', {filter: 'state = COMPLETED'});
     assert.ok(jobs.length > 0, 'the sandbox has completed demo jobs');
     for (const job of jobs) assert.equal(job.state, 'COMPLETED', job.name);

@@ -54,7 +54,6 @@ PAYLOAD_ID_KEY = {"qbraid": "jobQrn", "ionq": "id", "praisonai": "job_id"}
 EMULATOR_KEYS = {"qbraid": "sandbox-qbraid-key", "ionq": "sandbox-ionq-key"}
 # Cases for later work: the server answers vendors/- with UNIMPLEMENTED and any non-empty
 # filter with INVALID_ARGUMENT/INVALID_FILTER for now.
-NOT_SERVED_YET = "needs ListJobs across vendors (vendors/-) and filters, not served yet"
 
 _gen_dir = None
 pb = None
@@ -333,7 +332,6 @@ class ListAndGetTest(ServerTestCase):
                                  sorted(j.name for j in self.list_all(f"vendors/{vendor}",
                                                                       page_size=200)))
 
-    @unittest.skip(NOT_SERVED_YET)
     def test_all_vendors_merged_newest_first(self):
         merged = self.list_all("vendors/-", page_size=3)
         self.assertEqual({job.vendor for job in merged}, set(VENDORS))
@@ -374,7 +372,6 @@ class ListAndGetTest(ServerTestCase):
                 basic = self.client.get_job(listed.name, view=pb.JOB_VIEW_BASIC)
                 self.assertFalse(basic.HasField("vendor_payload"))
 
-    @unittest.skip(NOT_SERVED_YET)
     def test_state_filter(self):
         jobs = self.list_all("vendors/-", filter="state = COMPLETED")
         self.assertTrue(jobs, "the sandbox has completed demo jobs")
@@ -397,6 +394,11 @@ class ListAndGetTest(ServerTestCase):
         self.assert_rpc_error(
             lambda: self.client.list_jobs("vendors/qbraid", page_size=1, page_token=token,
                                           view=pb.JOB_VIEW_FULL),
+            grpc.StatusCode.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN")
+        # ... and to its filter.
+        self.assert_rpc_error(
+            lambda: self.client.list_jobs("vendors/qbraid", page_size=1, page_token=token,
+                                          filter="state = RUNNING"),
             grpc.StatusCode.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN")
         # The untouched token still works with the arguments it was issued for.
         second = self.client.list_jobs("vendors/qbraid", page_size=1, page_token=token)
