@@ -12,12 +12,10 @@
 namespace jobfacade {
 namespace {
 
-using Factory = std::unique_ptr<VendorAdapter> (*)(http::HttpEngine*,
-                                                   VendorConfig);
+using Factory = std::unique_ptr<VendorAdapter> (*)(http::HttpEngine*, VendorConfig);
 
 template <typename Adapter>
-std::unique_ptr<VendorAdapter> Make(http::HttpEngine* engine,
-                                    VendorConfig config) {
+std::unique_ptr<VendorAdapter> Make(http::HttpEngine* engine, VendorConfig config) {
   return std::make_unique<Adapter>(engine, std::move(config));
 }
 
@@ -26,23 +24,19 @@ constexpr Factory kFactories[] = {
     &Make<IonqAdapter>,       // ionq
     &Make<PraisonaiAdapter>,  // praisonai
 };
-static_assert(
-    std::size(kFactories) == kVendorNames.size(),
-    "every name in kVendorNames needs a factory line, in the same order");
+static_assert(std::size(kFactories) == kVendorNames.size(),
+              "every name in kVendorNames needs a factory line, in the same order");
 
 }  // namespace
 
 bool IsKnownVendor(absl::string_view vendor) {
-  return std::find(kVendorNames.begin(), kVendorNames.end(), vendor) !=
-         kVendorNames.end();
+  return std::find(kVendorNames.begin(), kVendorNames.end(), vendor) != kVendorNames.end();
 }
 
-std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor,
-                                                 http::HttpEngine* engine,
+std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor, http::HttpEngine* engine,
                                                  VendorConfig config) {
   for (size_t i = 0; i < kVendorNames.size(); ++i) {
-    if (kVendorNames[i] == vendor)
-      return kFactories[i](engine, std::move(config));
+    if (kVendorNames[i] == vendor) return kFactories[i](engine, std::move(config));
   }
   return nullptr;
 }

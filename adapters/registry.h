@@ -12,15 +12,13 @@
 namespace jobfacade {
 
 // Every vendor jobfacade speaks to, in the order registry.cc builds them.
-inline constexpr std::array<absl::string_view, 3> kVendorNames = {
-    "qbraid", "ionq", "praisonai"};
+inline constexpr std::array<absl::string_view, 3> kVendorNames = {"qbraid", "ionq", "praisonai"};
 
 bool IsKnownVendor(absl::string_view vendor);
 
 // The adapter of `vendor` talking through `engine` (which must outlive it), or
 // nullptr for a vendor not in kVendorNames.
-std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor,
-                                                 http::HttpEngine* engine,
+std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor, http::HttpEngine* engine,
                                                  VendorConfig config);
 
 }  // namespace jobfacade

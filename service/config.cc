@@ -51,8 +51,7 @@ absl::StatusOr<std::string> ReadKey(const SettingLookup& lookup, absl::string_vi
   const bool has_value = value.has_value() && !value->empty();
   const bool has_file = file.has_value() && !file->empty();
   if (has_value && has_file) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("set only one of ", key_env, " and ", file_env));
+    return absl::InvalidArgumentError(absl::StrCat("set only one of ", key_env, " and ", file_env));
   }
   std::string key;
   if (has_file) {
@@ -130,23 +129,31 @@ absl::Status ValidateBaseUrl(absl::string_view setting, absl::string_view url) {
     host = host.substr(0, host.find(':'));
   }
   if (!https && !IsLoopbackHost(host)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        setting, ": plain http:// is only allowed for loopback hosts; use https://"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(setting, ": plain http:// is only allowed for loopback hosts; use https://"));
   }
   return absl::OkStatus();
 }
 
 const std::vector<std::string>& ConfigSettingNames() {
-  static const auto* names = new std::vector<std::string>{
-      "JOBFACADE_LISTEN",        "QBRAID_API_KEY",
-      "QBRAID_API_KEY_FILE",     "QBRAID_BASE_URL",
-      "IONQ_API_KEY",            "IONQ_API_KEY_FILE",
-      "IONQ_BASE_URL",           "PRAISONAI_BASE_URL",
-      "PRAISONAI_API_KEY",       "PRAISONAI_API_KEY_FILE",
-      "JOBFACADE_PAGE_TOKEN_KEY", "JOBFACADE_AUTH_TOKENS_FILE",
-      "JOBFACADE_ALLOW_CALLER_KEYS", "JOBFACADE_TLS_CERT_FILE",
-      "JOBFACADE_TLS_KEY_FILE",  "JOBFACADE_TLS_CLIENT_CA_FILE",
-      "JOBFACADE_METRICS_LISTEN", "JOBFACADE_SANDBOX"};
+  static const auto* names = new std::vector<std::string>{"JOBFACADE_LISTEN",
+                                                          "QBRAID_API_KEY",
+                                                          "QBRAID_API_KEY_FILE",
+                                                          "QBRAID_BASE_URL",
+                                                          "IONQ_API_KEY",
+                                                          "IONQ_API_KEY_FILE",
+                                                          "IONQ_BASE_URL",
+                                                          "PRAISONAI_BASE_URL",
+                                                          "PRAISONAI_API_KEY",
+                                                          "PRAISONAI_API_KEY_FILE",
+                                                          "JOBFACADE_PAGE_TOKEN_KEY",
+                                                          "JOBFACADE_AUTH_TOKENS_FILE",
+                                                          "JOBFACADE_ALLOW_CALLER_KEYS",
+                                                          "JOBFACADE_TLS_CERT_FILE",
+                                                          "JOBFACADE_TLS_KEY_FILE",
+                                                          "JOBFACADE_TLS_CLIENT_CA_FILE",
+                                                          "JOBFACADE_METRICS_LISTEN",
+                                                          "JOBFACADE_SANDBOX"};
   return *names;
 }
 

@@ -22,14 +22,14 @@ struct Config {
   std::string listen = "0.0.0.0:50051";
   // Enabled vendors only, keyed by vendor name.
   std::map<std::string, VendorSettings, std::less<>> vendors;
-  std::string page_token_key;          // empty: a random key per process
+  std::string page_token_key;            // empty: a random key per process
   std::vector<std::string> auth_tokens;  // empty: callers are not authenticated
   bool allow_caller_keys = false;
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
-  bool sandbox = false;  // set when forced, or when no vendor is enabled
+  bool sandbox = false;                         // set when forced, or when no vendor is enabled
 };
 
 // Looks a setting up by its environment variable name (for example "QBRAID_API_KEY"); the

@@ -34,9 +34,9 @@ struct FilterComparison {
   FilterField field;
   std::string tag_key;  // for kTag
   FilterOp op;
-  std::string value;                                       // unquoted text
-  v1::Job::State state = v1::Job::STATE_UNSPECIFIED;       // for kState
-  absl::Time time;                                         // for kCreateTime
+  std::string value;                                  // unquoted text
+  v1::Job::State state = v1::Job::STATE_UNSPECIFIED;  // for kState
+  absl::Time time;                                    // for kCreateTime
 };
 
 // Comparisons joined by OR; all of them name the same field (and tag key).

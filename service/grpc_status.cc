@@ -51,8 +51,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (auto retry = status.GetPayload(kRetryInfoTypeUrl); retry.has_value()) {
     AddDetail(rich, kRetryInfoTypeUrl, *retry);
   }
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()), rich.SerializeAsString());
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
+                      rich.SerializeAsString());
 }
 
 }  // namespace jobfacade

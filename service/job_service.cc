@@ -19,8 +19,7 @@ namespace {
 // A unary reactor that forwards the caller's cancellation to the vendor requests of the call.
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
-  UnaryCall(std::shared_ptr<Cancellation> cancellation, Metrics* metrics,
-            absl::string_view method)
+  UnaryCall(std::shared_ptr<Cancellation> cancellation, Metrics* metrics, absl::string_view method)
       : cancellation_(std::move(cancellation)),
         metrics_(metrics),
         method_(method),
@@ -55,10 +54,9 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
 // Starts a unary call: prepares the context, or finishes at once with the error.
 template <typename Response, typename Start>
 grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics,
-                                   const absl::StatusOr<RpcContext>& prepared,
-                                   Response* response, Start start) {
-  auto cancellation =
-      prepared.ok() ? prepared->cancellation : std::make_shared<Cancellation>();
+                                   const absl::StatusOr<RpcContext>& prepared, Response* response,
+                                   Start start) {
+  auto cancellation = prepared.ok() ? prepared->cancellation : std::make_shared<Cancellation>();
   auto* call = new UnaryCall(cancellation, metrics, method);
   if (!prepared.ok()) {
     call->FinishWith(prepared.status());
@@ -111,17 +109,17 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* co
                                                  v1::Job* response) {
   return RunUnary<v1::Job>("GetJob", options_.metrics, Prepare(context), response,
                            [&](const RpcContext& ctx, auto done) {
-    operations_->GetJob(ctx, *request, std::move(done));
-  });
+                             operations_->GetJob(ctx, *request, std::move(done));
+                           });
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* context,
                                                    const v1::ListJobsRequest* request,
                                                    v1::ListJobsResponse* response) {
-  return RunUnary<v1::ListJobsResponse>(
-      "ListJobs", options_.metrics, Prepare(context), response, [&](const RpcContext& ctx, auto done) {
-        operations_->ListJobs(ctx, *request, std::move(done));
-      });
+  return RunUnary<v1::ListJobsResponse>("ListJobs", options_.metrics, Prepare(context), response,
+                                        [&](const RpcContext& ctx, auto done) {
+                                          operations_->ListJobs(ctx, *request, std::move(done));
+                                        });
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext* context,
@@ -129,15 +127,16 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
                                                     v1::Job* response) {
   return RunUnary<v1::Job>("CancelJob", options_.metrics, Prepare(context), response,
                            [&](const RpcContext& ctx, auto done) {
-    operations_->CancelJob(ctx, *request, std::move(done));
-  });
+                             operations_->CancelJob(ctx, *request, std::move(done));
+                           });
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext* context,
                                                     const v1::DeleteJobRequest* request,
                                                     google::protobuf::Empty* response) {
   return RunUnary<google::protobuf::Empty>(
-      "DeleteJob", options_.metrics, Prepare(context), response, [&](const RpcContext& ctx, auto done) {
+      "DeleteJob", options_.metrics, Prepare(context), response,
+      [&](const RpcContext& ctx, auto done) {
         operations_->DeleteJob(ctx, *request, [done = std::move(done)](absl::Status s) mutable {
           if (s.ok()) return done(google::protobuf::Empty());
           done(std::move(s));

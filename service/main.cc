@@ -20,7 +20,8 @@
 
 // Each flag overrides the environment variable of the same meaning (API.md, "Configuration").
 ABSL_FLAG(std::string, listen, "", "gRPC listen address (JOBFACADE_LISTEN)");
-ABSL_FLAG(std::string, qbraid_api_key, "", "qBraid API key (QBRAID_API_KEY); prefer the _file form");
+ABSL_FLAG(std::string, qbraid_api_key, "",
+          "qBraid API key (QBRAID_API_KEY); prefer the _file form");
 ABSL_FLAG(std::string, qbraid_api_key_file, "", "file holding the qBraid API key");
 ABSL_FLAG(std::string, qbraid_base_url, "", "qBraid API base URL (QBRAID_BASE_URL)");
 ABSL_FLAG(std::string, ionq_api_key, "", "IonQ API key (IONQ_API_KEY); prefer the _file form");

@@ -8,8 +8,7 @@
 
 namespace jobfacade {
 
-void Metrics::RecordRpc(absl::string_view method, absl::StatusCode code,
-                        absl::Duration latency) {
+void Metrics::RecordRpc(absl::string_view method, absl::StatusCode code, absl::Duration latency) {
   absl::MutexLock lock(&mu_);
   ++rpc_codes_[{std::string(method), absl::StatusCodeToString(code)}];
   RpcStats& stats = rpc_latency_[std::string(method)];
@@ -36,8 +35,8 @@ std::string Metrics::Render() const {
                   "# TYPE jobfacade_rpc_duration_seconds summary\n");
   for (const auto& [method, stats] : rpc_latency_) {
     absl::StrAppend(&out, "jobfacade_rpc_duration_seconds_sum{method=\"", method, "\"} ",
-                    stats.seconds, "\n", "jobfacade_rpc_duration_seconds_count{method=\"",
-                    method, "\"} ", stats.count, "\n");
+                    stats.seconds, "\n", "jobfacade_rpc_duration_seconds_count{method=\"", method,
+                    "\"} ", stats.count, "\n");
   }
   for (const auto& [name, gauge] : gauges_) {
     absl::StrAppend(&out, "# HELP ", name, " ", gauge.first, "\n# TYPE ", name, " gauge\n", name,

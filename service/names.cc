@@ -22,8 +22,7 @@ bool IsWellFormedVendorSegment(absl::string_view s) {
 }
 
 absl::Status BadName(absl::string_view field, absl::string_view why) {
-  return InvalidArgument(reason::kInvalidName, field,
-                         absl::StrCat("invalid ", field, ": ", why));
+  return InvalidArgument(reason::kInvalidName, field, absl::StrCat("invalid ", field, ": ", why));
 }
 
 }  // namespace

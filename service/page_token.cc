@@ -91,8 +91,7 @@ absl::StatusOr<PageTokenState> PageTokenCodec::Decode(absl::string_view token,
       p.skip = json::GetInt(s, "k").value_or(-1);
       p.done = json::GetBool(s, "d").value_or(false);
       p.vendor_page_size = static_cast<int>(json::GetInt(s, "z").value_or(-1));
-      if (p.vendor.empty() || p.skip < 0 || p.vendor_page_size < 0 ||
-          p.vendor_page_size > 200) {
+      if (p.vendor.empty() || p.skip < 0 || p.vendor_page_size < 0 || p.vendor_page_size > 200) {
         return BadToken("malformed");
       }
       state.positions.push_back(std::move(p));

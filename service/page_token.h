@@ -21,9 +21,9 @@ struct ListBinding {
 // Where one vendor's stream stands.
 struct VendorPosition {
   std::string vendor;
-  std::string cursor;  // the adapter's cursor of the vendor page to read next
-  int64_t skip = 0;    // jobs of that vendor page already served
-  bool done = false;   // the vendor's stream is exhausted
+  std::string cursor;        // the adapter's cursor of the vendor page to read next
+  int64_t skip = 0;          // jobs of that vendor page already served
+  bool done = false;         // the vendor's stream is exhausted
   int vendor_page_size = 0;  // the page size vendor pages are read with (0: not yet chosen)
 };
 
@@ -41,8 +41,7 @@ class PageTokenCodec {
 
   // Checks integrity and binding. Every failure is INVALID_ARGUMENT / INVALID_PAGE_TOKEN with
   // a BadRequest on "page_token".
-  absl::StatusOr<PageTokenState> Decode(absl::string_view token,
-                                        const ListBinding& expected) const;
+  absl::StatusOr<PageTokenState> Decode(absl::string_view token, const ListBinding& expected) const;
 
  private:
   std::string key_;

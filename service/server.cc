@@ -1,13 +1,13 @@
 // Server assembly: configuration in, a serving gRPC server out.
 #include "service/server.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "adapters/http/http_engine.h"
@@ -48,8 +48,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const C
     auto ca = ReadFile(config.tls_client_ca_file);
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
-    options.client_certificate_request =
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
 }
@@ -94,11 +93,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
 
   server->engine_ = std::make_unique<http::HttpEngine>();
   server->metrics_ = std::make_unique<Metrics>();
-  server->metrics_->AddGauge("jobfacade_vendor_requests_in_flight",
-                             "Vendor HTTP requests started and not yet answered.",
-                             [engine = server->engine_.get()] {
-                               return static_cast<double>(engine->in_flight());
-                             });
+  server->metrics_->AddGauge(
+      "jobfacade_vendor_requests_in_flight", "Vendor HTTP requests started and not yet answered.",
+      [engine = server->engine_.get()] { return static_cast<double>(engine->in_flight()); });
   JobOperations::AdapterMap adapters;
   for (const auto& [vendor, settings] : config.vendors) {
     auto adapter = MakeVendorAdapter(vendor, server->engine_.get(),

@@ -3,10 +3,10 @@
 #ifndef JOBFACADE_SERVICE_SERVER_H_
 #define JOBFACADE_SERVICE_SERVER_H_
 
+#include <grpcpp/server.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

@@ -25,8 +25,8 @@ std::string SanitizeForMessage(absl::string_view text, size_t max_bytes,
       replacement = "\xEF\xBF\xBD";  // U+FFFD
       len = 1;
       piece = replacement;
-    } else if (len == 1 && (static_cast<unsigned char>(scrubbed[i]) < 0x20 ||
-                            scrubbed[i] == 0x7F)) {
+    } else if (len == 1 &&
+               (static_cast<unsigned char>(scrubbed[i]) < 0x20 || scrubbed[i] == 0x7F)) {
       piece = " ";
     } else {
       piece = absl::string_view(scrubbed).substr(i, len);
@@ -38,8 +38,8 @@ std::string SanitizeForMessage(absl::string_view text, size_t max_bytes,
   return out;
 }
 
-absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
-                       absl::string_view message, const ErrorDetails& details) {
+absl::Status MakeError(absl::StatusCode code, absl::string_view reason, absl::string_view message,
+                       const ErrorDetails& details) {
   absl::Status status(code, message);
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));

@@ -23,12 +23,9 @@ namespace jobfacade {
 inline constexpr absl::string_view kErrorDomain = "jobfacade";
 
 // Type URLs under which the details are stored as absl::Status payloads.
-inline constexpr absl::string_view kErrorInfoTypeUrl =
-    "type.googleapis.com/google.rpc.ErrorInfo";
-inline constexpr absl::string_view kBadRequestTypeUrl =
-    "type.googleapis.com/google.rpc.BadRequest";
-inline constexpr absl::string_view kRetryInfoTypeUrl =
-    "type.googleapis.com/google.rpc.RetryInfo";
+inline constexpr absl::string_view kErrorInfoTypeUrl = "type.googleapis.com/google.rpc.ErrorInfo";
+inline constexpr absl::string_view kBadRequestTypeUrl = "type.googleapis.com/google.rpc.BadRequest";
+inline constexpr absl::string_view kRetryInfoTypeUrl = "type.googleapis.com/google.rpc.RetryInfo";
 
 // ErrorInfo.reason values of the contract (API.md, "Errors").
 namespace reason {
@@ -63,17 +60,17 @@ inline constexpr size_t kMaxVendorMessageBytes = 512;
 
 // The optional facts an error carries besides code, reason and message.
 struct ErrorDetails {
-  std::string vendor;            // ErrorInfo.metadata["vendor"], when known
-  int http_status = 0;           // ErrorInfo.metadata["http_status"], when nonzero
-  std::string vendor_message;    // bounded to kMaxVendorMessageBytes on the way in
-  std::string field;             // BadRequest field violation (INVALID_ARGUMENT only)
+  std::string vendor;                         // ErrorInfo.metadata["vendor"], when known
+  int http_status = 0;                        // ErrorInfo.metadata["http_status"], when nonzero
+  std::string vendor_message;                 // bounded to kMaxVendorMessageBytes on the way in
+  std::string field;                          // BadRequest field violation (INVALID_ARGUMENT only)
   std::optional<absl::Duration> retry_delay;  // RetryInfo
 };
 
 // Builds an error status carrying exactly one ErrorInfo (domain "jobfacade") and, as
 // `details` says, a BadRequest and a RetryInfo. `message` should already be free of secrets.
-absl::Status MakeError(absl::StatusCode code, absl::string_view reason,
-                       absl::string_view message, const ErrorDetails& details = {});
+absl::Status MakeError(absl::StatusCode code, absl::string_view reason, absl::string_view message,
+                       const ErrorDetails& details = {});
 
 // Shorthand for an INVALID_ARGUMENT with a BadRequest naming `field`.
 absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,

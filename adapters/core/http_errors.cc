@@ -19,8 +19,7 @@ namespace {
 
 using http::TransportError;
 
-std::optional<std::string> HeaderValue(const http::Response& response,
-                                       absl::string_view name) {
+std::optional<std::string> HeaderValue(const http::Response& response, absl::string_view name) {
   for (const auto& [key, value] : response.headers) {
     if (absl::EqualsIgnoreCase(key, name)) return value;
   }
@@ -47,8 +46,7 @@ std::string JoinValidationErrors(const json::ListValue& items) {
         if (auto text = json::ScalarToString(piece)) loc.push_back(*text);
       }
     }
-    parts.push_back(
-        loc.empty() ? *msg : absl::StrCat(absl::StrJoin(loc, "."), ": ", *msg));
+    parts.push_back(loc.empty() ? *msg : absl::StrCat(absl::StrJoin(loc, "."), ": ", *msg));
   }
   return absl::StrJoin(parts, "; ");
 }
@@ -87,23 +85,21 @@ absl::Status TransportFailure(absl::string_view vendor, TransportError error) {
   const std::string message = absl::StrCat(vendor, ": ", TransportWhat(error));
   switch (error) {
     case TransportError::kTimeout:
-      return MakeError(absl::StatusCode::kDeadlineExceeded,
-                       reason::kDeadlineExceeded, message, details);
+      return MakeError(absl::StatusCode::kDeadlineExceeded, reason::kDeadlineExceeded, message,
+                       details);
     case TransportError::kCancelled:
-      return MakeError(absl::StatusCode::kCancelled, reason::kCancelled,
-                       message, details);
+      return MakeError(absl::StatusCode::kCancelled, reason::kCancelled, message, details);
     case TransportError::kResponseTooLarge:
-      return MakeError(absl::StatusCode::kInternal, reason::kVendorBadResponse,
-                       message, details);
+      return MakeError(absl::StatusCode::kInternal, reason::kVendorBadResponse, message, details);
     default:
-      return MakeError(absl::StatusCode::kUnavailable,
-                       reason::kVendorUnavailable, message, details);
+      return MakeError(absl::StatusCode::kUnavailable, reason::kVendorUnavailable, message,
+                       details);
   }
 }
 
 bool IsUnreserved(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-         c == '.' || c == '_' || c == '~';
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+         c == '~';
 }
 
 std::string PercentEncode(absl::string_view text, bool encode_dots) {
@@ -127,8 +123,7 @@ std::string PercentEncode(absl::string_view text, bool encode_dots) {
 
 std::optional<std::string> ExtractVendorMessage(absl::string_view body) {
   absl::StatusOr<json::Value> parsed = json::Parse(ToValidUtf8(body));
-  if (!parsed.ok() || parsed->kind_case() != json::Value::kStructValue)
-    return std::nullopt;
+  if (!parsed.ok() || parsed->kind_case() != json::Value::kStructValue) return std::nullopt;
   const json::Struct& root = parsed->struct_value();
   std::string message;
   if (const json::Value* detail = json::Find(root, "detail")) {
@@ -144,8 +139,7 @@ std::optional<std::string> ExtractVendorMessage(absl::string_view body) {
       // qBraid's gateway: the nested message is the specific one, the top one a
       // summary.
       std::string inner = StringOr(*error, "message");
-      message = JoinNonEmpty(StringOr(*error, "code"),
-                             inner.empty() ? top_message : inner);
+      message = JoinNonEmpty(StringOr(*error, "code"), inner.empty() ? top_message : inner);
     } else {
       // IonQ names the error class in `error` and explains it in `message`.
       message = JoinNonEmpty(StringOr(root, "error"), top_message);
@@ -155,13 +149,11 @@ std::optional<std::string> ExtractVendorMessage(absl::string_view body) {
   return message;
 }
 
-std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
-                                              absl::Time now) {
+std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now) {
   value = absl::StripAsciiWhitespace(value);
   if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) {
-        return absl::ascii_isdigit(static_cast<unsigned char>(c));
-      })) {
+  if (std::all_of(value.begin(), value.end(),
+                  [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); })) {
     // More than 9 digits is beyond kMaxRetryDelay anyway and could overflow.
     if (value.size() > 9) return kMaxRetryDelay;
     int64_t seconds = 0;
@@ -185,68 +177,54 @@ std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
 }
 
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
-                             const http::Response& response,
-                             bool caller_supplied_key,
+                             const http::Response& response, bool caller_supplied_key,
                              const std::vector<std::string>& secrets) {
-  return VendorHttpError(vendor, op, response, caller_supplied_key, secrets,
-                         absl::Now());
+  return VendorHttpError(vendor, op, response, caller_supplied_key, secrets, absl::Now());
 }
 
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
-                             const http::Response& response,
-                             bool caller_supplied_key,
-                             const std::vector<std::string>& secrets,
-                             absl::Time now) {
-  if (response.error != TransportError::kNone)
-    return TransportFailure(vendor, response.error);
+                             const http::Response& response, bool caller_supplied_key,
+                             const std::vector<std::string>& secrets, absl::Time now) {
+  if (response.error != TransportError::kNone) return TransportFailure(vendor, response.error);
 
   const int status = response.status;
   ErrorDetails details;
   details.vendor = std::string(vendor);
   details.http_status = status;
-  if (std::optional<std::string> message =
-          ExtractVendorMessage(response.body)) {
-    details.vendor_message =
-        SanitizeForMessage(*message, kMaxVendorMessageBytes, secrets);
+  if (std::optional<std::string> message = ExtractVendorMessage(response.body)) {
+    details.vendor_message = SanitizeForMessage(*message, kMaxVendorMessageBytes, secrets);
   }
-  const std::optional<std::string> retry_after =
-      HeaderValue(response, "retry-after");
+  const std::optional<std::string> retry_after = HeaderValue(response, "retry-after");
   std::optional<absl::Duration> retry_delay;
   if (retry_after.has_value()) retry_delay = ParseRetryAfter(*retry_after, now);
 
   const bool job_operation = op != VendorOperation::kList;
-  const bool changes_job =
-      op == VendorOperation::kCancel || op == VendorOperation::kDelete;
-  auto error = [&](absl::StatusCode code, absl::string_view reason,
-                   absl::string_view what) {
+  const bool changes_job = op == VendorOperation::kCancel || op == VendorOperation::kDelete;
+  auto error = [&](absl::StatusCode code, absl::string_view reason, absl::string_view what) {
     return MakeError(code, reason, absl::StrCat(vendor, ": ", what), details);
   };
 
   if (status == 401) {
-    return error(caller_supplied_key ? absl::StatusCode::kUnauthenticated
-                                     : absl::StatusCode::kInternal,
-                 reason::kVendorAuthFailed,
-                 caller_supplied_key
-                     ? "the vendor rejected the supplied API key"
-                     : "the vendor rejected the configured API key");
+    return error(
+        caller_supplied_key ? absl::StatusCode::kUnauthenticated : absl::StatusCode::kInternal,
+        reason::kVendorAuthFailed,
+        caller_supplied_key ? "the vendor rejected the supplied API key"
+                            : "the vendor rejected the configured API key");
   }
   if (status == 403) {
-    return error(absl::StatusCode::kPermissionDenied,
-                 reason::kVendorPermissionDenied,
+    return error(absl::StatusCode::kPermissionDenied, reason::kVendorPermissionDenied,
                  "permission denied by the vendor");
   }
   if (status == 404) {
     if (job_operation) {
-      return error(absl::StatusCode::kNotFound, reason::kJobNotFound,
-                   "job not found");
+      return error(absl::StatusCode::kNotFound, reason::kJobNotFound, "job not found");
     }
     // The job list itself cannot be missing: the configured base URL is wrong.
     return error(absl::StatusCode::kUnavailable, reason::kVendorUnavailable,
                  "the vendor's job list was not found (check the base URL)");
   }
   if (status == 409 || (status == 400 && changes_job)) {
-    return error(absl::StatusCode::kFailedPrecondition,
-                 reason::kJobStateConflict,
+    return error(absl::StatusCode::kFailedPrecondition, reason::kJobStateConflict,
                  "the vendor refused the request in the job's current state");
   }
   // The contract's INVALID_ARGUMENT carries a BadRequest naming the field; what
@@ -255,14 +233,13 @@ absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
   const absl::string_view rejected_field = job_operation ? "name" : "filter";
   if (status == 400 || status == 422) {
     details.field = std::string(rejected_field);
-    return error(absl::StatusCode::kInvalidArgument,
-                 reason::kVendorRejectedRequest,
+    return error(absl::StatusCode::kInvalidArgument, reason::kVendorRejectedRequest,
                  "the vendor rejected the request");
   }
   if (status == 429) {
     details.retry_delay = retry_delay.value_or(kDefaultRetryDelay);
-    return error(absl::StatusCode::kResourceExhausted,
-                 reason::kVendorRateLimited, "rate limited by the vendor");
+    return error(absl::StatusCode::kResourceExhausted, reason::kVendorRateLimited,
+                 "rate limited by the vendor");
   }
   if (status == 405 || status == 501) {
     return error(absl::StatusCode::kUnimplemented, reason::kUnsupportedByVendor,
@@ -276,9 +253,8 @@ absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
   }
   if (status >= 400 && status <= 499) {
     details.field = std::string(rejected_field);
-    return error(
-        absl::StatusCode::kInvalidArgument, reason::kVendorRejectedRequest,
-        absl::StrCat("the vendor rejected the request (HTTP ", status, ")"));
+    return error(absl::StatusCode::kInvalidArgument, reason::kVendorRejectedRequest,
+                 absl::StrCat("the vendor rejected the request (HTTP ", status, ")"));
   }
   if (status >= 300 && status <= 399) {
     // Redirects are never followed: a vendor API that redirects is
@@ -294,8 +270,6 @@ std::string PercentEncodePathSegment(absl::string_view segment) {
   return PercentEncode(segment, segment == "." || segment == "..");
 }
 
-std::string PercentEncodeQueryValue(absl::string_view value) {
-  return PercentEncode(value, false);
-}
+std::string PercentEncodeQueryValue(absl::string_view value) { return PercentEncode(value, false); }
 
 }  // namespace jobfacade

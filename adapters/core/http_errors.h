@@ -29,16 +29,13 @@ inline constexpr absl::Duration kMaxRetryDelay = absl::Hours(24);
 // in `secrets` is removed from what is kept. `caller_supplied_key` makes a 401
 // UNAUTHENTICATED instead of INTERNAL.
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
-                             const http::Response& response,
-                             bool caller_supplied_key,
+                             const http::Response& response, bool caller_supplied_key,
                              const std::vector<std::string>& secrets);
 
 // The same, with `now` for Retry-After given as an HTTP-date.
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
-                             const http::Response& response,
-                             bool caller_supplied_key,
-                             const std::vector<std::string>& secrets,
-                             absl::Time now);
+                             const http::Response& response, bool caller_supplied_key,
+                             const std::vector<std::string>& secrets, absl::Time now);
 
 // The human-readable message of a vendor error body, from whichever envelope it
 // uses: qBraid {"success":false,"message","error":{"code","message"}}, FastAPI
@@ -51,8 +48,7 @@ std::optional<std::string> ExtractVendorMessage(absl::string_view body);
 // A Retry-After header value, delta-seconds or HTTP-date (IMF-fixdate, RFC 850
 // or asctime), as a delay from `now`: never negative, at most kMaxRetryDelay.
 // nullopt when unparseable.
-std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
-                                              absl::Time now);
+std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now);
 
 // Percent-encodes everything except RFC 3986 unreserved characters (A-Z a-z 0-9
 // - . _ ~). A segment that is exactly "." or ".." has its dots encoded too, so

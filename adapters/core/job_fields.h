@@ -19,15 +19,12 @@ namespace jobfacade {
 
 // INTERNAL with reason VENDOR_BAD_RESPONSE and metadata vendor. `what` says
 // what was wrong in a few words; it must never be (part of) the body.
-absl::Status BadVendorResponse(absl::string_view vendor,
-                               absl::string_view what);
+absl::Status BadVendorResponse(absl::string_view vendor, absl::string_view what);
 
 // Parses a vendor body that must be a JSON object, or fails with
 // BadVendorResponse. Invalid UTF-8 is replaced by U+FFFD first: one stray byte
 // in a job name should not make the job (or a whole page of jobs) unreadable.
-absl::StatusOr<json::Struct> ParseVendorObject(absl::string_view vendor,
-                                               absl::string_view body);
-
+absl::StatusOr<json::Struct> ParseVendorObject(absl::string_view vendor, absl::string_view body);
 
 // "vendors/{vendor}/jobs/{id}", the id verbatim.
 std::string JobName(absl::string_view vendor, absl::string_view id);
@@ -44,31 +41,27 @@ std::string StringOr(const json::Struct& object, absl::string_view key);
 // A name given either as a string or as an object carrying it in one of
 // `members` (for example {"provider":"AWS",...}), lower-cased; nullopt when
 // neither.
-std::optional<std::string> NameOf(
-    const json::Value* value, std::initializer_list<absl::string_view> members);
+std::optional<std::string> NameOf(const json::Value* value,
+                                  std::initializer_list<absl::string_view> members);
 
 // The timestamp string member `key` parsed with ParseVendorTimestamp; nullopt
 // when absent, null, not a string or unparseable.
-std::optional<absl::Time> GetTimestamp(const json::Struct& object,
-                                       absl::string_view key);
+std::optional<absl::Time> GetTimestamp(const json::Struct& object, absl::string_view key);
 
 // The number member `key` taken as seconds since the Unix epoch (IonQ v0.3);
 // nullopt when absent, null, not a number or outside the range a protobuf
 // Timestamp can hold.
-std::optional<absl::Time> GetEpochSeconds(const json::Struct& object,
-                                          absl::string_view key);
+std::optional<absl::Time> GetEpochSeconds(const json::Struct& object, absl::string_view key);
 
 // The number member `key` taken as a non-negative count of milliseconds.
-std::optional<absl::Duration> GetMilliseconds(const json::Struct& object,
-                                              absl::string_view key);
+std::optional<absl::Duration> GetMilliseconds(const json::Struct& object, absl::string_view key);
 
 // The integral member `key` when it fits in an int32.
-std::optional<int32_t> GetInt32(const json::Struct& object,
-                                absl::string_view key);
+std::optional<int32_t> GetInt32(const json::Struct& object, absl::string_view key);
 
 // The member `key` (a number or a decimal string) as a Cost in `unit`.
-std::optional<v1::Cost> GetCost(const json::Struct& object,
-                                absl::string_view key, absl::string_view unit);
+std::optional<v1::Cost> GetCost(const json::Struct& object, absl::string_view key,
+                                absl::string_view unit);
 
 // A tag value as text: scalars as ScalarToString, null as "", objects and lists
 // as compact JSON so that nothing the vendor sent is silently dropped.
@@ -76,8 +69,7 @@ std::string TagText(const json::Value& value);
 
 // Copies every member of `map` into `tags` with TagText values; a null `map`
 // copies nothing.
-void CopyTags(const json::Struct* map,
-              google::protobuf::Map<std::string, std::string>* tags);
+void CopyTags(const json::Struct* map, google::protobuf::Map<std::string, std::string>* tags);
 
 }  // namespace jobfacade
 

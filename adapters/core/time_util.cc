@@ -45,8 +45,7 @@ std::optional<absl::Time> ParseVendorTimestamp(absl::string_view s) {
       !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, second)) {
     return std::nullopt;
   }
-  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
   int64_t nanos = 0;

@@ -77,11 +77,9 @@ class VendorAdapter {
                         Callback<ListResult> done) = 0;
   // Sends the vendor's own cancel request. The contract's safety rules (never cancel a
   // finished job) are the service's job, not the adapter's.
-  virtual void CancelJob(const CallContext& ctx, absl::string_view job_id,
-                         StatusCallback done) = 0;
+  virtual void CancelJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) = 0;
   // Sends the vendor's own delete request; the service checks the state first.
-  virtual void DeleteJob(const CallContext& ctx, absl::string_view job_id,
-                         StatusCallback done) = 0;
+  virtual void DeleteJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) = 0;
 };
 
 }  // namespace jobfacade

@@ -26,8 +26,7 @@ std::string EffectiveKey(const CallContext& ctx, const VendorConfig& config) {
   return HasCallerKey(ctx) ? *ctx.caller_key : config.api_key;
 }
 
-http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method,
-                               std::string url) {
+http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method, std::string url) {
   http::Request request;
   request.method = std::string(method);
   request.url = std::move(url);
@@ -38,8 +37,8 @@ http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method,
   return request;
 }
 
-VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op,
-                          const CallContext& ctx, const VendorConfig& config) {
+VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op, const CallContext& ctx,
+                          const VendorConfig& config) {
   VendorCall call;
   call.vendor = std::string(vendor);
   call.op = op;
@@ -49,25 +48,21 @@ VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op,
   return call;
 }
 
-absl::Status CheckVendorResponse(const VendorCall& call,
-                                 const http::Response& response) {
+absl::Status CheckVendorResponse(const VendorCall& call, const http::Response& response) {
   if (response.error == http::TransportError::kNone && response.status >= 200 &&
       response.status <= 299) {
     return absl::OkStatus();
   }
-  return VendorHttpError(call.vendor, call.op, response,
-                         call.caller_supplied_key, call.secrets);
+  return VendorHttpError(call.vendor, call.op, response, call.caller_supplied_key, call.secrets);
 }
 
 absl::StatusOr<int64_t> ParsePageCursor(absl::string_view cursor) {
   if (cursor.empty()) return 1;
   int64_t page = 0;
-  const bool digits_only =
-      std::all_of(cursor.begin(), cursor.end(), [](char c) {
-        return absl::ascii_isdigit(static_cast<unsigned char>(c));
-      });
-  if (!digits_only || !absl::SimpleAtoi(cursor, &page) || page < 1 ||
-      page > kMaxPageNumber) {
+  const bool digits_only = std::all_of(cursor.begin(), cursor.end(), [](char c) {
+    return absl::ascii_isdigit(static_cast<unsigned char>(c));
+  });
+  if (!digits_only || !absl::SimpleAtoi(cursor, &page) || page < 1 || page > kMaxPageNumber) {
     return InvalidArgument(reason::kInvalidPageToken, "page_token",
                            "the page token does not hold a vendor page number");
   }

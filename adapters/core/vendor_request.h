@@ -29,8 +29,7 @@ std::string EffectiveKey(const CallContext& ctx, const VendorConfig& config);
 // A request carrying the call's deadline and cancellation, `Accept:
 // application/json` and `User-Agent: jobfacade/0.1`. Authentication is the
 // vendor adapter's to add.
-http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method,
-                               std::string url);
+http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method, std::string url);
 
 // What a response callback needs to map a failure, copied out of the call so
 // the callback never touches the adapter or the caller's context after the call
@@ -42,12 +41,11 @@ struct VendorCall {
   std::vector<std::string> secrets;  // every key that may have been sent
 };
 
-VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op,
-                          const CallContext& ctx, const VendorConfig& config);
+VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op, const CallContext& ctx,
+                          const VendorConfig& config);
 
 // OK for a complete 2xx response, otherwise VendorHttpError.
-absl::Status CheckVendorResponse(const VendorCall& call,
-                                 const http::Response& response);
+absl::Status CheckVendorResponse(const VendorCall& call, const http::Response& response);
 
 // The page number in a page-based vendor cursor: "" is page 1. Anything else
 // than a positive decimal is INVALID_ARGUMENT / INVALID_PAGE_TOKEN.

@@ -37,10 +37,8 @@ constexpr char kUserAgent[] = "jobfacade-http/0.1";
 // and anything finite to at least 1 ms.
 long ToCurlMillis(absl::Duration duration) {
   if (duration == absl::InfiniteDuration()) return 0;
-  const int64_t millis =
-      absl::ToInt64Milliseconds(absl::Ceil(duration, absl::Milliseconds(1)));
-  return static_cast<long>(
-      std::clamp<int64_t>(millis, 1, std::numeric_limits<long>::max()));
+  const int64_t millis = absl::ToInt64Milliseconds(absl::Ceil(duration, absl::Milliseconds(1)));
+  return static_cast<long>(std::clamp<int64_t>(millis, 1, std::numeric_limits<long>::max()));
 }
 
 void InitCurlOnce() {
@@ -49,21 +47,18 @@ void InitCurlOnce() {
 }
 
 bool IsSupportedMethod(absl::string_view method) {
-  return method == "GET" || method == "POST" || method == "PUT" ||
-         method == "DELETE";
+  return method == "GET" || method == "POST" || method == "PUT" || method == "DELETE";
 }
 
 // A line break or NUL in a header would let a value smuggle extra header lines.
 bool IsSafeHeaderText(absl::string_view text) {
-  return text.find_first_of(absl::string_view("\r\n\0", 3)) ==
-         absl::string_view::npos;
+  return text.find_first_of(absl::string_view("\r\n\0", 3)) == absl::string_view::npos;
 }
 
 bool HasHeader(const Request& request, absl::string_view name) {
-  return std::any_of(request.headers.begin(), request.headers.end(),
-                     [&](const auto& header) {
-                       return absl::EqualsIgnoreCase(header.first, name);
-                     });
+  return std::any_of(request.headers.begin(), request.headers.end(), [&](const auto& header) {
+    return absl::EqualsIgnoreCase(header.first, name);
+  });
 }
 
 TransportError MapCurlCode(CURLcode code, bool body_too_large) {
@@ -101,8 +96,7 @@ TransportError MapCurlCode(CURLcode code, bool body_too_large) {
     case CURLE_FILESIZE_EXCEEDED:
       return TransportError::kResponseTooLarge;
     case CURLE_WRITE_ERROR:
-      return body_too_large ? TransportError::kResponseTooLarge
-                            : TransportError::kOther;
+      return body_too_large ? TransportError::kResponseTooLarge : TransportError::kOther;
     default:
       return TransportError::kOther;
   }
@@ -111,8 +105,7 @@ TransportError MapCurlCode(CURLcode code, bool body_too_large) {
 // curl's messages name hosts and ports, not headers; scrubbing header values
 // anyway keeps a future curl message (or a proxy's reply quoted in one) from
 // leaking an API key into logs.
-std::string SafeErrorMessage(CURLcode code, const char* error_buffer,
-                             const Request& request) {
+std::string SafeErrorMessage(CURLcode code, const char* error_buffer, const Request& request) {
   std::string message = curl_easy_strerror(code);
   if (error_buffer[0] != '\0') absl::StrAppend(&message, ": ", error_buffer);
   for (const auto& [name, value] : request.headers) {
@@ -124,8 +117,7 @@ std::string SafeErrorMessage(CURLcode code, const char* error_buffer,
       }
     }
   }
-  if (message.size() > kMaxErrorMessageChars)
-    message.resize(kMaxErrorMessageChars);
+  if (message.size() > kMaxErrorMessageChars) message.resize(kMaxErrorMessageChars);
   return message;
 }
 
@@ -188,16 +180,14 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   if (line.front() == ' ' || line.front() == '\t') {  // obsolete line folding
     if (!headers.empty()) {
-      absl::StrAppend(&headers.back().second, " ",
-                      absl::StripAsciiWhitespace(line));
+      absl::StrAppend(&headers.back().second, " ", absl::StripAsciiWhitespace(line));
     }
     return bytes;
   }
   const size_t colon = line.find(':');
   if (colon == absl::string_view::npos) return bytes;
-  headers.emplace_back(
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
-      std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  headers.emplace_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
+                       std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
   return bytes;
 }
 
@@ -244,8 +234,7 @@ class HttpEngine::Impl {
       mailbox_->closed = true;  // every Send fails at once
       return;
     }
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
-                      options_.max_cached_connections);
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_cached_connections);
     loop_ = std::thread([this] { Run(); });
   }
 
@@ -270,30 +259,27 @@ class HttpEngine::Impl {
 
   void Send(Request request, ResponseCallback done) {
     if (!IsSupportedMethod(request.method)) {
-      std::move(done)(
-          ErrorResponse(TransportError::kOther, "unsupported HTTP method"));
+      std::move(done)(ErrorResponse(TransportError::kOther, "unsupported HTTP method"));
       return;
     }
     for (const auto& [name, value] : request.headers) {
       if (name.empty() || !IsSafeHeaderText(name) || !IsSafeHeaderText(value)) {
-        std::move(done)(ErrorResponse(TransportError::kOther,
-                                      "invalid request header name or value"));
+        std::move(done)(
+            ErrorResponse(TransportError::kOther, "invalid request header name or value"));
         return;
       }
     }
-    if (request.cancellation != nullptr &&
-        request.cancellation->IsCancelled()) {
-      std::move(done)(
-          ErrorResponse(TransportError::kCancelled, "cancelled before start"));
+    if (request.cancellation != nullptr && request.cancellation->IsCancelled()) {
+      std::move(done)(ErrorResponse(TransportError::kCancelled, "cancelled before start"));
       return;
     }
     if (request.deadline <= absl::Now()) {
-      std::move(done)(ErrorResponse(TransportError::kTimeout,
-                                    "deadline passed before the request"));
+      std::move(done)(
+          ErrorResponse(TransportError::kTimeout, "deadline passed before the request"));
       return;
     }
-    auto transfer = std::make_unique<Transfer>(
-        next_id_.fetch_add(1), std::move(request), std::move(done));
+    auto transfer =
+        std::make_unique<Transfer>(next_id_.fetch_add(1), std::move(request), std::move(done));
     in_flight_.fetch_add(1);
     {
       absl::MutexLock lock(&mailbox_->mu);
@@ -305,8 +291,8 @@ class HttpEngine::Impl {
     }
     // Shutting down: most likely a `done` callback chaining a request during
     // ~HttpEngine.
-    Complete(std::move(transfer), ErrorResponse(TransportError::kCancelled,
-                                                "HTTP engine shut down"));
+    Complete(std::move(transfer),
+             ErrorResponse(TransportError::kCancelled, "HTTP engine shut down"));
   }
 
   size_t in_flight() const { return in_flight_.load(); }
@@ -326,8 +312,7 @@ class HttpEngine::Impl {
       for (auto& transfer : submitted) {
         if (closed) {
           Complete(std::move(transfer),
-                   ErrorResponse(TransportError::kCancelled,
-                                 "HTTP engine shut down"));
+                   ErrorResponse(TransportError::kCancelled, "HTTP engine shut down"));
         } else {
           Start(std::move(transfer));
         }
@@ -335,13 +320,11 @@ class HttpEngine::Impl {
       if (closed) break;
       for (uint64_t id : cancelled) {
         auto it = active_.find(id);
-        if (it == active_.end())
-          continue;  // already completed: its `done` has run
+        if (it == active_.end()) continue;  // already completed: its `done` has run
         std::unique_ptr<Transfer> transfer = std::move(it->second);
         active_.erase(it);
         curl_multi_remove_handle(multi_, transfer->easy);
-        Complete(std::move(transfer),
-                 ErrorResponse(TransportError::kCancelled, "cancelled"));
+        Complete(std::move(transfer), ErrorResponse(TransportError::kCancelled, "cancelled"));
       }
       int running = 0;
       curl_multi_perform(multi_, &running);
@@ -354,8 +337,8 @@ class HttpEngine::Impl {
     active_.clear();
     for (auto& [id, transfer] : remaining) {
       curl_multi_remove_handle(multi_, transfer->easy);
-      Complete(std::move(transfer), ErrorResponse(TransportError::kCancelled,
-                                                  "HTTP engine shut down"));
+      Complete(std::move(transfer),
+               ErrorResponse(TransportError::kCancelled, "HTTP engine shut down"));
     }
   }
 
@@ -385,32 +368,29 @@ class HttpEngine::Impl {
       timeout = transfer->request.deadline - absl::Now();
       if (timeout <= absl::ZeroDuration()) {
         Complete(std::move(transfer),
-                 ErrorResponse(TransportError::kTimeout,
-                               "deadline passed before the request"));
+                 ErrorResponse(TransportError::kTimeout, "deadline passed before the request"));
         return;
       }
     }
     if (!Configure(*transfer, ToCurlMillis(timeout))) {
       Complete(std::move(transfer),
-               ErrorResponse(TransportError::kOther,
-                             "could not set up the transfer"));
+               ErrorResponse(TransportError::kOther, "could not set up the transfer"));
       return;
     }
     if (const auto& cancellation = transfer->request.cancellation) {
-      transfer->cancel_id = cancellation->Add(
-          [mailbox = mailbox_, id = transfer->id] { mailbox->PostCancel(id); });
+      transfer->cancel_id =
+          cancellation->Add([mailbox = mailbox_, id = transfer->id] { mailbox->PostCancel(id); });
       if (transfer->cancel_id == 0) {
         // Cancelled since Send: Add ran the callback, whose id will match
         // nothing.
-        Complete(std::move(transfer),
-                 ErrorResponse(TransportError::kCancelled, "cancelled"));
+        Complete(std::move(transfer), ErrorResponse(TransportError::kCancelled, "cancelled"));
         return;
       }
     }
     const CURLMcode added = curl_multi_add_handle(multi_, transfer->easy);
     if (added != CURLM_OK) {
-      Complete(std::move(transfer), ErrorResponse(TransportError::kOther,
-                                                  curl_multi_strerror(added)));
+      Complete(std::move(transfer),
+               ErrorResponse(TransportError::kOther, curl_multi_strerror(added)));
       return;
     }
     const uint64_t id = transfer->id;
@@ -433,8 +413,7 @@ class HttpEngine::Impl {
     set(CURLOPT_FOLLOWLOCATION, 0L);
     set(CURLOPT_SSL_VERIFYPEER, 1L);
     set(CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.ca_file.empty())
-      set(CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (!options_.ca_file.empty()) set(CURLOPT_CAINFO, options_.ca_file.c_str());
     set(CURLOPT_CONNECTTIMEOUT_MS, ToCurlMillis(options_.connect_timeout));
     set(CURLOPT_TIMEOUT_MS, timeout_ms);
     set(CURLOPT_ERRORBUFFER, transfer.error_buffer);
@@ -446,14 +425,13 @@ class HttpEngine::Impl {
     // rest.
     if (request.max_response_bytes <=
         static_cast<uint64_t>(std::numeric_limits<curl_off_t>::max())) {
-      set(CURLOPT_MAXFILESIZE_LARGE,
-          static_cast<curl_off_t>(request.max_response_bytes));
+      set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
     }
     set(CURLOPT_USERAGENT,
         kUserAgent);  // a User-Agent request header overrides it
 
-    const bool sends_body = request.method == "POST" ||
-                            request.method == "PUT" || !request.body.empty();
+    const bool sends_body =
+        request.method == "POST" || request.method == "PUT" || !request.body.empty();
     if (request.method == "GET") {
       set(CURLOPT_HTTPGET, 1L);
     } else if (request.method != "POST") {
@@ -462,8 +440,7 @@ class HttpEngine::Impl {
     if (sends_body) {
       // POSTFIELDS with an explicit size also sends "Content-Length: 0" for an
       // empty body.
-      set(CURLOPT_POSTFIELDSIZE_LARGE,
-          static_cast<curl_off_t>(request.body.size()));
+      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
       set(CURLOPT_POSTFIELDS, request.body.data());
     }
 
@@ -478,15 +455,13 @@ class HttpEngine::Impl {
     };
     for (const auto& [name, value] : request.headers) {
       // "Name;" is curl's spelling of a header sent with an empty value.
-      append(value.empty() ? absl::StrCat(name, ";")
-                           : absl::StrCat(name, ": ", value));
+      append(value.empty() ? absl::StrCat(name, ";") : absl::StrCat(name, ": ", value));
     }
     // A 100-continue round trip only adds latency for the small bodies vendors
     // take.
     if (!HasHeader(request, "Expect")) append("Expect:");
     // Without this curl labels every body as a form.
-    if (sends_body && !HasHeader(request, "Content-Type"))
-      append("Content-Type:");
+    if (sends_body && !HasHeader(request, "Content-Type")) append("Content-Type:");
     transfer.header_list = list;
     set(CURLOPT_HTTPHEADER, list);
     return ok;
@@ -495,26 +470,22 @@ class HttpEngine::Impl {
   void Finish(std::unique_ptr<Transfer> transfer, CURLcode code) {
     if (code != CURLE_OK) {
       const TransportError error = MapCurlCode(code, transfer->body_too_large);
-      std::string message =
-          error == TransportError::kResponseTooLarge
-              ? absl::StrCat("response body exceeds ",
-                             transfer->request.max_response_bytes, " bytes")
-              : SafeErrorMessage(code, transfer->error_buffer,
-                                 transfer->request);
+      std::string message = error == TransportError::kResponseTooLarge
+                                ? absl::StrCat("response body exceeds ",
+                                               transfer->request.max_response_bytes, " bytes")
+                                : SafeErrorMessage(code, transfer->error_buffer, transfer->request);
       Complete(std::move(transfer), ErrorResponse(error, std::move(message)));
       return;
     }
     long version = 0;
     curl_easy_getinfo(transfer->easy, CURLINFO_HTTP_VERSION, &version);
-    const bool http1 =
-        version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1;
+    const bool http1 = version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1;
     if (http1 && !transfer->headers_complete) {
       // curl 7.88 reports success when the peer closes in the middle of the
       // header block.
-      Complete(
-          std::move(transfer),
-          ErrorResponse(TransportError::kConnectionLost,
-                        "connection closed before the response headers ended"));
+      Complete(std::move(transfer),
+               ErrorResponse(TransportError::kConnectionLost,
+                             "connection closed before the response headers ended"));
       return;
     }
     long status = 0;
@@ -526,8 +497,7 @@ class HttpEngine::Impl {
 
   // Runs `done` with no engine lock held, so it may call Send or Cancel freely.
   void Complete(std::unique_ptr<Transfer> transfer, Response response) {
-    if (transfer->cancel_id != 0)
-      transfer->request.cancellation->Remove(transfer->cancel_id);
+    if (transfer->cancel_id != 0) transfer->request.cancellation->Remove(transfer->cancel_id);
     ResponseCallback done = std::move(transfer->done);
     transfer.reset();
     in_flight_.fetch_sub(1);
@@ -574,8 +544,7 @@ std::optional<std::string> Response::Header(absl::string_view name) const {
 }
 
 HttpEngine::HttpEngine() : HttpEngine(Options()) {}
-HttpEngine::HttpEngine(Options options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpEngine::HttpEngine(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HttpEngine::~HttpEngine() { impl_->Shutdown(); }
 
 void HttpEngine::Send(Request request, ResponseCallback done) {

@@ -20,19 +20,16 @@ class IonqAdapter final : public VendorAdapter {
   IonqAdapter(http::HttpEngine* engine, VendorConfig config);
 
   absl::string_view vendor() const override;
-  void GetJob(const CallContext& ctx, absl::string_view job_id,
-              v1::JobView view, Callback<v1::Job> done) override;
+  void GetJob(const CallContext& ctx, absl::string_view job_id, v1::JobView view,
+              Callback<v1::Job> done) override;
   void ListJobs(const CallContext& ctx, const ListRequest& request,
                 Callback<ListResult> done) override;
-  void CancelJob(const CallContext& ctx, absl::string_view job_id,
-                 StatusCallback done) override;
-  void DeleteJob(const CallContext& ctx, absl::string_view job_id,
-                 StatusCallback done) override;
+  void CancelJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) override;
+  void DeleteJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) override;
 
  private:
   // A request with the common headers and `Authorization: apiKey <key>`.
-  http::Request NewRequest(const CallContext& ctx, absl::string_view method,
-                           std::string url) const;
+  http::Request NewRequest(const CallContext& ctx, absl::string_view method, std::string url) const;
   std::string JobUrl(absl::string_view job_id) const;
 
   http::HttpEngine* const engine_;

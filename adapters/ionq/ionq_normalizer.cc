@@ -14,8 +14,7 @@ namespace {
 
 // An ISO-8601 member (v0.4) or, when that yields nothing, the v0.3
 // epoch-seconds member.
-std::optional<absl::Time> TimeOf(const json::Struct& job,
-                                 absl::string_view iso_key,
+std::optional<absl::Time> TimeOf(const json::Struct& job, absl::string_view iso_key,
                                  absl::string_view epoch_key) {
   std::optional<absl::Time> t = GetTimestamp(job, iso_key);
   if (!t.has_value()) t = GetEpochSeconds(job, epoch_key);
@@ -37,11 +36,9 @@ v1::Job::State IonqState(absl::string_view status) {
   return v1::Job::STATE_UNSPECIFIED;
 }
 
-absl::StatusOr<v1::Job> NormalizeIonqJobObject(const json::Struct& job,
-                                               v1::JobView view) {
+absl::StatusOr<v1::Job> NormalizeIonqJobObject(const json::Struct& job, v1::JobView view) {
   std::optional<std::string> id = json::GetString(job, "id");
-  if (!id.has_value() || id->empty())
-    return BadVendorResponse(kIonqVendor, "job has no id");
+  if (!id.has_value() || id->empty()) return BadVendorResponse(kIonqVendor, "job has no id");
   v1::Job out;
   out.set_name(JobName(kIonqVendor, *id));
   out.set_vendor(std::string(kIonqVendor));
@@ -84,30 +81,25 @@ absl::StatusOr<v1::Job> NormalizeIonqJobObject(const json::Struct& job,
   return out;
 }
 
-absl::StatusOr<v1::Job> NormalizeIonqJob(absl::string_view body,
-                                         v1::JobView view) {
+absl::StatusOr<v1::Job> NormalizeIonqJob(absl::string_view body, v1::JobView view) {
   JF_ASSIGN_OR_RETURN(json::Struct job, ParseVendorObject(kIonqVendor, body));
   return NormalizeIonqJobObject(job, view);
 }
 
-absl::StatusOr<IonqJobList> NormalizeIonqJobList(absl::string_view body,
-                                                 v1::JobView view) {
+absl::StatusOr<IonqJobList> NormalizeIonqJobList(absl::string_view body, v1::JobView view) {
   JF_ASSIGN_OR_RETURN(json::Struct root, ParseVendorObject(kIonqVendor, body));
   const json::ListValue* jobs = json::GetList(root, "jobs");
-  if (jobs == nullptr)
-    return BadVendorResponse(kIonqVendor, "jobs is not a list");
+  if (jobs == nullptr) return BadVendorResponse(kIonqVendor, "jobs is not a list");
   IonqJobList list;
   list.jobs.reserve(jobs->values_size());
   for (const json::Value& item : jobs->values()) {
     if (item.kind_case() != json::Value::kStructValue) {
       return BadVendorResponse(kIonqVendor, "a listed job is not an object");
     }
-    JF_ASSIGN_OR_RETURN(v1::Job job,
-                        NormalizeIonqJobObject(item.struct_value(), view));
+    JF_ASSIGN_OR_RETURN(v1::Job job, NormalizeIonqJobObject(item.struct_value(), view));
     list.jobs.push_back(std::move(job));
   }
-  list.next =
-      StringOr(root, "next");  // null, absent and "" all mean the last page
+  list.next = StringOr(root, "next");  // null, absent and "" all mean the last page
   return list;
 }
 

@@ -18,7 +18,7 @@ inline constexpr absl::string_view kIonqVendor = "ionq";
 // One page of GET /jobs.
 struct IonqJobList {
   std::vector<v1::Job> jobs;  // in the vendor's order
-  std::string next;  // the cursor of the next page; empty when there is none
+  std::string next;           // the cursor of the next page; empty when there is none
 };
 
 // The canonical state of an IonQ status text (case-insensitive): `started` and
@@ -27,16 +27,13 @@ v1::Job::State IonqState(absl::string_view status);
 
 // GET /jobs/{id}: the job object itself. Fails with VENDOR_BAD_RESPONSE when
 // the body is not a JSON object or `id` is missing.
-absl::StatusOr<v1::Job> NormalizeIonqJob(absl::string_view body,
-                                         v1::JobView view);
+absl::StatusOr<v1::Job> NormalizeIonqJob(absl::string_view body, v1::JobView view);
 
 // One job object; vendor_payload is `job` itself with JOB_VIEW_FULL.
-absl::StatusOr<v1::Job> NormalizeIonqJobObject(const json::Struct& job,
-                                               v1::JobView view);
+absl::StatusOr<v1::Job> NormalizeIonqJobObject(const json::Struct& job, v1::JobView view);
 
 // GET /jobs: {"jobs":[...],"next":"<cursor>"|null}.
-absl::StatusOr<IonqJobList> NormalizeIonqJobList(absl::string_view body,
-                                                 v1::JobView view);
+absl::StatusOr<IonqJobList> NormalizeIonqJobList(absl::string_view body, v1::JobView view);
 
 }  // namespace jobfacade
 

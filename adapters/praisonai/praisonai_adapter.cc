@@ -17,65 +17,54 @@ constexpr absl::string_view kRunsPath = "/api/v1/runs";
 
 }  // namespace
 
-PraisonaiAdapter::PraisonaiAdapter(http::HttpEngine* engine,
-                                   VendorConfig config)
+PraisonaiAdapter::PraisonaiAdapter(http::HttpEngine* engine, VendorConfig config)
     : engine_(engine), config_(std::move(config)) {}
 
 absl::string_view PraisonaiAdapter::vendor() const { return kPraisonaiVendor; }
 
-http::Request PraisonaiAdapter::NewRequest(const CallContext& ctx,
-                                           absl::string_view method,
+http::Request PraisonaiAdapter::NewRequest(const CallContext& ctx, absl::string_view method,
                                            std::string url) const {
   http::Request request = NewVendorRequest(ctx, method, std::move(url));
   // A loopback server without a key wants no Authorization header at all.
   const std::string key = EffectiveKey(ctx, config_);
-  if (!key.empty())
-    request.headers.emplace_back("Authorization", absl::StrCat("Bearer ", key));
+  if (!key.empty()) request.headers.emplace_back("Authorization", absl::StrCat("Bearer ", key));
   return request;
 }
 
 std::string PraisonaiAdapter::JobUrl(absl::string_view job_id) const {
-  return absl::StrCat(config_.base_url, kRunsPath, "/",
-                      PercentEncodePathSegment(job_id));
+  return absl::StrCat(config_.base_url, kRunsPath, "/", PercentEncodePathSegment(job_id));
 }
 
-void PraisonaiAdapter::GetJob(const CallContext& ctx, absl::string_view job_id,
-                              v1::JobView view, Callback<v1::Job> done) {
+void PraisonaiAdapter::GetJob(const CallContext& ctx, absl::string_view job_id, v1::JobView view,
+                              Callback<v1::Job> done) {
   if (absl::Status bad = CheckJobId(kPraisonaiVendor, job_id); !bad.ok()) {
     return std::move(done)(bad);
   }
-  engine_->Send(
-      NewRequest(ctx, "GET", JobUrl(job_id)),
-      [call = MakeVendorCall(kPraisonaiVendor, VendorOperation::kGet, ctx,
-                             config_),
-       view, done = std::move(done)](http::Response response) mutable {
-        if (absl::Status error = CheckVendorResponse(call, response);
-            !error.ok()) {
-          return std::move(done)(error);
-        }
-        std::move(done)(NormalizePraisonaiJob(response.body, view));
-      });
+  engine_->Send(NewRequest(ctx, "GET", JobUrl(job_id)),
+                [call = MakeVendorCall(kPraisonaiVendor, VendorOperation::kGet, ctx, config_), view,
+                 done = std::move(done)](http::Response response) mutable {
+                  if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
+                    return std::move(done)(error);
+                  }
+                  std::move(done)(NormalizePraisonaiJob(response.body, view));
+                });
 }
 
-void PraisonaiAdapter::ListJobs(const CallContext& ctx,
-                                const ListRequest& request,
+void PraisonaiAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
                                 Callback<ListResult> done) {
   absl::StatusOr<int64_t> page = ParsePageCursor(request.cursor);
   if (!page.ok()) return std::move(done)(page.status());
   const int page_size = VendorPageSize(request.page_size, kMaxPageSize);
-  std::string url = absl::StrCat(config_.base_url, kRunsPath, "?page=", *page,
-                                 "&page_size=", page_size);
+  std::string url =
+      absl::StrCat(config_.base_url, kRunsPath, "?page=", *page, "&page_size=", page_size);
   if (request.filter.vendor_status.has_value()) {
-    absl::StrAppend(&url, "&status=",
-                    PercentEncodeQueryValue(*request.filter.vendor_status));
+    absl::StrAppend(&url, "&status=", PercentEncodeQueryValue(*request.filter.vendor_status));
   }
   engine_->Send(NewRequest(ctx, "GET", std::move(url)),
-                [call = MakeVendorCall(kPraisonaiVendor, VendorOperation::kList,
-                                       ctx, config_),
+                [call = MakeVendorCall(kPraisonaiVendor, VendorOperation::kList, ctx, config_),
                  page_number = *page, page_size, view = request.view,
                  done = std::move(done)](http::Response response) mutable {
-                  if (absl::Status error = CheckVendorResponse(call, response);
-                      !error.ok()) {
+                  if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
                     return std::move(done)(error);
                   }
                   absl::StatusOr<PraisonaiJobList> list =
@@ -85,10 +74,9 @@ void PraisonaiAdapter::ListJobs(const CallContext& ctx,
                   // Pages are counted in the size we asked for; the next
                   // request asks for the same. Without a total, only a full
                   // page can have a successor.
-                  const bool more =
-                      list->total.has_value()
-                          ? page_number * page_size < *list->total
-                          : static_cast<int>(list->jobs.size()) >= page_size;
+                  const bool more = list->total.has_value()
+                                        ? page_number * page_size < *list->total
+                                        : static_cast<int>(list->jobs.size()) >= page_size;
                   if (more && !list->jobs.empty())
                     result.next_cursor = absl::StrCat(page_number + 1);
                   result.jobs = std::move(list->jobs);
@@ -96,30 +84,25 @@ void PraisonaiAdapter::ListJobs(const CallContext& ctx,
                 });
 }
 
-void PraisonaiAdapter::CancelJob(const CallContext& ctx,
-                                 absl::string_view job_id,
+void PraisonaiAdapter::CancelJob(const CallContext& ctx, absl::string_view job_id,
                                  StatusCallback done) {
   if (absl::Status bad = CheckJobId(kPraisonaiVendor, job_id); !bad.ok()) {
     return std::move(done)(bad);
   }
-  engine_->Send(
-      NewRequest(ctx, "POST", absl::StrCat(JobUrl(job_id), "/cancel")),
-      [call = MakeVendorCall(kPraisonaiVendor, VendorOperation::kCancel, ctx,
-                             config_),
-       done = std::move(done)](http::Response response) mutable {
-        std::move(done)(CheckVendorResponse(call, response));
-      });
+  engine_->Send(NewRequest(ctx, "POST", absl::StrCat(JobUrl(job_id), "/cancel")),
+                [call = MakeVendorCall(kPraisonaiVendor, VendorOperation::kCancel, ctx, config_),
+                 done = std::move(done)](http::Response response) mutable {
+                  std::move(done)(CheckVendorResponse(call, response));
+                });
 }
 
-void PraisonaiAdapter::DeleteJob(const CallContext& ctx,
-                                 absl::string_view job_id,
+void PraisonaiAdapter::DeleteJob(const CallContext& ctx, absl::string_view job_id,
                                  StatusCallback done) {
   if (absl::Status bad = CheckJobId(kPraisonaiVendor, job_id); !bad.ok()) {
     return std::move(done)(bad);
   }
   engine_->Send(NewRequest(ctx, "DELETE", JobUrl(job_id)),
-                [call = MakeVendorCall(kPraisonaiVendor,
-                                       VendorOperation::kDelete, ctx, config_),
+                [call = MakeVendorCall(kPraisonaiVendor, VendorOperation::kDelete, ctx, config_),
                  done = std::move(done)](http::Response response) mutable {
                   std::move(done)(CheckVendorResponse(call, response));
                 });

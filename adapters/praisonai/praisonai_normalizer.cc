@@ -23,8 +23,7 @@ v1::Job::State PraisonaiState(absl::string_view status) {
   return v1::Job::STATE_UNSPECIFIED;
 }
 
-absl::StatusOr<v1::Job> NormalizePraisonaiJobObject(const json::Struct& job,
-                                                    v1::JobView view) {
+absl::StatusOr<v1::Job> NormalizePraisonaiJobObject(const json::Struct& job, v1::JobView view) {
   std::optional<std::string> id = json::GetString(job, "job_id");
   if (!id.has_value() || id->empty()) {
     return BadVendorResponse(kPraisonaiVendor, "job has no job_id");
@@ -43,37 +42,29 @@ absl::StatusOr<v1::Job> NormalizePraisonaiJobObject(const json::Struct& job,
   if (auto t = GetTimestamp(job, "created_at")) {
     *out.mutable_create_time() = ToProtoTimestamp(*t);
   }
-  if (auto t = GetTimestamp(job, "started_at"))
-    *out.mutable_start_time() = ToProtoTimestamp(*t);
-  if (auto t = GetTimestamp(job, "completed_at"))
-    *out.mutable_end_time() = ToProtoTimestamp(*t);
+  if (auto t = GetTimestamp(job, "started_at")) *out.mutable_start_time() = ToProtoTimestamp(*t);
+  if (auto t = GetTimestamp(job, "completed_at")) *out.mutable_end_time() = ToProtoTimestamp(*t);
   if (view == v1::JOB_VIEW_FULL) *out.mutable_vendor_payload() = job;
   return out;
 }
 
-absl::StatusOr<v1::Job> NormalizePraisonaiJob(absl::string_view body,
-                                              v1::JobView view) {
-  JF_ASSIGN_OR_RETURN(json::Struct job,
-                      ParseVendorObject(kPraisonaiVendor, body));
+absl::StatusOr<v1::Job> NormalizePraisonaiJob(absl::string_view body, v1::JobView view) {
+  JF_ASSIGN_OR_RETURN(json::Struct job, ParseVendorObject(kPraisonaiVendor, body));
   return NormalizePraisonaiJobObject(job, view);
 }
 
-absl::StatusOr<PraisonaiJobList> NormalizePraisonaiJobList(
-    absl::string_view body, v1::JobView view) {
-  JF_ASSIGN_OR_RETURN(json::Struct root,
-                      ParseVendorObject(kPraisonaiVendor, body));
+absl::StatusOr<PraisonaiJobList> NormalizePraisonaiJobList(absl::string_view body,
+                                                           v1::JobView view) {
+  JF_ASSIGN_OR_RETURN(json::Struct root, ParseVendorObject(kPraisonaiVendor, body));
   const json::ListValue* jobs = json::GetList(root, "jobs");
-  if (jobs == nullptr)
-    return BadVendorResponse(kPraisonaiVendor, "jobs is not a list");
+  if (jobs == nullptr) return BadVendorResponse(kPraisonaiVendor, "jobs is not a list");
   PraisonaiJobList list;
   list.jobs.reserve(jobs->values_size());
   for (const json::Value& item : jobs->values()) {
     if (item.kind_case() != json::Value::kStructValue) {
-      return BadVendorResponse(kPraisonaiVendor,
-                               "a listed job is not an object");
+      return BadVendorResponse(kPraisonaiVendor, "a listed job is not an object");
     }
-    JF_ASSIGN_OR_RETURN(v1::Job job,
-                        NormalizePraisonaiJobObject(item.struct_value(), view));
+    JF_ASSIGN_OR_RETURN(v1::Job job, NormalizePraisonaiJobObject(item.struct_value(), view));
     list.jobs.push_back(std::move(job));
   }
   list.total = json::GetInt(root, "total");

@@ -32,16 +32,14 @@ v1::Job::State PraisonaiState(absl::string_view status);
 
 // GET /api/v1/runs/{id}: the status object. Fails with VENDOR_BAD_RESPONSE when
 // the body is not a JSON object or `job_id` is missing.
-absl::StatusOr<v1::Job> NormalizePraisonaiJob(absl::string_view body,
-                                              v1::JobView view);
+absl::StatusOr<v1::Job> NormalizePraisonaiJob(absl::string_view body, v1::JobView view);
 
 // One status object; vendor_payload is `job` itself with JOB_VIEW_FULL.
-absl::StatusOr<v1::Job> NormalizePraisonaiJobObject(const json::Struct& job,
-                                                    v1::JobView view);
+absl::StatusOr<v1::Job> NormalizePraisonaiJobObject(const json::Struct& job, v1::JobView view);
 
 // GET /api/v1/runs: {"jobs":[...],"total","page","page_size"}.
-absl::StatusOr<PraisonaiJobList> NormalizePraisonaiJobList(
-    absl::string_view body, v1::JobView view);
+absl::StatusOr<PraisonaiJobList> NormalizePraisonaiJobList(absl::string_view body,
+                                                           v1::JobView view);
 
 }  // namespace jobfacade
 

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/core/http_errors.h"
-#include "adapters/core/json.h"
 #include "adapters/core/job_fields.h"
+#include "adapters/core/json.h"
 #include "adapters/core/vendor_request.h"
 #include "adapters/qbraid/qbraid_normalizer.h"
 
@@ -27,8 +27,7 @@ absl::Status CheckSuccessEnvelope(absl::string_view body) {
   if (!parsed.ok() || parsed->kind_case() != json::Value::kStructValue) {
     return absl::OkStatus();
   }
-  std::optional<bool> success =
-      json::GetBool(parsed->struct_value(), "success");
+  std::optional<bool> success = json::GetBool(parsed->struct_value(), "success");
   if (success.has_value() && !*success) {
     return BadVendorResponse(kQbraidVendor, "success is false");
   }
@@ -71,8 +70,7 @@ QbraidAdapter::QbraidAdapter(http::HttpEngine* engine, VendorConfig config)
 
 absl::string_view QbraidAdapter::vendor() const { return kQbraidVendor; }
 
-http::Request QbraidAdapter::NewRequest(const CallContext& ctx,
-                                        absl::string_view method,
+http::Request QbraidAdapter::NewRequest(const CallContext& ctx, absl::string_view method,
                                         std::string url) const {
   http::Request request = NewVendorRequest(ctx, method, std::move(url));
   const std::string key = EffectiveKey(ctx, config_);
@@ -81,47 +79,39 @@ http::Request QbraidAdapter::NewRequest(const CallContext& ctx,
 }
 
 std::string QbraidAdapter::JobUrl(absl::string_view job_id) const {
-  return absl::StrCat(config_.base_url, "/jobs/",
-                      PercentEncodePathSegment(job_id));
+  return absl::StrCat(config_.base_url, "/jobs/", PercentEncodePathSegment(job_id));
 }
 
-void QbraidAdapter::GetJob(const CallContext& ctx, absl::string_view job_id,
-                           v1::JobView view, Callback<v1::Job> done) {
+void QbraidAdapter::GetJob(const CallContext& ctx, absl::string_view job_id, v1::JobView view,
+                           Callback<v1::Job> done) {
   if (absl::Status bad = CheckJobId(kQbraidVendor, job_id); !bad.ok()) {
     return std::move(done)(bad);
   }
-  engine_->Send(
-      NewRequest(ctx, "GET", JobUrl(job_id)),
-      [call =
-           MakeVendorCall(kQbraidVendor, VendorOperation::kGet, ctx, config_),
-       view, done = std::move(done)](http::Response response) mutable {
-        if (absl::Status error = CheckVendorResponse(call, response);
-            !error.ok()) {
-          return std::move(done)(error);
-        }
-        std::move(done)(NormalizeQbraidJob(response.body, view));
-      });
+  engine_->Send(NewRequest(ctx, "GET", JobUrl(job_id)),
+                [call = MakeVendorCall(kQbraidVendor, VendorOperation::kGet, ctx, config_), view,
+                 done = std::move(done)](http::Response response) mutable {
+                  if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
+                    return std::move(done)(error);
+                  }
+                  std::move(done)(NormalizeQbraidJob(response.body, view));
+                });
 }
 
 void QbraidAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
                              Callback<ListResult> done) {
   absl::StatusOr<int64_t> page = ParsePageCursor(request.cursor);
   if (!page.ok()) return std::move(done)(page.status());
-  std::string url =
-      absl::StrCat(config_.base_url, "/jobs?page=", *page,
-                   "&limit=", VendorPageSize(request.page_size, kMaxPageSize));
+  std::string url = absl::StrCat(config_.base_url, "/jobs?page=", *page,
+                                 "&limit=", VendorPageSize(request.page_size, kMaxPageSize));
   AppendListFilter(request.filter, &url);
   engine_->Send(NewRequest(ctx, "GET", std::move(url)),
-                [call = MakeVendorCall(kQbraidVendor, VendorOperation::kList,
-                                       ctx, config_),
+                [call = MakeVendorCall(kQbraidVendor, VendorOperation::kList, ctx, config_),
                  page_number = *page, view = request.view,
                  done = std::move(done)](http::Response response) mutable {
-                  if (absl::Status error = CheckVendorResponse(call, response);
-                      !error.ok()) {
+                  if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
                     return std::move(done)(error);
                   }
-                  absl::StatusOr<QbraidJobList> list =
-                      NormalizeQbraidJobList(response.body, view);
+                  absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(response.body, view);
                   if (!list.ok()) return std::move(done)(list.status());
                   ListResult result;
                   // An empty page never has a successor, whatever hasNext says:
@@ -140,15 +130,13 @@ void QbraidAdapter::CancelJob(const CallContext& ctx, absl::string_view job_id,
   if (absl::Status bad = CheckJobId(kQbraidVendor, job_id); !bad.ok()) {
     return std::move(done)(bad);
   }
-  engine_->Send(
-      NewRequest(ctx, "POST", absl::StrCat(JobUrl(job_id), "/cancel")),
-      [call = MakeVendorCall(kQbraidVendor, VendorOperation::kCancel, ctx,
-                             config_),
-       done = std::move(done)](http::Response response) mutable {
-        absl::Status status = CheckVendorResponse(call, response);
-        if (status.ok()) status = CheckSuccessEnvelope(response.body);
-        std::move(done)(status);
-      });
+  engine_->Send(NewRequest(ctx, "POST", absl::StrCat(JobUrl(job_id), "/cancel")),
+                [call = MakeVendorCall(kQbraidVendor, VendorOperation::kCancel, ctx, config_),
+                 done = std::move(done)](http::Response response) mutable {
+                  absl::Status status = CheckVendorResponse(call, response);
+                  if (status.ok()) status = CheckSuccessEnvelope(response.body);
+                  std::move(done)(status);
+                });
 }
 
 void QbraidAdapter::DeleteJob(const CallContext& ctx, absl::string_view job_id,
@@ -157,8 +145,7 @@ void QbraidAdapter::DeleteJob(const CallContext& ctx, absl::string_view job_id,
     return std::move(done)(bad);
   }
   engine_->Send(NewRequest(ctx, "DELETE", JobUrl(job_id)),
-                [call = MakeVendorCall(kQbraidVendor, VendorOperation::kDelete,
-                                       ctx, config_),
+                [call = MakeVendorCall(kQbraidVendor, VendorOperation::kDelete, ctx, config_),
                  done = std::move(done)](http::Response response) mutable {
                   absl::Status status = CheckVendorResponse(call, response);
                   if (status.ok()) status = CheckSuccessEnvelope(response.body);

@@ -18,11 +18,9 @@ constexpr absl::string_view kCreditsUnit = "credits";
 
 // Checks the {"success":true,...} envelope and returns the whole document.
 absl::StatusOr<json::Struct> ParseEnvelope(absl::string_view body) {
-  JF_ASSIGN_OR_RETURN(json::Struct root,
-                      ParseVendorObject(kQbraidVendor, body));
+  JF_ASSIGN_OR_RETURN(json::Struct root, ParseVendorObject(kQbraidVendor, body));
   std::optional<bool> success = json::GetBool(root, "success");
-  if (!success.has_value())
-    return BadVendorResponse(kQbraidVendor, "no success flag");
+  if (!success.has_value()) return BadVendorResponse(kQbraidVendor, "no success flag");
   if (!*success) return BadVendorResponse(kQbraidVendor, "success is false");
   return root;
 }
@@ -47,8 +45,7 @@ v1::Job::State QbraidState(absl::string_view status) {
   return v1::Job::STATE_UNSPECIFIED;  // UNKNOWN included
 }
 
-absl::StatusOr<v1::Job> NormalizeQbraidJobObject(const json::Struct& job,
-                                                 v1::JobView view) {
+absl::StatusOr<v1::Job> NormalizeQbraidJobObject(const json::Struct& job, v1::JobView view) {
   std::optional<std::string> qrn = json::GetString(job, "jobQrn");
   if (!qrn.has_value() || qrn->empty()) {
     return BadVendorResponse(kQbraidVendor, "job has no jobQrn");
@@ -57,8 +54,7 @@ absl::StatusOr<v1::Job> NormalizeQbraidJobObject(const json::Struct& job,
   out.set_name(JobName(kQbraidVendor, *qrn));
   out.set_vendor(std::string(kQbraidVendor));
   out.set_vendor_job_id(*qrn);
-  out.set_provider(
-      NameOf(json::Find(job, "provider"), {"provider", "name"}).value_or(""));
+  out.set_provider(NameOf(json::Find(job, "provider"), {"provider", "name"}).value_or(""));
   out.set_device(StringOr(job, "deviceQrn"));
   out.set_display_name(StringOr(job, "name"));
   const std::string status = StringOr(job, "status");
@@ -82,49 +78,40 @@ absl::StatusOr<v1::Job> NormalizeQbraidJobObject(const json::Struct& job,
   // createdAt exists; without a create_time the job could not be placed in a
   // merged listing.
   if (!created.has_value()) created = GetTimestamp(job, "createdAt");
-  if (created.has_value())
-    *out.mutable_create_time() = ToProtoTimestamp(*created);
+  if (created.has_value()) *out.mutable_create_time() = ToProtoTimestamp(*created);
 
-  if (auto position = GetInt32(job, "queuePosition"))
-    out.set_queue_position(*position);
-  if (auto cost = GetCost(job, "cost", kCreditsUnit))
-    *out.mutable_cost() = *cost;
+  if (auto position = GetInt32(job, "queuePosition")) out.set_queue_position(*position);
+  if (auto cost = GetCost(job, "cost", kCreditsUnit)) *out.mutable_cost() = *cost;
   if (auto estimate = GetCost(job, "estimatedCost", kCreditsUnit)) {
     *out.mutable_estimated_cost() = *estimate;
   }
   CopyTags(json::GetObject(job, "tags"), out.mutable_tags());
   // The batch field was renamed batchJobQrn -> groupJobQrn; the new name wins.
   std::optional<std::string> batch = json::GetString(job, "groupJobQrn");
-  if (!batch.has_value() || batch->empty())
-    batch = json::GetString(job, "batchJobQrn");
+  if (!batch.has_value() || batch->empty()) batch = json::GetString(job, "batchJobQrn");
   out.set_batch_id(batch.value_or(""));
   if (view == v1::JOB_VIEW_FULL) *out.mutable_vendor_payload() = job;
   return out;
 }
 
-absl::StatusOr<v1::Job> NormalizeQbraidJob(absl::string_view body,
-                                           v1::JobView view) {
+absl::StatusOr<v1::Job> NormalizeQbraidJob(absl::string_view body, v1::JobView view) {
   JF_ASSIGN_OR_RETURN(json::Struct root, ParseEnvelope(body));
   const json::Struct* data = json::GetObject(root, "data");
-  if (data == nullptr)
-    return BadVendorResponse(kQbraidVendor, "data is not an object");
+  if (data == nullptr) return BadVendorResponse(kQbraidVendor, "data is not an object");
   return NormalizeQbraidJobObject(*data, view);
 }
 
-absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body,
-                                                     v1::JobView view) {
+absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body, v1::JobView view) {
   JF_ASSIGN_OR_RETURN(json::Struct root, ParseEnvelope(body));
   const json::ListValue* data = json::GetList(root, "data");
-  if (data == nullptr)
-    return BadVendorResponse(kQbraidVendor, "data is not a list");
+  if (data == nullptr) return BadVendorResponse(kQbraidVendor, "data is not a list");
   QbraidJobList list;
   list.jobs.reserve(data->values_size());
   for (const json::Value& item : data->values()) {
     if (item.kind_case() != json::Value::kStructValue) {
       return BadVendorResponse(kQbraidVendor, "a listed job is not an object");
     }
-    JF_ASSIGN_OR_RETURN(v1::Job job,
-                        NormalizeQbraidJobObject(item.struct_value(), view));
+    JF_ASSIGN_OR_RETURN(v1::Job job, NormalizeQbraidJobObject(item.struct_value(), view));
     list.jobs.push_back(std::move(job));
   }
   if (const json::Struct* pagination = json::GetObject(root, "pagination")) {
@@ -133,10 +120,8 @@ absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body,
       list.has_next = *has_next;
     } else {
       std::optional<int64_t> page = json::GetInt(*pagination, "page");
-      std::optional<int64_t> total_pages =
-          json::GetInt(*pagination, "totalPages");
-      list.has_next =
-          page.has_value() && total_pages.has_value() && *page < *total_pages;
+      std::optional<int64_t> total_pages = json::GetInt(*pagination, "totalPages");
+      list.has_next = page.has_value() && total_pages.has_value() && *page < *total_pages;
     }
   }
   return list;

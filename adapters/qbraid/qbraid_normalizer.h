@@ -17,8 +17,7 @@ inline constexpr absl::string_view kQbraidVendor = "qbraid";
 // One page of GET /jobs.
 struct QbraidJobList {
   std::vector<v1::Job> jobs;  // in the vendor's order
-  bool has_next =
-      false;  // pagination.hasNext, or page < totalPages when it is absent
+  bool has_next = false;      // pagination.hasNext, or page < totalPages when it is absent
 };
 
 // The canonical state of a qBraid status text (case-insensitive);
@@ -28,16 +27,13 @@ v1::Job::State QbraidState(absl::string_view status);
 // GET /jobs/{qrn}: {"success":true,"data":RuntimeJob}. Fails with
 // VENDOR_BAD_RESPONSE when the body is not JSON, `success` is not true, `data`
 // is not an object, or jobQrn is missing.
-absl::StatusOr<v1::Job> NormalizeQbraidJob(absl::string_view body,
-                                           v1::JobView view);
+absl::StatusOr<v1::Job> NormalizeQbraidJob(absl::string_view body, v1::JobView view);
 
 // One RuntimeJob object; vendor_payload is `job` itself with JOB_VIEW_FULL.
-absl::StatusOr<v1::Job> NormalizeQbraidJobObject(const json::Struct& job,
-                                                 v1::JobView view);
+absl::StatusOr<v1::Job> NormalizeQbraidJobObject(const json::Struct& job, v1::JobView view);
 
 // GET /jobs: {"success":true,"data":[RuntimeJob...],"pagination":{...}}.
-absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body,
-                                                     v1::JobView view);
+absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body, v1::JobView view);
 
 }  // namespace jobfacade
 

@@ -28,16 +28,14 @@ namespace {
 constexpr absl::Duration kCallTimeout = absl::Seconds(30);
 // A qBraid job QRN in the live format: device QRN (with ':'), 4 hex, "qjob", 24
 // hex.
-constexpr char kQbraidJobQrn[] =
-    "aws:quera:qpu:aquila-1a2b-qjob-0123456789abcdef01234567";
+constexpr char kQbraidJobQrn[] = "aws:quera:qpu:aquila-1a2b-qjob-0123456789abcdef01234567";
 constexpr char kIonqJobUuid[] = "617a1f8b-59d4-435d-aa33-695433d7155e";
 
 // Runs one asynchronous adapter call and waits (bounded) for its callback.
 template <typename T, typename Start>
 absl::StatusOr<T> Await(Start start) {
   auto done = std::make_shared<absl::Notification>();
-  auto result =
-      std::make_shared<absl::StatusOr<T>>(absl::UnknownError("no callback"));
+  auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("no callback"));
   start([done, result](absl::StatusOr<T> value) {
     *result = std::move(value);
     done->Notify();
@@ -48,11 +46,9 @@ absl::StatusOr<T> Await(Start start) {
   return *result;
 }
 
-absl::Status AwaitStatus(
-    absl::AnyInvocable<void(VendorAdapter::StatusCallback)> start) {
+absl::Status AwaitStatus(absl::AnyInvocable<void(VendorAdapter::StatusCallback)> start) {
   auto done = std::make_shared<absl::Notification>();
-  auto result =
-      std::make_shared<absl::Status>(absl::UnknownError("no callback"));
+  auto result = std::make_shared<absl::Status>(absl::UnknownError("no callback"));
   start([done, result](absl::Status status) {
     *result = std::move(status);
     done->Notify();
@@ -89,20 +85,16 @@ void EveryIonqFilter(VendorListFilter* filter) {
 }
 
 // Names the case in gtest's messages instead of dumping its bytes.
-void PrintTo(const VendorCase& c, std::ostream* os) {
-  *os << c.vendor << " " << c.job_id;
-}
+void PrintTo(const VendorCase& c, std::ostream* os) { *os << c.vendor << " " << c.job_id; }
 
 class AdapterContractTest : public ::testing::TestWithParam<VendorCase> {
  protected:
   void SetUp() override {
     const char* url = std::getenv("PRISM_URL");
-    ASSERT_NE(url, nullptr)
-        << "PRISM_URL is not set: run through tests/contract/"
-           "run_with_prism.js";
-    adapter_ = MakeVendorAdapter(
-        GetParam().vendor, &engine_,
-        VendorConfig{/*base_url=*/url, /*api_key=*/"contract-key"});
+    ASSERT_NE(url, nullptr) << "PRISM_URL is not set: run through tests/contract/"
+                               "run_with_prism.js";
+    adapter_ = MakeVendorAdapter(GetParam().vendor, &engine_,
+                                 VendorConfig{/*base_url=*/url, /*api_key=*/"contract-key"});
     ASSERT_NE(adapter_, nullptr);
     ASSERT_EQ(adapter_->vendor(), GetParam().vendor);
   }
@@ -130,9 +122,8 @@ class AdapterContractTest : public ::testing::TestWithParam<VendorCase> {
 TEST_P(AdapterContractTest, GetJob) {
   for (v1::JobView view : {v1::JOB_VIEW_BASIC, v1::JOB_VIEW_FULL}) {
     CallContext ctx = Context();
-    absl::StatusOr<v1::Job> job = Await<v1::Job>([&](auto done) {
-      adapter_->GetJob(ctx, GetParam().job_id, view, std::move(done));
-    });
+    absl::StatusOr<v1::Job> job = Await<v1::Job>(
+        [&](auto done) { adapter_->GetJob(ctx, GetParam().job_id, view, std::move(done)); });
     ASSERT_TRUE(job.ok()) << job.status();
     ExpectNormalised(*job);
     EXPECT_EQ(job->has_vendor_payload(), view == v1::JOB_VIEW_FULL);
@@ -143,8 +134,8 @@ TEST_P(AdapterContractTest, ListJobsFirstPage) {
   CallContext ctx = Context();
   ListRequest request;
   request.page_size = 50;
-  absl::StatusOr<ListResult> page = Await<ListResult>(
-      [&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
+  absl::StatusOr<ListResult> page =
+      Await<ListResult>([&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_FALSE(page->jobs.empty());
   for (const v1::Job& job : page->jobs) ExpectNormalised(job);
@@ -158,8 +149,8 @@ TEST_P(AdapterContractTest, ListJobsLargestPageSize) {
   CallContext ctx = Context();
   ListRequest request;
   request.page_size = 200;
-  absl::StatusOr<ListResult> page = Await<ListResult>(
-      [&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
+  absl::StatusOr<ListResult> page =
+      Await<ListResult>([&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_FALSE(page->jobs.empty());
 }
@@ -170,8 +161,8 @@ TEST_P(AdapterContractTest, ListJobsWithVendorStatusFilter) {
   request.page_size = 10;
   request.view = v1::JOB_VIEW_FULL;
   request.filter.vendor_status = GetParam().vendor_status;
-  absl::StatusOr<ListResult> page = Await<ListResult>(
-      [&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
+  absl::StatusOr<ListResult> page =
+      Await<ListResult>([&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_FALSE(page->jobs.empty());
   EXPECT_TRUE(page->jobs[0].has_vendor_payload());

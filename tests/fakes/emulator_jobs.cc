@@ -32,16 +32,13 @@ constexpr char kIonqProjectId[] = "1333d459-cf47-4a5e-acc1-8d4eb4f7b025";
 constexpr char kQbraidOrganizationUserId[] = "68f94f8e0c6d3502fd4c37f5";
 constexpr int kPraisonaiSteps = 5;
 constexpr const char* kPraisonaiStepNames[kPraisonaiSteps] = {
-    "Planning", "Researching", "Processing data", "Drafting answer",
-    "Reviewing"};
+    "Planning", "Researching", "Processing data", "Drafting answer", "Reviewing"};
 
 void Put(Struct& s, absl::string_view key, Value v) {
   (*s.mutable_fields())[std::string(key)] = std::move(v);
 }
 
-Value StrOrNull(const std::string& s) {
-  return s.empty() ? json::Null() : json::Str(s);
-}
+Value StrOrNull(const std::string& s) { return s.empty() ? json::Null() : json::Str(s); }
 
 Value Int(int64_t i) { return json::Num(static_cast<double>(i)); }
 
@@ -66,13 +63,10 @@ int FractionDigits(const JobSpec& spec) {
 }
 
 // The segments of a device QRN "vendor:provider:type:name".
-std::vector<std::string> QrnParts(absl::string_view qrn) {
-  return absl::StrSplit(qrn, ':');
-}
+std::vector<std::string> QrnParts(absl::string_view qrn) { return absl::StrSplit(qrn, ':'); }
 
 std::string ProviderDisplayName(absl::string_view provider) {
-  static const auto* kNames = new std::map<std::string, std::string,
-                                           std::less<>>{
+  static const auto* kNames = new std::map<std::string, std::string, std::less<>>{
       {"aws", "AWS"},     {"azure", "Azure"},     {"ibm", "IBM"},
       {"ionq", "IonQ"},   {"pasqal", "Pasqal"},   {"qbraid", "qBraid"},
       {"quera", "QuEra"}, {"rigetti", "Rigetti"}, {"quantinuum", "Quantinuum"},
@@ -89,14 +83,11 @@ std::string QbraidObjectId(absl::string_view qrn, int delta) {
       absl::SimpleHexAtoi(tail.substr(8), &low)) {
     low += delta;
   } else {
-    high = std::hash<std::string_view>()(
-               std::string_view(qrn.data(), qrn.size())) &
-           0xffffffff;
+    high = std::hash<std::string_view>()(std::string_view(qrn.data(), qrn.size())) & 0xffffffff;
     low = std::hash<std::string>()(absl::StrCat(qrn, delta));
   }
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%08llx%016llx",
-                static_cast<unsigned long long>(high),
+  std::snprintf(buf, sizeof(buf), "%08llx%016llx", static_cast<unsigned long long>(high),
                 static_cast<unsigned long long>(low));
   return buf;
 }
@@ -104,12 +95,10 @@ std::string QbraidObjectId(absl::string_view qrn, int delta) {
 // Deterministic serialisation orders map entries, and protobuf's JSON writer
 // keeps the wire order, so a Struct comes out with sorted keys (json::ToJson
 // uses hash order).
-std::string SortedJson(const google::protobuf::Message& message,
-                       absl::string_view type_name) {
+std::string SortedJson(const google::protobuf::Message& message, absl::string_view type_name) {
   static google::protobuf::util::TypeResolver* resolver =
       google::protobuf::util::NewTypeResolverForDescriptorPool(
-          "type.googleapis.com",
-          google::protobuf::DescriptorPool::generated_pool());
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
   std::string binary;
   {
     google::protobuf::io::StringOutputStream stream(&binary);
@@ -134,12 +123,10 @@ std::string ToSortedJson(const json::Value& value) {
 }
 
 bool IsTerminal(Phase phase) {
-  return phase == Phase::kCancelled || phase == Phase::kCompleted ||
-         phase == Phase::kFailed;
+  return phase == Phase::kCancelled || phase == Phase::kCompleted || phase == Phase::kFailed;
 }
 
-std::string FormatTimestamp(absl::Time t, int fraction_digits,
-                            absl::string_view zone) {
+std::string FormatTimestamp(absl::Time t, int fraction_digits, absl::string_view zone) {
   const char* format = "%Y-%m-%dT%H:%M:%S";
   if (fraction_digits >= 6) {
     format = "%Y-%m-%dT%H:%M:%E6S";
@@ -153,11 +140,9 @@ Timeline TimelineAt(const JobRecord& job, absl::Time now) {
   const JobSpec& spec = job.spec;
   // PraisonAI has no initializing phase: a new run is queued at once.
   const bool praisonai = spec.vendor == kPraisonai;
-  const absl::Time queued_at =
-      praisonai ? job.created : job.created + spec.initializing;
+  const absl::Time queued_at = praisonai ? job.created : job.created + spec.initializing;
   const absl::Time started_at =
-      praisonai ? job.created + spec.initializing + spec.queued
-                : queued_at + spec.queued;
+      praisonai ? job.created + spec.initializing + spec.queued : queued_at + spec.queued;
   const absl::Time ended_at = started_at + spec.running;
   // Natural progress stops where a cancel was accepted.
   const absl::Time cut = std::min(now, job.cancelled_at);
@@ -193,33 +178,28 @@ Timeline TimelineAt(const JobRecord& job, absl::Time now) {
     } else if (spec.running <= absl::ZeroDuration()) {
       t.progress = 1.0;
     } else {
-      t.progress = std::clamp(
-          absl::FDivDuration(cut - started_at, spec.running), 0.0, 1.0);
+      t.progress = std::clamp(absl::FDivDuration(cut - started_at, spec.running), 0.0, 1.0);
     }
   }
   if (t.phase == Phase::kQueued) {
     const int start = std::max(1, spec.queue_position);
-    if (spec.queued == absl::InfiniteDuration() ||
-        spec.queued <= absl::ZeroDuration()) {
+    if (spec.queued == absl::InfiniteDuration() || spec.queued <= absl::ZeroDuration()) {
       t.queue_position = start;
     } else {
       const double left = absl::FDivDuration(started_at - now, spec.queued);
-      t.queue_position =
-          std::clamp(static_cast<int>(std::ceil(start * left)), 1, start);
+      t.queue_position = std::clamp(static_cast<int>(std::ceil(start * left)), 1, start);
     }
   }
 
   if (now >= job.cancelled_at) {
     t.queue_position = 0;
-    if (spec.vendor == kQbraid &&
-        now < job.cancelled_at + kQbraidCancellingFor) {
+    if (spec.vendor == kQbraid && now < job.cancelled_at + kQbraidCancellingFor) {
       t.phase = Phase::kCancelling;
       t.updated_at = job.cancelled_at;
     } else {
       // IonQ cancels even finished jobs; those keep the end time they had.
-      const absl::Time end = spec.vendor == kQbraid
-                                 ? job.cancelled_at + kQbraidCancellingFor
-                                 : job.cancelled_at;
+      const absl::Time end =
+          spec.vendor == kQbraid ? job.cancelled_at + kQbraidCancellingFor : job.cancelled_at;
       if (!IsTerminal(t.phase)) t.ended_at = end;
       t.phase = Phase::kCancelled;
       t.updated_at = end;
@@ -313,8 +293,7 @@ Struct QbraidJobJson(const JobRecord& job, absl::Time now) {
   Struct s;
   if (spec.extra_keys) Put(s, "_id", json::Str(QbraidObjectId(spec.id, 1)));
   Put(s, "jobQrn", json::Str(spec.id));
-  Put(s, spec.legacy_batch_key ? "batchJobQrn" : "groupJobQrn",
-      StrOrNull(spec.batch_id));
+  Put(s, spec.legacy_batch_key ? "batchJobQrn" : "groupJobQrn", StrOrNull(spec.batch_id));
   Put(s, "vendor", json::Str(vendor));
   if (spec.provider_as_object) {
     Struct p;
@@ -327,16 +306,13 @@ Struct QbraidJobJson(const JobRecord& job, absl::Time now) {
   Put(s, "status", json::Str(VendorStatus(job, now)));
   std::string status_msg;
   if (t.phase == Phase::kFailed) {
-    status_msg =
-        spec.failure_message.empty() ? "Job failed" : spec.failure_message;
+    status_msg = spec.failure_message.empty() ? "Job failed" : spec.failure_message;
   }
   put_optional(s, "statusMsg", StrOrNull(status_msg));
   Put(s, "experimentType",
-      json::Str(spec.job_type.empty() ? std::string("gate_model")
-                                      : spec.job_type));
-  put_optional(
-      s, "queuePosition",
-      t.phase == Phase::kQueued ? Int(t.queue_position) : json::Null());
+      json::Str(spec.job_type.empty() ? std::string("gate_model") : spec.job_type));
+  put_optional(s, "queuePosition",
+               t.phase == Phase::kQueued ? Int(t.queue_position) : json::Null());
   if (t.phase == Phase::kInitializing) {
     Put(s, "timeStamps", json::Null());
   } else {
@@ -355,8 +331,7 @@ Struct QbraidJobJson(const JobRecord& job, absl::Time now) {
   if (t.phase == Phase::kFailed) cost = json::Num(0);
   put_optional(s, "cost", std::move(cost));
   Put(s, "estimatedCost", json::Num(spec.estimated_cost));
-  if (!spec.omit_unset_keys || !spec.metadata.empty())
-    Put(s, "metadata", StringMap(spec.metadata));
+  if (!spec.omit_unset_keys || !spec.metadata.empty()) Put(s, "metadata", StringMap(spec.metadata));
   Put(s, "name", StrOrNull(spec.name));
   Put(s, "shots", Int(spec.shots));
   Put(s, "deviceQrn", json::Str(spec.device));
@@ -365,15 +340,13 @@ Struct QbraidJobJson(const JobRecord& job, absl::Time now) {
   if (spec.extra_keys) {
     Put(s, "jobVrn",
         vendor == "aws"
-            ? json::Str(absl::StrCat(
-                  "arn:aws:braket:us-east-1:592242689881:quantum-task/",
-                  QbraidObjectId(spec.id, 3)))
+            ? json::Str(absl::StrCat("arn:aws:braket:us-east-1:592242689881:quantum-task/",
+                                     QbraidObjectId(spec.id, 3)))
             : json::Null());
     Put(s, "organizationUserId", json::Str(kQbraidOrganizationUserId));
     Struct device_id;
     Put(device_id, "_id", json::Str(QbraidObjectId(spec.device, 4)));
-    Put(device_id, "name",
-        json::Str(device.size() > 3 ? device[3] : spec.device));
+    Put(device_id, "name", json::Str(device.size() > 3 ? device[3] : spec.device));
     Put(device_id, "status", json::Str("ONLINE"));
     Put(device_id, "vendor", json::Str(vendor));
     Put(s, "deviceId", json::Obj(std::move(device_id)));
@@ -384,8 +357,7 @@ Struct QbraidJobJson(const JobRecord& job, absl::Time now) {
     Put(s, "error", json::Null());
     Put(s, "s3Destination", json::Null());
     Put(s, "createdAt", json::Str(FormatTimestamp(job.created, 3, "Z")));
-    Put(s, "updatedAt",
-        json::Str(FormatTimestamp(std::min(t.updated_at, now), 3, "Z")));
+    Put(s, "updatedAt", json::Str(FormatTimestamp(std::min(t.updated_at, now), 3, "Z")));
   }
   return s;
 }
@@ -394,21 +366,16 @@ Struct IonqJobJson(const JobRecord& job, absl::Time now) {
   const JobSpec& spec = job.spec;
   const Timeline t = TimelineAt(job, now);
   auto ts_or_null = [](absl::Time time) {
-    return Reached(time) ? json::Str(FormatTimestamp(time, 3, "Z"))
-                         : json::Null();
+    return Reached(time) ? json::Str(FormatTimestamp(time, 3, "Z")) : json::Null();
   };
-  const bool waiting =
-      t.phase == Phase::kInitializing || t.phase == Phase::kQueued;
-  const bool ran =
-      (t.phase == Phase::kCompleted || t.phase == Phase::kFailed) &&
-      Reached(t.started_at) && Reached(t.ended_at);
+  const bool waiting = t.phase == Phase::kInitializing || t.phase == Phase::kQueued;
+  const bool ran = (t.phase == Phase::kCompleted || t.phase == Phase::kFailed) &&
+                   Reached(t.started_at) && Reached(t.ended_at);
 
   Struct s;
   Put(s, "id", json::Str(spec.id));
   Put(s, "status", json::Str(VendorStatus(job, now)));
-  Put(s, "type",
-      json::Str(spec.job_type.empty() ? std::string("ionq.circuit.v1")
-                                      : spec.job_type));
+  Put(s, "type", json::Str(spec.job_type.empty() ? std::string("ionq.circuit.v1") : spec.job_type));
   Put(s, "backend", json::Str(spec.device));
   Put(s, "dry_run", json::Bool(false));
   Put(s, "cost_model", json::Str("quantum_compute_time"));
@@ -422,21 +389,18 @@ Struct IonqJobJson(const JobRecord& job, absl::Time now) {
   Put(s, "submitted_at", json::Str(FormatTimestamp(job.created, 3, "Z")));
   Put(s, "started_at", ts_or_null(t.started_at));
   Put(s, "completed_at",
-      t.phase == Phase::kCompleted || t.phase == Phase::kFailed
-          ? ts_or_null(t.ended_at)
-          : json::Null());
+      t.phase == Phase::kCompleted || t.phase == Phase::kFailed ? ts_or_null(t.ended_at)
+                                                                : json::Null());
   Value wait = json::Null();
   if (waiting) {
     const absl::Time start_at = job.created + spec.initializing + spec.queued;
     if (Reached(start_at)) {
-      wait =
-          Int(std::max<int64_t>(0, absl::ToInt64Milliseconds(start_at - now)));
+      wait = Int(std::max<int64_t>(0, absl::ToInt64Milliseconds(start_at - now)));
     }
   }
   Put(s, "predicted_wait_time_ms", std::move(wait));
   Put(s, "predicted_execution_duration_ms", MillisOrNull(spec.running));
-  Put(s, "execution_duration_ms",
-      ran ? MillisOrNull(t.ended_at - t.started_at) : json::Null());
+  Put(s, "execution_duration_ms", ran ? MillisOrNull(t.ended_at - t.started_at) : json::Null());
   Put(s, "shots", Int(spec.shots));
   if (spec.device == kDefaultIonqBackend) {
     Struct noise;
@@ -446,8 +410,7 @@ Struct IonqJobJson(const JobRecord& job, absl::Time now) {
   if (t.phase == Phase::kFailed) {
     Struct failure;
     Put(failure, "code",
-        json::Str(spec.failure_code.empty() ? std::string("InternalError")
-                                            : spec.failure_code));
+        json::Str(spec.failure_code.empty() ? std::string("InternalError") : spec.failure_code));
     Put(failure, "message",
         json::Str(spec.failure_message.empty() ? std::string("The job failed.")
                                                : spec.failure_message));
@@ -471,8 +434,7 @@ Struct IonqJobJson(const JobRecord& job, absl::Time now) {
     Put(artifact, "format", json::Str("ionq.result.probabilities.json.v2"));
     Put(artifact, "media_type", json::Str("application/json"));
     Struct results;
-    Put(results, "ionq.result.probabilities.json.v2",
-        json::Obj(std::move(artifact)));
+    Put(results, "ionq.result.probabilities.json.v2", json::Obj(std::move(artifact)));
     Put(s, "results", json::Obj(std::move(results)));
   } else {
     Put(s, "results", json::Null());
@@ -484,12 +446,11 @@ Struct PraisonaiStatusJson(const JobRecord& job, absl::Time now) {
   const JobSpec& spec = job.spec;
   const Timeline t = TimelineAt(job, now);
   auto ts_or_null = [&](absl::Time time) {
-    return Reached(time) ? json::Str(FormatTimestamp(time, FractionDigits(spec),
-                                                     spec.zone_suffix))
+    return Reached(time) ? json::Str(FormatTimestamp(time, FractionDigits(spec), spec.zone_suffix))
                          : json::Null();
   };
-  const bool active = t.phase == Phase::kQueued || t.phase == Phase::kRunning ||
-                      t.phase == Phase::kInitializing;
+  const bool active =
+      t.phase == Phase::kQueued || t.phase == Phase::kRunning || t.phase == Phase::kInitializing;
 
   Struct s;
   Put(s, "job_id", json::Str(spec.id));
@@ -497,8 +458,7 @@ Struct PraisonaiStatusJson(const JobRecord& job, absl::Time now) {
   if (Reached(t.started_at)) {
     const bool done = t.phase == Phase::kCompleted;
     const double fraction = done ? 1.0 : t.progress;
-    const int steps =
-        std::min(kPraisonaiSteps, static_cast<int>(fraction * kPraisonaiSteps));
+    const int steps = std::min(kPraisonaiSteps, static_cast<int>(fraction * kPraisonaiSteps));
     Struct progress;
     // One decimal, and never 100 before the run is really done.
     double percentage = std::round(fraction * 1000.0) / 10.0;
@@ -506,8 +466,7 @@ Struct PraisonaiStatusJson(const JobRecord& job, absl::Time now) {
     Put(progress, "percentage", json::Num(percentage));
     Put(progress, "current_step",
         done ? json::Str("Completed")
-             : json::Str(
-                   kPraisonaiStepNames[std::min(steps, kPraisonaiSteps - 1)]));
+             : json::Str(kPraisonaiStepNames[std::min(steps, kPraisonaiSteps - 1)]));
     Put(progress, "steps_completed", Int(steps));
     Put(progress, "steps_total", Int(kPraisonaiSteps));
     Put(s, "progress", json::Obj(std::move(progress)));
@@ -515,8 +474,7 @@ Struct PraisonaiStatusJson(const JobRecord& job, absl::Time now) {
     Put(s, "progress", json::Null());
   }
   Put(s, "created_at",
-      json::Str(FormatTimestamp(job.created, FractionDigits(spec),
-                                spec.zone_suffix)));
+      json::Str(FormatTimestamp(job.created, FractionDigits(spec), spec.zone_suffix)));
   Put(s, "started_at", ts_or_null(t.started_at));
   Put(s, "completed_at", ts_or_null(t.ended_at));
   Put(s, "agent_id", StrOrNull(spec.device));
@@ -524,8 +482,7 @@ Struct PraisonaiStatusJson(const JobRecord& job, absl::Time now) {
   Put(s, "session_id", StrOrNull(spec.session_id));
   std::string error;
   if (t.phase == Phase::kFailed) {
-    error = spec.failure_message.empty() ? "Agent execution failed"
-                                         : spec.failure_message;
+    error = spec.failure_message.empty() ? "Agent execution failed" : spec.failure_message;
   }
   Put(s, "error", StrOrNull(error));
   // The server's polling hint while a run is still going.
@@ -548,13 +505,10 @@ std::string IdGenerator::QbraidJobQrn(absl::string_view device_qrn) {
 std::string IdGenerator::IonqUuid() {
   // Version 4, variant 1.
   std::string variant(1, "89ab"[rng_() & 3]);
-  return absl::StrCat(Hex(8), "-", Hex(4), "-4", Hex(3), "-", variant, Hex(3),
-                      "-", Hex(12));
+  return absl::StrCat(Hex(8), "-", Hex(4), "-4", Hex(3), "-", variant, Hex(3), "-", Hex(12));
 }
 
-std::string IdGenerator::PraisonaiRunId() {
-  return absl::StrCat("run_", Hex(12));
-}
+std::string IdGenerator::PraisonaiRunId() { return absl::StrCat("run_", Hex(12)); }
 
 JobRecord NewJobRecord(JobSpec spec, absl::Time now, IdGenerator& ids) {
   if (spec.vendor == kQbraid) {
@@ -576,9 +530,8 @@ JobRecord NewJobRecord(JobSpec spec, absl::Time now, IdGenerator& ids) {
 
 std::vector<JobSpec> DemoJobs(absl::Time now) {
   std::vector<JobSpec> jobs;
-  auto add = [&](const char* vendor, std::string id, absl::Duration age,
-                 absl::Duration init, absl::Duration queued,
-                 absl::Duration running) -> JobSpec& {
+  auto add = [&](const char* vendor, std::string id, absl::Duration age, absl::Duration init,
+                 absl::Duration queued, absl::Duration running) -> JobSpec& {
     JobSpec spec;
     spec.vendor = vendor;
     spec.id = std::move(id);
@@ -594,9 +547,8 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
 
   // qBraid, modelled on the payloads captured from the live service.
   {
-    JobSpec& j = add(kQbraid, kDemoQbraidCompletedJob,
-                     absl::Hours(3) - absl::Milliseconds(66), absl::Seconds(1),
-                     absl::Seconds(3), absl::Milliseconds(1449));
+    JobSpec& j = add(kQbraid, kDemoQbraidCompletedJob, absl::Hours(3) - absl::Milliseconds(66),
+                     absl::Seconds(1), absl::Seconds(3), absl::Milliseconds(1449));
     j.device = "aws:aws:sim:sv1";
     j.name = "QASM job";
     j.cost = 0.375;
@@ -604,10 +556,9 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
     j.legacy_batch_key = true;
   }
   {
-    JobSpec& j = add(
-        kQbraid, "qbraid:qbraid:sim:qir-sv-8ce1-qjob-69e7d2b3ae0f5ac2f46cb5da",
-        absl::Minutes(150), absl::ZeroDuration(), absl::ZeroDuration(),
-        absl::Milliseconds(2));
+    JobSpec& j =
+        add(kQbraid, "qbraid:qbraid:sim:qir-sv-8ce1-qjob-69e7d2b3ae0f5ac2f46cb5da",
+            absl::Minutes(150), absl::ZeroDuration(), absl::ZeroDuration(), absl::Milliseconds(2));
     j.device = "qbraid:qbraid:sim:qir-sv";
     j.outcome = JobOutcome::kFailed;
     j.failure_message =
@@ -617,10 +568,9 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
     j.fraction_digits = 0;
   }
   {
-    JobSpec& j =
-        add(kQbraid, "aws:quera:qpu:aquila-37f5-qjob-696aae286a18e4f726abf2af",
-            absl::Minutes(20) - absl::Milliseconds(447), absl::Seconds(4),
-            absl::Hours(6), absl::Minutes(2));
+    JobSpec& j = add(kQbraid, "aws:quera:qpu:aquila-37f5-qjob-696aae286a18e4f726abf2af",
+                     absl::Minutes(20) - absl::Milliseconds(447), absl::Seconds(4), absl::Hours(6),
+                     absl::Minutes(2));
     j.device = "aws:quera:qpu:aquila";
     j.name = "Analog Job";
     j.job_type = "analog";
@@ -631,8 +581,7 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
     j.omit_unset_keys = true;
   }
   {
-    JobSpec& j = add(kQbraid, kDemoQbraidRunningJob,
-                     absl::Minutes(10) - absl::Milliseconds(627),
+    JobSpec& j = add(kQbraid, kDemoQbraidRunningJob, absl::Minutes(10) - absl::Milliseconds(627),
                      absl::Seconds(4), absl::Seconds(20), kForHours);
     j.device = "azure:pasqal:sim:emu-tn";
     j.name = "Pulser Sequence Job";
@@ -642,10 +591,9 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
     j.fraction_digits = 6;
   }
   {
-    JobSpec& j =
-        add(kQbraid, "aws:ionq:qpu:forte-1-37f5-qjob-6a0b12c4d5e6f708192a3b4c",
-            absl::Hours(1) - absl::Microseconds(867401), absl::Seconds(2),
-            absl::Seconds(40), absl::Seconds(5));
+    JobSpec& j = add(kQbraid, "aws:ionq:qpu:forte-1-37f5-qjob-6a0b12c4d5e6f708192a3b4c",
+                     absl::Hours(1) - absl::Microseconds(867401), absl::Seconds(2),
+                     absl::Seconds(40), absl::Seconds(5));
     j.device = "aws:ionq:qpu:forte-1";
     j.name = "Bell state job";
     j.shots = 1000;
@@ -655,17 +603,15 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
     j.fraction_digits = 6;
   }
   {
-    JobSpec& j =
-        add(kQbraid, kDemoQbraidInitializingJob, absl::Milliseconds(250),
-            absl::Minutes(2), absl::Seconds(30), absl::Minutes(1));
+    JobSpec& j = add(kQbraid, kDemoQbraidInitializingJob, absl::Milliseconds(250), absl::Minutes(2),
+                     absl::Seconds(30), absl::Minutes(1));
     j.device = "qbraid:qbraid:sim:qir-sv";
     j.name = "Sandbox warm-up";
     j.estimated_cost = 0;
   }
   {
-    JobSpec& j = add(
-        kQbraid, "ibm:ibm:qpu:brisbane-37f5-qjob-6a0c7e19b2d84f3a5c6e7d80",
-        absl::Hours(5), absl::Seconds(3), absl::Minutes(30), absl::Minutes(1));
+    JobSpec& j = add(kQbraid, "ibm:ibm:qpu:brisbane-37f5-qjob-6a0c7e19b2d84f3a5c6e7d80",
+                     absl::Hours(5), absl::Seconds(3), absl::Minutes(30), absl::Minutes(1));
     j.device = "ibm:ibm:qpu:brisbane";
     j.name = "GHZ sweep";
     j.outcome = JobOutcome::kCancelled;
@@ -675,25 +621,23 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
 
   // IonQ.
   {
-    JobSpec& j = add(kIonq, kDemoIonqCompletedJob,
-                     absl::Hours(4) - absl::Milliseconds(440), absl::Seconds(2),
-                     absl::Seconds(3), absl::Milliseconds(4200));
+    JobSpec& j = add(kIonq, kDemoIonqCompletedJob, absl::Hours(4) - absl::Milliseconds(440),
+                     absl::Seconds(2), absl::Seconds(3), absl::Milliseconds(4200));
     j.device = "qpu.forte-1";
     j.name = "Bell state";
     j.shots = 1000;
     j.tags = {{"experiment", "bell"}};
   }
   {
-    JobSpec& j = add(kIonq, "5f2c8e1a-3b7d-4c9e-a1f0-6d8b2e4c7a93",
-                     absl::Hours(3) - absl::Milliseconds(120), absl::Seconds(1),
-                     absl::Seconds(2), absl::Milliseconds(300));
+    JobSpec& j =
+        add(kIonq, "5f2c8e1a-3b7d-4c9e-a1f0-6d8b2e4c7a93", absl::Hours(3) - absl::Milliseconds(120),
+            absl::Seconds(1), absl::Seconds(2), absl::Milliseconds(300));
     j.outcome = JobOutcome::kFailed;
     j.failure_code = "CompilationError";
     j.failure_message = "The circuit uses a gate the backend does not support.";
   }
   {
-    JobSpec& j = add(kIonq, kDemoIonqRunningJob,
-                     absl::Minutes(15) - absl::Milliseconds(905),
+    JobSpec& j = add(kIonq, kDemoIonqRunningJob, absl::Minutes(15) - absl::Milliseconds(905),
                      absl::Seconds(2), absl::Seconds(30), kForHours);
     j.device = "qpu.forte-1";
     j.name = "Long VQE sweep";
@@ -701,37 +645,35 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
   }
   {
     JobSpec& j = add(kIonq, "9d4e7b21-6c0a-4f85-b3d2-1e8a5c7f9046",
-                     absl::Minutes(5) - absl::Milliseconds(331),
-                     absl::Seconds(1), absl::Hours(4), absl::Minutes(3));
+                     absl::Minutes(5) - absl::Milliseconds(331), absl::Seconds(1), absl::Hours(4),
+                     absl::Minutes(3));
     j.device = "qpu.forte-enterprise-1";
     j.name = "Queued GHZ";
   }
   {
-    JobSpec& j = add(kIonq, "c7a05e93-2d1f-4b68-8e4a-f3b9d0c6a215",
-                     absl::Milliseconds(400), absl::Seconds(90),
-                     absl::Minutes(1), absl::Minutes(1));
+    JobSpec& j = add(kIonq, "c7a05e93-2d1f-4b68-8e4a-f3b9d0c6a215", absl::Milliseconds(400),
+                     absl::Seconds(90), absl::Minutes(1), absl::Minutes(1));
     j.name = "Just submitted";
   }
   {
-    JobSpec& j = add(kIonq, "2b6f8d04-9e3a-4c17-a5b0-7d1e6f2c8a39",
-                     absl::Hours(2) - absl::Milliseconds(58), absl::Seconds(1),
-                     absl::Minutes(10), absl::Minutes(5));
+    JobSpec& j =
+        add(kIonq, "2b6f8d04-9e3a-4c17-a5b0-7d1e6f2c8a39", absl::Hours(2) - absl::Milliseconds(58),
+            absl::Seconds(1), absl::Minutes(10), absl::Minutes(5));
     j.outcome = JobOutcome::kCancelled;
     j.batch_id = "06a2099c-f700-7000-8000-1111aaaabbbb";
   }
 
   // PraisonAI.
   {
-    JobSpec& j = add(kPraisonai, kDemoPraisonaiSucceededJob,
-                     absl::Hours(2) - absl::Microseconds(512034),
-                     absl::ZeroDuration(), absl::Seconds(1), absl::Seconds(59));
+    JobSpec& j =
+        add(kPraisonai, kDemoPraisonaiSucceededJob, absl::Hours(2) - absl::Microseconds(512034),
+            absl::ZeroDuration(), absl::Seconds(1), absl::Seconds(59));
     j.device = "researcher";
     j.session_id = "project-alpha";
     j.fraction_digits = 6;
   }
   {
-    JobSpec& j = add(kPraisonai, "run_c3e8a1f47d92",
-                     absl::Minutes(90) - absl::Microseconds(4411),
+    JobSpec& j = add(kPraisonai, "run_c3e8a1f47d92", absl::Minutes(90) - absl::Microseconds(4411),
                      absl::ZeroDuration(), absl::Seconds(1), absl::Hours(1));
     j.outcome = JobOutcome::kFailed;
     j.failure_message = "Agent execution timeout";
@@ -739,31 +681,28 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
     j.zone_suffix = "+00:00";
   }
   {
-    JobSpec& j = add(kPraisonai, kDemoPraisonaiRunningJob,
-                     absl::Minutes(10) - absl::Microseconds(77123),
-                     absl::ZeroDuration(), absl::Seconds(2), kForHours);
+    JobSpec& j =
+        add(kPraisonai, kDemoPraisonaiRunningJob, absl::Minutes(10) - absl::Microseconds(77123),
+            absl::ZeroDuration(), absl::Seconds(2), kForHours);
     j.device = "analyst";
     j.session_id = "project-alpha";
     j.fraction_digits = 6;
     j.zone_suffix = "";
   }
   {
-    JobSpec& j = add(kPraisonai, "run_1a7e5c9b3d04",
-                     absl::Minutes(1) - absl::Microseconds(31337),
+    JobSpec& j = add(kPraisonai, "run_1a7e5c9b3d04", absl::Minutes(1) - absl::Microseconds(31337),
                      absl::ZeroDuration(), absl::Hours(3), absl::Minutes(5));
     j.fraction_digits = 6;
   }
   {
-    JobSpec& j = add(kPraisonai, "run_7d0b4e2f9a61",
-                     absl::Hours(3) - absl::Microseconds(250000),
+    JobSpec& j = add(kPraisonai, "run_7d0b4e2f9a61", absl::Hours(3) - absl::Microseconds(250000),
                      absl::ZeroDuration(), absl::Seconds(5), absl::Minutes(10));
     j.outcome = JobOutcome::kCancelled;
     j.session_id = "project-beta";
     j.fraction_digits = 6;
   }
   {
-    JobSpec& j = add(kPraisonai, "run_e5a3f8c10b27",
-                     absl::Hours(6) - absl::Microseconds(902211),
+    JobSpec& j = add(kPraisonai, "run_e5a3f8c10b27", absl::Hours(6) - absl::Microseconds(902211),
                      absl::ZeroDuration(), absl::Seconds(3), absl::Seconds(45));
     j.device = "researcher";
     j.fraction_digits = 6;

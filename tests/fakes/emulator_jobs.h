@@ -19,15 +19,7 @@ namespace jobfacade::fakes::internal {
 // How long a qBraid job reads CANCELLING after an accepted cancel.
 inline constexpr absl::Duration kQbraidCancellingFor = absl::Seconds(5);
 
-enum class Phase {
-  kInitializing,
-  kQueued,
-  kRunning,
-  kCancelling,
-  kCancelled,
-  kCompleted,
-  kFailed
-};
+enum class Phase { kInitializing, kQueued, kRunning, kCancelling, kCancelled, kCompleted, kFailed };
 
 bool IsTerminal(Phase phase);
 
@@ -35,9 +27,8 @@ struct JobRecord {
   JobSpec spec;  // completed by NewJobRecord: id, created_at and device are
                  // always set
   absl::Time created;
-  absl::Time cancelled_at =
-      absl::InfiniteFuture();  // when a cancel was accepted
-  std::string fixed_status;    // cleared by an accepted cancel
+  absl::Time cancelled_at = absl::InfiniteFuture();  // when a cancel was accepted
+  std::string fixed_status;                          // cleared by an accepted cancel
   // Deleted jobs stay as tombstones so an IonQ cursor naming one still finds
   // its place.
   bool deleted = false;
@@ -97,8 +88,7 @@ std::string ToSortedJson(const json::Struct& object);
 std::string ToSortedJson(const json::Value& value);
 
 // A timestamp with 0, 3 or 6 fraction digits and the given zone suffix.
-std::string FormatTimestamp(absl::Time t, int fraction_digits,
-                            absl::string_view zone);
+std::string FormatTimestamp(absl::Time t, int fraction_digits, absl::string_view zone);
 
 }  // namespace jobfacade::fakes::internal
 

@@ -29,8 +29,7 @@ constexpr char kUsage[] =
     "[--qbraid-fastapi-errors]\n";
 
 // Accepts "--name=value" and "--name value".
-bool FlagValue(int argc, char** argv, int& i, const char* name,
-               std::string& out) {
+bool FlagValue(int argc, char** argv, int& i, const char* name, std::string& out) {
   const std::string arg = argv[i];
   const std::string prefix = std::string("--") + name;
   if (arg == prefix) {
@@ -72,8 +71,7 @@ int main(int argc, char** argv) {
     } else if (FlagValue(argc, argv, i, "host", value)) {
       options.host = value;
     } else if (FlagValue(argc, argv, i, "port", value)) {
-      if (!absl::SimpleAtoi(value, &options.port) || options.port < 0 ||
-          options.port > 65535) {
+      if (!absl::SimpleAtoi(value, &options.port) || options.port < 0 || options.port > 65535) {
         return Fail("--port must be 0..65535");
       }
     } else if (FlagValue(argc, argv, i, "threads", value)) {
@@ -119,10 +117,8 @@ int main(int argc, char** argv) {
                  std::string(emulator.status().message()).c_str());
     return 1;
   }
-  if (latency_ms > 0)
-    (*emulator)->SetLatency("*", absl::Milliseconds(latency_ms));
-  std::printf("jobfacade-emulator listening on %s:%d\n", host.c_str(),
-              (*emulator)->port());
+  if (latency_ms > 0) (*emulator)->SetLatency("*", absl::Milliseconds(latency_ms));
+  std::printf("jobfacade-emulator listening on %s:%d\n", host.c_str(), (*emulator)->port());
   std::fflush(stdout);
 
   int signal_number = 0;

@@ -69,8 +69,7 @@ struct Reply {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string
-      stream_job;  // PraisonAI: stream this run's events instead of a body
+  std::string stream_job;  // PraisonAI: stream this run's events instead of a body
 };
 
 void Put(Struct& s, absl::string_view key, Value v) {
@@ -160,8 +159,8 @@ std::string QbraidErrorCode(int status) {
   }
 }
 
-Reply QbraidGatewayError(int status, absl::string_view code,
-                         absl::string_view message, absl::string_view detail) {
+Reply QbraidGatewayError(int status, absl::string_view code, absl::string_view message,
+                         absl::string_view detail) {
   Struct error;
   Put(error, "code", json::Str(code));
   Put(error, "message", json::Str(detail));
@@ -172,8 +171,7 @@ Reply QbraidGatewayError(int status, absl::string_view code,
   return JsonReply(status, s);
 }
 
-Struct IonqErrorBody(int status, absl::string_view error,
-                     absl::string_view message) {
+Struct IonqErrorBody(int status, absl::string_view error, absl::string_view message) {
   Struct s;
   Put(s, "error", json::Str(error));
   Put(s, "message", json::Str(message));
@@ -181,8 +179,7 @@ Struct IonqErrorBody(int status, absl::string_view error,
   return s;
 }
 
-Reply IonqError(int status, absl::string_view error,
-                absl::string_view message) {
+Reply IonqError(int status, absl::string_view error, absl::string_view message) {
   return JsonReply(status, IonqErrorBody(status, error, message));
 }
 
@@ -220,10 +217,8 @@ Reply ValidationErrorReply(const std::vector<ValidationIssue>& issues) {
 
 // Reads an optional integer query parameter bounded to [min, max] the way
 // pydantic does.
-std::optional<int64_t> BoundedIntParam(const httplib::Request& req,
-                                       const std::string& name,
-                                       int64_t fallback, int64_t min,
-                                       int64_t max,
+std::optional<int64_t> BoundedIntParam(const httplib::Request& req, const std::string& name,
+                                       int64_t fallback, int64_t min, int64_t max,
                                        std::vector<ValidationIssue>& issues) {
   if (!req.has_param(name.c_str())) return fallback;
   const std::string text = req.get_param_value(name.c_str());
@@ -236,15 +231,13 @@ std::optional<int64_t> BoundedIntParam(const httplib::Request& req,
     return std::nullopt;
   }
   if (value < min) {
-    issues.push_back(
-        {name, "greater_than_equal",
-         absl::StrCat("Input should be greater than or equal to ", min), text});
+    issues.push_back({name, "greater_than_equal",
+                      absl::StrCat("Input should be greater than or equal to ", min), text});
     return std::nullopt;
   }
   if (value > max) {
-    issues.push_back(
-        {name, "less_than_equal",
-         absl::StrCat("Input should be less than or equal to ", max), text});
+    issues.push_back({name, "less_than_equal",
+                      absl::StrCat("Input should be less than or equal to ", max), text});
     return std::nullopt;
   }
   return value;
@@ -255,8 +248,7 @@ std::string EnumMessage(const std::vector<std::string>& values) {
   for (const auto& v : values) quoted.push_back(absl::StrCat("'", v, "'"));
   const std::string last = quoted.back();
   quoted.pop_back();
-  return absl::StrCat("Input should be ", absl::StrJoin(quoted, ", "), " or ",
-                      last);
+  return absl::StrCat("Input should be ", absl::StrJoin(quoted, ", "), " or ", last);
 }
 
 bool Contains(const std::vector<std::string>& values, absl::string_view v) {
@@ -271,21 +263,20 @@ const std::vector<std::string>& QbraidStatuses() {
 }
 
 const std::vector<std::string>& IonqStatuses() {
-  static const auto* kStatuses = new std::vector<std::string>{
-      "submitted", "ready", "started", "canceled", "failed", "completed"};
+  static const auto* kStatuses = new std::vector<std::string>{"submitted", "ready",  "started",
+                                                              "canceled",  "failed", "completed"};
   return *kStatuses;
 }
 
 const std::vector<std::string>& PraisonaiStatuses() {
-  static const auto* kStatuses = new std::vector<std::string>{
-      "queued", "running", "succeeded", "failed", "cancelled"};
+  static const auto* kStatuses =
+      new std::vector<std::string>{"queued", "running", "succeeded", "failed", "cancelled"};
   return *kStatuses;
 }
 
 std::string QueryString(const httplib::Request& req) {
   std::vector<std::string> parts;
-  for (const auto& [k, v] : req.params)
-    parts.push_back(absl::StrCat(k, "=", v));
+  for (const auto& [k, v] : req.params) parts.push_back(absl::StrCat(k, "=", v));
   return absl::StrJoin(parts, "&");
 }
 
@@ -346,8 +337,7 @@ void DropConnection(const httplib::Request& req, bool reset) {
 }
 
 bool IsLoopback(const std::string& addr) {
-  return absl::StartsWith(addr, "127.") || addr == "::1" ||
-         absl::StartsWith(addr, "::ffff:127.");
+  return absl::StartsWith(addr, "127.") || addr == "::1" || absl::StartsWith(addr, "::ffff:127.");
 }
 
 // Classifies a vendor path (after the vendor prefix) into a route and job id.
@@ -358,12 +348,9 @@ struct RouteInfo {
   bool method_ok = false;  // and the method is the one it takes
 };
 
-RouteInfo Classify(absl::string_view vendor, absl::string_view rest,
-                   absl::string_view method) {
-  const absl::string_view collection =
-      vendor == kPraisonai ? "/api/v1/runs" : "/jobs";
-  const absl::string_view cancel_suffix =
-      vendor == kIonq ? "/status/cancel" : "/cancel";
+RouteInfo Classify(absl::string_view vendor, absl::string_view rest, absl::string_view method) {
+  const absl::string_view collection = vendor == kPraisonai ? "/api/v1/runs" : "/jobs";
+  const absl::string_view cancel_suffix = vendor == kIonq ? "/status/cancel" : "/cancel";
   const absl::string_view cancel_method = vendor == kIonq ? "PUT" : "POST";
   RouteInfo info;
   if (rest == collection) {
@@ -372,13 +359,12 @@ RouteInfo Classify(absl::string_view vendor, absl::string_view rest,
     info.method_ok = method == "GET";
     return info;
   }
-  if (!absl::StartsWith(rest, collection) ||
-      rest.size() <= collection.size() + 1 || rest[collection.size()] != '/') {
+  if (!absl::StartsWith(rest, collection) || rest.size() <= collection.size() + 1 ||
+      rest[collection.size()] != '/') {
     return info;
   }
   absl::string_view id = rest.substr(collection.size() + 1);
-  if (vendor == kPraisonai && absl::EndsWith(id, "/stream") &&
-      id.size() > strlen("/stream")) {
+  if (vendor == kPraisonai && absl::EndsWith(id, "/stream") && id.size() > strlen("/stream")) {
     id.remove_suffix(strlen("/stream"));
     if (absl::StrContains(id, '/')) return info;
     info.known = true;
@@ -417,48 +403,38 @@ bool NewerFirst(const JobRecord* a, const JobRecord* b) {
   return a->spec.id < b->spec.id;
 }
 
-absl::StatusOr<std::optional<absl::Duration>> SecondsField(
-    const Struct& s, absl::string_view key) {
+absl::StatusOr<std::optional<absl::Duration>> SecondsField(const Struct& s, absl::string_view key) {
   const Value* v = json::Find(s, key);
   if (json::IsNull(v)) return std::optional<absl::Duration>();
   auto seconds = json::GetNumber(s, key);
-  if (!seconds)
-    return absl::InvalidArgumentError(absl::StrCat(key, " must be a number"));
-  if (*seconds < 0)
-    return std::optional<absl::Duration>(absl::InfiniteDuration());
+  if (!seconds) return absl::InvalidArgumentError(absl::StrCat(key, " must be a number"));
+  if (*seconds < 0) return std::optional<absl::Duration>(absl::InfiniteDuration());
   return std::optional<absl::Duration>(absl::Seconds(*seconds));
 }
 
-absl::StatusOr<std::map<std::string, std::string>> StringMapField(
-    const Struct& s, absl::string_view key) {
+absl::StatusOr<std::map<std::string, std::string>> StringMapField(const Struct& s,
+                                                                  absl::string_view key) {
   std::map<std::string, std::string> out;
   const Value* v = json::Find(s, key);
   if (json::IsNull(v)) return out;
   const Struct* object = json::GetObject(s, key);
-  if (object == nullptr)
-    return absl::InvalidArgumentError(absl::StrCat(key, " must be an object"));
+  if (object == nullptr) return absl::InvalidArgumentError(absl::StrCat(key, " must be an object"));
   for (const auto& [k, value] : object->fields()) {
     auto text = json::ScalarToString(value);
-    if (!text)
-      return absl::InvalidArgumentError(
-          absl::StrCat(key, " values must be scalars"));
+    if (!text) return absl::InvalidArgumentError(absl::StrCat(key, " values must be scalars"));
     out[k] = *text;
   }
   return out;
 }
 
-absl::Status CheckKnownFields(const Struct& s,
-                              const std::set<std::string>& known) {
+absl::Status CheckKnownFields(const Struct& s, const std::set<std::string>& known) {
   for (const auto& [key, value] : s.fields()) {
-    if (known.count(key) == 0)
-      return absl::InvalidArgumentError("unknown field: " + key);
+    if (known.count(key) == 0) return absl::InvalidArgumentError("unknown field: " + key);
   }
   return absl::OkStatus();
 }
 
-bool IsVendor(absl::string_view v) {
-  return v == kQbraid || v == kIonq || v == kPraisonai;
-}
+bool IsVendor(absl::string_view v) { return v == kQbraid || v == kIonq || v == kPraisonai; }
 
 absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
   static const auto* kKnown = new std::set<std::string>{"vendor",
@@ -494,8 +470,7 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
   JobSpec spec;
   spec.vendor = json::GetString(s, "vendor").value_or("");
   if (!IsVendor(spec.vendor)) {
-    return absl::InvalidArgumentError(
-        "vendor must be qbraid, ionq or praisonai");
+    return absl::InvalidArgumentError("vendor must be qbraid, ionq or praisonai");
   }
   spec.id = json::GetString(s, "id").value_or("");
   if (auto created = json::GetString(s, "created_at")) {
@@ -509,10 +484,9 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
     const char* key;
     absl::Duration* out;
   };
-  for (const auto& field :
-       {DurationField{"initializing_seconds", &spec.initializing},
-        DurationField{"queued_seconds", &spec.queued},
-        DurationField{"running_seconds", &spec.running}}) {
+  for (const auto& field : {DurationField{"initializing_seconds", &spec.initializing},
+                            DurationField{"queued_seconds", &spec.queued},
+                            DurationField{"running_seconds", &spec.running}}) {
     auto d = SecondsField(s, field.key);
     if (!d.ok()) return d.status();
     if (d->has_value()) *field.out = **d;
@@ -525,8 +499,7 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
     } else if (*outcome == "cancelled" || *outcome == "canceled") {
       spec.outcome = JobOutcome::kCancelled;
     } else {
-      return absl::InvalidArgumentError(
-          "outcome must be completed, failed or cancelled");
+      return absl::InvalidArgumentError("outcome must be completed, failed or cancelled");
     }
   }
   struct StringField {
@@ -535,13 +508,10 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
   };
   for (const auto& field :
        {StringField{"failure_message", &spec.failure_message},
-        StringField{"failure_code", &spec.failure_code},
-        StringField{"name", &spec.name}, StringField{"device", &spec.device},
-        StringField{"provider", &spec.provider},
-        StringField{"session_id", &spec.session_id},
-        StringField{"batch_id", &spec.batch_id},
-        StringField{"job_type", &spec.job_type},
-        StringField{"fixed_status", &spec.fixed_status},
+        StringField{"failure_code", &spec.failure_code}, StringField{"name", &spec.name},
+        StringField{"device", &spec.device}, StringField{"provider", &spec.provider},
+        StringField{"session_id", &spec.session_id}, StringField{"batch_id", &spec.batch_id},
+        StringField{"job_type", &spec.job_type}, StringField{"fixed_status", &spec.fixed_status},
         StringField{"zone_suffix", &spec.zone_suffix}}) {
     if (auto v = json::GetString(s, field.key)) *field.out = *v;
   }
@@ -552,21 +522,18 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
   if (!metadata.ok()) return metadata.status();
   spec.metadata = *std::move(metadata);
   if (auto v = json::GetInt(s, "shots")) spec.shots = *v;
-  if (auto v = json::GetInt(s, "queue_position"))
-    spec.queue_position = static_cast<int>(*v);
-  if (auto v = json::GetInt(s, "fraction_digits"))
-    spec.fraction_digits = static_cast<int>(*v);
+  if (auto v = json::GetInt(s, "queue_position")) spec.queue_position = static_cast<int>(*v);
+  if (auto v = json::GetInt(s, "fraction_digits")) spec.fraction_digits = static_cast<int>(*v);
   if (auto v = json::GetNumber(s, "cost")) spec.cost = *v;
   if (auto v = json::GetNumber(s, "estimated_cost")) spec.estimated_cost = *v;
   struct BoolField {
     const char* key;
     bool* out;
   };
-  for (const auto& field :
-       {BoolField{"provider_as_object", &spec.provider_as_object},
-        BoolField{"omit_unset_keys", &spec.omit_unset_keys},
-        BoolField{"legacy_batch_key", &spec.legacy_batch_key},
-        BoolField{"extra_keys", &spec.extra_keys}}) {
+  for (const auto& field : {BoolField{"provider_as_object", &spec.provider_as_object},
+                            BoolField{"omit_unset_keys", &spec.omit_unset_keys},
+                            BoolField{"legacy_batch_key", &spec.legacy_batch_key},
+                            BoolField{"extra_keys", &spec.extra_keys}}) {
     if (auto v = json::GetBool(s, field.key)) *field.out = *v;
   }
   return spec;
@@ -574,19 +541,16 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
 
 absl::StatusOr<FaultSpec> FaultSpecFromJson(const Struct& s) {
   static const auto* kKnown = new std::set<std::string>{
-      "vendor",  "job_id",        "method",      "route",  "kind",
-      "status",  "body",          "body_base64", "repeat", "content_type",
-      "headers", "stall_seconds", "count"};
+      "vendor",      "job_id", "method",       "route",   "kind",          "status", "body",
+      "body_base64", "repeat", "content_type", "headers", "stall_seconds", "count"};
   if (auto st = CheckKnownFields(s, *kKnown); !st.ok()) return st;
   FaultSpec fault;
   fault.vendor = json::GetString(s, "vendor").value_or("*");
   if (fault.vendor != "*" && !IsVendor(fault.vendor)) {
-    return absl::InvalidArgumentError(
-        "vendor must be qbraid, ionq, praisonai or *");
+    return absl::InvalidArgumentError("vendor must be qbraid, ionq, praisonai or *");
   }
   fault.job_id = json::GetString(s, "job_id").value_or("");
-  fault.method =
-      absl::AsciiStrToUpper(json::GetString(s, "method").value_or(""));
+  fault.method = absl::AsciiStrToUpper(json::GetString(s, "method").value_or(""));
   fault.route = json::GetString(s, "route").value_or("");
   const std::string kind = json::GetString(s, "kind").value_or("http_status");
   if (kind == "http_status") {
@@ -632,8 +596,7 @@ absl::StatusOr<FaultSpec> FaultSpecFromJson(const Struct& s) {
   if (!stall.ok()) return stall.status();
   if (stall->has_value()) fault.stall = **stall;
   if (auto v = json::GetInt(s, "count")) fault.count = static_cast<int>(*v);
-  if (fault.count == 0)
-    return absl::InvalidArgumentError("count must be -1 or positive");
+  if (fault.count == 0) return absl::InvalidArgumentError("count must be -1 or positive");
   return fault;
 }
 
@@ -688,9 +651,7 @@ class VendorEmulator::Impl {
       for (const JobSpec& spec : internal::DemoJobs(now)) AddJob(spec);
     }
     const int threads = std::max(1, options_.threads);
-    server_.new_task_queue = [threads] {
-      return new httplib::ThreadPool(threads);
-    };
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     // Clients should keep reusing their connections, as they do with the real
     // services.
     server_.set_keep_alive_max_count(1000000);
@@ -703,12 +664,10 @@ class VendorEmulator::Impl {
     // has neither Content-Length nor chunked encoding, as libcurl sends a
     // body-less custom-method PUT. The real services accept those, so bodies
     // are read here only when announced.
-    auto body_handler = [this](const httplib::Request& req,
-                               httplib::Response& res,
+    auto body_handler = [this](const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& read) {
       httplib::Request with_body = req;
-      if (req.has_header("Content-Length") ||
-          req.has_header("Transfer-Encoding")) {
+      if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
         read([&](const char* data, size_t size) {
           with_body.body.append(data, size);
           return true;
@@ -732,12 +691,11 @@ class VendorEmulator::Impl {
     if (options_.port == 0) {
       port_ = server_.bind_to_any_port(options_.host);
     } else {
-      port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port
-                                                                 : -1;
+      port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
     }
     if (port_ <= 0) {
-      return absl::UnavailableError(absl::StrCat(
-          "vendor emulator cannot bind ", options_.host, ":", options_.port));
+      return absl::UnavailableError(
+          absl::StrCat("vendor emulator cannot bind ", options_.host, ":", options_.port));
     }
     if (listen_socket_ >= 0) ::listen(listen_socket_, 1024);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -763,9 +721,8 @@ class VendorEmulator::Impl {
   int port() const { return port_; }
 
   std::string root_url() const {
-    const std::string host = options_.host == "0.0.0.0" || options_.host.empty()
-                                 ? "127.0.0.1"
-                                 : options_.host;
+    const std::string host =
+        options_.host == "0.0.0.0" || options_.host.empty() ? "127.0.0.1" : options_.host;
     return absl::StrCat("http://", host, ":", port_);
   }
 
@@ -786,8 +743,7 @@ class VendorEmulator::Impl {
     return id;
   }
 
-  void PutRawJob(absl::string_view vendor, absl::string_view id,
-                 std::string body) {
+  void PutRawJob(absl::string_view vendor, absl::string_view id, std::string body) {
     absl::MutexLock lock(&mu_);
     auto& raws = raw_[std::string(vendor)];
     if (body.empty()) {
@@ -800,8 +756,7 @@ class VendorEmulator::Impl {
   std::vector<std::string> JobIds(absl::string_view vendor) const {
     absl::MutexLock lock(&mu_);
     std::vector<std::string> ids;
-    for (const JobRecord* job : LiveJobsLocked(std::string(vendor)))
-      ids.push_back(job->spec.id);
+    for (const JobRecord* job : LiveJobsLocked(std::string(vendor))) ids.push_back(job->spec.id);
     return ids;
   }
 
@@ -842,8 +797,7 @@ class VendorEmulator::Impl {
     auto it = stats_.find(std::string(vendor));
     if (it == stats_.end()) return Stats();
     Stats out = it->second.stats;
-    for (const auto& [seq, record] : it->second.recent)
-      out.recent.push_back(record);
+    for (const auto& [seq, record] : it->second.recent) out.recent.push_back(record);
     return out;
   }
 
@@ -870,13 +824,10 @@ class VendorEmulator::Impl {
       return;
     }
     static constexpr std::pair<const char*, const char*> kPrefixes[] = {
-        {kQbraid, kQbraidPrefix},
-        {kIonq, kIonqPrefix},
-        {kPraisonai, kPraisonaiPrefix}};
+        {kQbraid, kQbraidPrefix}, {kIonq, kIonqPrefix}, {kPraisonai, kPraisonaiPrefix}};
     for (const auto& [vendor, prefix] : kPrefixes) {
       absl::string_view rest = path;
-      if (absl::ConsumePrefix(&rest, prefix) &&
-          (rest.empty() || rest[0] == '/')) {
+      if (absl::ConsumePrefix(&rest, prefix) && (rest.empty() || rest[0] == '/')) {
         HandleVendor(vendor, rest, req, res);
         return;
       }
@@ -887,8 +838,8 @@ class VendorEmulator::Impl {
   // --- Vendor requests
   // -------------------------------------------------------------------
 
-  void HandleVendor(const std::string& vendor, absl::string_view rest,
-                    const httplib::Request& req, httplib::Response& res) {
+  void HandleVendor(const std::string& vendor, absl::string_view rest, const httplib::Request& req,
+                    httplib::Response& res) {
     const RouteInfo route = Classify(vendor, rest, req.method);
     const uint64_t seq = BeginRequest(vendor, req, route);
     const int status = Serve(vendor, rest, route, req, res);
@@ -897,9 +848,8 @@ class VendorEmulator::Impl {
 
   // Answers one vendor request; returns the status sent (0 when the connection
   // was dropped).
-  int Serve(const std::string& vendor, absl::string_view rest,
-            const RouteInfo& route, const httplib::Request& req,
-            httplib::Response& res) {
+  int Serve(const std::string& vendor, absl::string_view rest, const RouteInfo& route,
+            const httplib::Request& req, httplib::Response& res) {
     WaitLatency(vendor);
     std::optional<FaultSpec> fault = TakeFault(vendor, route, req.method);
     if (fault.has_value()) {
@@ -932,8 +882,7 @@ class VendorEmulator::Impl {
     }
     const Reply reply = Answer(vendor, rest, route, req);
     if (!reply.stream_job.empty()) {
-      StartStream(res, reply.stream_job,
-                  fault.has_value() && fault->kind == FaultKind::kTruncate);
+      StartStream(res, reply.stream_job, fault.has_value() && fault->kind == FaultKind::kTruncate);
     } else if (fault.has_value() && fault->kind == FaultKind::kTruncate) {
       WriteTruncated(res, reply);
     } else {
@@ -942,29 +891,26 @@ class VendorEmulator::Impl {
     return reply.status;
   }
 
-  Reply Answer(const std::string& vendor, absl::string_view rest,
-               const RouteInfo& route, const httplib::Request& req) {
+  Reply Answer(const std::string& vendor, absl::string_view rest, const RouteInfo& route,
+               const httplib::Request& req) {
     // Starlette redirects a trailing slash before any route (or auth) runs.
     if (vendor == kPraisonai && rest.size() > 1 && absl::EndsWith(rest, "/")) {
       std::string raw_path = RawPath(req);
-      while (raw_path.size() > 1 && absl::EndsWith(raw_path, "/"))
-        raw_path.pop_back();
+      while (raw_path.size() > 1 && absl::EndsWith(raw_path, "/")) raw_path.pop_back();
       const std::string query = RawQuery(req);
       std::string host = req.get_header_value("Host");
       if (host.empty()) host = absl::StrCat("127.0.0.1:", port_);
       Reply reply;
       reply.status = 307;
       reply.content_type = "";
-      reply.headers.emplace_back("Location",
-                                 absl::StrCat("http://", host, raw_path,
-                                              query.empty() ? "" : "?", query));
+      reply.headers.emplace_back(
+          "Location", absl::StrCat("http://", host, raw_path, query.empty() ? "" : "?", query));
       return reply;
     }
     if (auto denied = CheckAuth(vendor, req)) return *denied;
     if (!route.known) return RouteNotFound(vendor);
     if (!route.method_ok) {
-      if (vendor == kIonq)
-        return IonqError(405, "Method Not Allowed", "Method Not Allowed");
+      if (vendor == kIonq) return IonqError(405, "Method Not Allowed", "Method Not Allowed");
       return DetailReply(405, "Method Not Allowed");
     }
     absl::MutexLock lock(&mu_);
@@ -988,19 +934,16 @@ class VendorEmulator::Impl {
     return PraisonaiDelete(route.job_id, now);
   }
 
-  std::optional<Reply> CheckAuth(const std::string& vendor,
-                                 const httplib::Request& req) const {
+  std::optional<Reply> CheckAuth(const std::string& vendor, const httplib::Request& req) const {
     if (vendor == kQbraid) {
       const std::string key = req.get_header_value("X-API-KEY");
       if (key.empty()) {
-        return QbraidGatewayError(
-            401, "NO_VALID_AUTHENTICATION", "Authentication required",
-            "No valid authentication credentials were provided");
+        return QbraidGatewayError(401, "NO_VALID_AUTHENTICATION", "Authentication required",
+                                  "No valid authentication credentials were provided");
       }
       if (key != options_.qbraid_api_key) {
-        return QbraidGatewayError(
-            401, "INVALID_API_KEY", "Invalid API key",
-            "The API key provided is invalid or has been revoked");
+        return QbraidGatewayError(401, "INVALID_API_KEY", "Invalid API key",
+                                  "The API key provided is invalid or has been revoked");
       }
       return std::nullopt;
     }
@@ -1008,8 +951,7 @@ class VendorEmulator::Impl {
       const std::string header_value = req.get_header_value("Authorization");
       absl::string_view header = header_value;
       const bool scheme_ok =
-          header.size() > 7 &&
-          absl::EqualsIgnoreCase(header.substr(0, 7), "apiKey ");
+          header.size() > 7 && absl::EqualsIgnoreCase(header.substr(0, 7), "apiKey ");
       if (!scheme_ok || header.substr(7) != options_.ionq_api_key) {
         return IonqError(401, "Unauthorized Error",
                          "Invalid key provided. See "
@@ -1019,8 +961,7 @@ class VendorEmulator::Impl {
       return std::nullopt;
     }
     if (options_.praisonai_api_key.empty()) return std::nullopt;
-    const std::string bearer =
-        absl::StrCat("Bearer ", options_.praisonai_api_key);
+    const std::string bearer = absl::StrCat("Bearer ", options_.praisonai_api_key);
     if (req.get_header_value("Authorization") == bearer ||
         req.get_header_value("X-API-Key") == options_.praisonai_api_key) {
       return std::nullopt;
@@ -1038,8 +979,7 @@ class VendorEmulator::Impl {
                        "support@ionq.co for help.");
     }
     if (vendor == kQbraid && !options_.qbraid_fastapi_errors) {
-      return QbraidGatewayError(404, "NOT_FOUND", "Route not found",
-                                "Route not found");
+      return QbraidGatewayError(404, "NOT_FOUND", "Route not found", "Route not found");
     }
     return DetailReply(404, "Not Found");
   }
@@ -1047,16 +987,14 @@ class VendorEmulator::Impl {
   Reply DefaultErrorReply(const std::string& vendor, int status) const {
     const absl::string_view reason = ReasonPhrase(status);
     if (vendor == kIonq) {
-      const std::string message = status >= 500
-                                      ? "Internal service outage. Visit "
-                                        "https://status.ionq.co/ to track this "
-                                        "incident."
-                                      : std::string(reason);
+      const std::string message = status >= 500 ? "Internal service outage. Visit "
+                                                  "https://status.ionq.co/ to track this "
+                                                  "incident."
+                                                : std::string(reason);
       return IonqError(status, reason, message);
     }
     if (vendor == kQbraid && !options_.qbraid_fastapi_errors) {
-      return QbraidGatewayError(status, QbraidErrorCode(status), reason,
-                                reason);
+      return QbraidGatewayError(status, QbraidErrorCode(status), reason, reason);
     }
     return DetailReply(status, reason);
   }
@@ -1083,8 +1021,7 @@ class VendorEmulator::Impl {
     return &job->second;
   }
 
-  const std::string* RawLocked(const std::string& vendor,
-                               const std::string& id) const
+  const std::string* RawLocked(const std::string& vendor, const std::string& id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = raw_.find(vendor);
     if (it == raw_.end()) return nullptr;
@@ -1092,8 +1029,7 @@ class VendorEmulator::Impl {
     return raw == it->second.end() ? nullptr : &raw->second;
   }
 
-  void DeleteLocked(const std::string& vendor, JobRecord& job)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void DeleteLocked(const std::string& vendor, JobRecord& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     job.deleted = true;
     auto it = raw_.find(vendor);
     if (it != raw_.end()) it->second.erase(job.spec.id);
@@ -1109,8 +1045,7 @@ class VendorEmulator::Impl {
   // ------------------------------------------------------------------------------
 
   Reply QbraidNotFound(const std::string& id) const {
-    if (options_.qbraid_fastapi_errors)
-      return DetailReply(404, "Job not found");
+    if (options_.qbraid_fastapi_errors) return DetailReply(404, "Job not found");
     return QbraidGatewayError(404, "NOT_FOUND", "Job not found",
                               absl::StrCat("Job not found: ", id));
   }
@@ -1120,8 +1055,7 @@ class VendorEmulator::Impl {
     return QbraidGatewayError(400, "BAD_REQUEST", message, message);
   }
 
-  Reply QbraidGet(const std::string& id, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply QbraidGet(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (const std::string* raw = RawLocked(kQbraid, id)) return RawReply(*raw);
     const JobRecord* job = FindLocked(kQbraid, id);
     if (job == nullptr) return QbraidNotFound(id);
@@ -1131,34 +1065,30 @@ class VendorEmulator::Impl {
     return JsonReply(200, s);
   }
 
-  Reply QbraidList(const httplib::Request& req, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply QbraidList(const httplib::Request& req, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::vector<ValidationIssue> issues;
     const auto page = BoundedIntParam(req, "page", 1, 1, 1000000000, issues);
-    const auto limit = BoundedIntParam(req, "limit", kQbraidDefaultLimit, 1,
-                                       kQbraidMaxLimit, issues);
-    auto enum_param = [&](const char* name,
-                          const std::vector<std::string>& values) {
+    const auto limit =
+        BoundedIntParam(req, "limit", kQbraidDefaultLimit, 1, kQbraidMaxLimit, issues);
+    auto enum_param = [&](const char* name, const std::vector<std::string>& values) {
       if (!req.has_param(name)) return std::string();
       std::string v = req.get_param_value(name);
-      if (!Contains(values, v))
-        issues.push_back({name, "enum", EnumMessage(values), v});
+      if (!Contains(values, v)) issues.push_back({name, "enum", EnumMessage(values), v});
       return v;
     };
     const std::string status = enum_param("status", QbraidStatuses());
-    const std::string group =
-        enum_param("statusGroup", {"all", "pending", "returned"});
+    const std::string group = enum_param("statusGroup", {"all", "pending", "returned"});
     const std::string vendor =
         enum_param("vendor", {"aws", "azure", "ibm", "ionq", "qbraid", "all"});
     std::string search;
     if (req.has_param("search")) {
       search = req.get_param_value("search");
       if (search.empty()) {
-        issues.push_back({"search", "string_too_short",
-                          "String should have at least 1 character", search});
+        issues.push_back(
+            {"search", "string_too_short", "String should have at least 1 character", search});
       } else if (search.size() > 255) {
-        issues.push_back({"search", "string_too_long",
-                          "String should have at most 255 characters", search});
+        issues.push_back(
+            {"search", "string_too_long", "String should have at most 255 characters", search});
       }
     }
     if (!issues.empty()) return ValidationErrorReply(issues);
@@ -1166,22 +1096,19 @@ class VendorEmulator::Impl {
     std::optional<Struct> tags;
     if (req.has_param("tags")) {
       auto parsed = json::ParseObject(req.get_param_value("tags"));
-      if (!parsed.ok())
-        return QbraidBadRequest("Invalid tags filter: expected a JSON object");
+      if (!parsed.ok()) return QbraidBadRequest("Invalid tags filter: expected a JSON object");
       tags = *std::move(parsed);
     }
     const std::string provider =
-        req.has_param("provider")
-            ? absl::AsciiStrToLower(req.get_param_value("provider"))
-            : "";
+        req.has_param("provider") ? absl::AsciiStrToLower(req.get_param_value("provider")) : "";
     const std::string needle = absl::AsciiStrToLower(search);
 
     // Filters read the job's fields directly; only the page is rendered.
     std::vector<const JobRecord*> matched;
     for (const JobRecord* job : LiveJobsLocked(kQbraid)) {
       const std::string job_status = VendorStatus(*job, now);
-      const bool returned = job_status == "COMPLETED" ||
-                            job_status == "FAILED" || job_status == "CANCELLED";
+      const bool returned =
+          job_status == "COMPLETED" || job_status == "FAILED" || job_status == "CANCELLED";
       if (!status.empty()) {
         if (job_status != status) continue;
       } else if (group == "returned" && !returned) {
@@ -1189,16 +1116,14 @@ class VendorEmulator::Impl {
       } else if (group == "pending" && returned) {
         continue;
       }
-      if (!vendor.empty() && vendor != "all" &&
-          internal::QbraidVendorOf(job->spec) != vendor) {
+      if (!vendor.empty() && vendor != "all" && internal::QbraidVendorOf(job->spec) != vendor) {
         continue;
       }
-      if (!provider.empty() && absl::AsciiStrToLower(internal::QbraidProviderOf(
-                                   job->spec)) != provider) {
+      if (!provider.empty() &&
+          absl::AsciiStrToLower(internal::QbraidProviderOf(job->spec)) != provider) {
         continue;
       }
-      if (!needle.empty() &&
-          !absl::StrContains(absl::AsciiStrToLower(job->spec.name), needle) &&
+      if (!needle.empty() && !absl::StrContains(absl::AsciiStrToLower(job->spec.name), needle) &&
           !absl::StrContains(absl::AsciiStrToLower(job->spec.id), needle)) {
         continue;
       }
@@ -1207,8 +1132,7 @@ class VendorEmulator::Impl {
         for (const auto& [key, want] : tags->fields()) {
           auto it = job->spec.tags.find(key);
           auto want_text = json::ScalarToString(want);
-          if (it == job->spec.tags.end() || !want_text ||
-              it->second != *want_text) {
+          if (it == job->spec.tags.end() || !want_text || it->second != *want_text) {
             all = false;
             break;
           }
@@ -1243,8 +1167,7 @@ class VendorEmulator::Impl {
     return JsonReply(200, s);
   }
 
-  Reply QbraidCancel(const std::string& id, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply QbraidCancel(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     JobRecord* job = FindLocked(kQbraid, id);
     if (job == nullptr) return QbraidNotFound(id);
     const std::string status = VendorStatus(*job, now);
@@ -1256,8 +1179,8 @@ class VendorEmulator::Impl {
       return QbraidGatewayError(409, "JOB_CANCEL_CONFLICT", message, message);
     }
     if (status != "QUEUED" && status != "VALIDATING" && status != "RUNNING") {
-      return QbraidBadRequest(absl::StrCat(
-          "Job cannot be cancelled in its current state: ", status));
+      return QbraidBadRequest(
+          absl::StrCat("Job cannot be cancelled in its current state: ", status));
     }
     job->cancelled_at = now;
     job->fixed_status.clear();
@@ -1287,35 +1210,29 @@ class VendorEmulator::Impl {
   // --------------------------------------------------------------------------------
 
   static Reply IonqNotFound() {
-    return IonqError(
-        404, "Not Found Error",
-        "Resource not found. See https://docs.ionq.com/ for details, or email "
-        "support@ionq.co for help.");
+    return IonqError(404, "Not Found Error",
+                     "Resource not found. See https://docs.ionq.com/ for details, or email "
+                     "support@ionq.co for help.");
   }
 
-  Reply IonqGet(const std::string& id, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply IonqGet(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (const std::string* raw = RawLocked(kIonq, id)) return RawReply(*raw);
     const JobRecord* job = FindLocked(kIonq, id);
     if (job == nullptr) return IonqNotFound();
     return JsonReply(200, internal::IonqJobJson(*job, now));
   }
 
-  Reply IonqList(const httplib::Request& req, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply IonqList(const httplib::Request& req, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     static const auto* kAllowed = new std::set<std::string>{
-        "ids",        "parent_job_id", "status", "target",
-        "session_id", "submitter_id",  "limit",  "next"};
+        "ids", "parent_job_id", "status", "target", "session_id", "submitter_id", "limit", "next"};
     for (const auto& [key, value] : req.params) {
       if (kAllowed->count(key) == 0) {
-        return IonqBadRequest(key,
-                              absl::StrCat("\"", key, "\" is not allowed"));
+        return IonqBadRequest(key, absl::StrCat("\"", key, "\" is not allowed"));
       }
     }
     int64_t limit = kIonqDefaultLimit;
     if (req.has_param("limit")) {
-      if (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) ||
-          limit < 1) {
+      if (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) || limit < 1) {
         return IonqBadRequest("limit", "\"limit\" must be a positive integer");
       }
     }
@@ -1324,23 +1241,20 @@ class VendorEmulator::Impl {
     if (req.has_param("status")) {
       status = req.get_param_value("status");
       if (!Contains(IonqStatuses(), status)) {
-        return IonqBadRequest(
-            "status", absl::StrCat("\"status\" must be one of [",
-                                   absl::StrJoin(IonqStatuses(), ", "), "]"));
+        return IonqBadRequest("status", absl::StrCat("\"status\" must be one of [",
+                                                     absl::StrJoin(IonqStatuses(), ", "), "]"));
       }
     }
     std::set<std::string> targets;
     if (req.has_param("target")) {
-      for (absl::string_view t :
-           absl::StrSplit(req.get_param_value("target"), ',')) {
+      for (absl::string_view t : absl::StrSplit(req.get_param_value("target"), ',')) {
         t = absl::StripAsciiWhitespace(t);
         if (!t.empty()) targets.insert(std::string(t));
       }
     }
     std::set<std::string> ids;
     for (size_t i = 0; i < req.get_param_value_count("ids"); ++i) {
-      for (absl::string_view id :
-           absl::StrSplit(req.get_param_value("ids", i), ',')) {
+      for (absl::string_view id : absl::StrSplit(req.get_param_value("ids", i), ',')) {
         if (!id.empty()) ids.insert(std::string(id));
       }
     }
@@ -1356,8 +1270,7 @@ class VendorEmulator::Impl {
         auto it = vendor_jobs->second.find(req.get_param_value("next"));
         if (it != vendor_jobs->second.end()) cursor = &it->second;
       }
-      if (cursor == nullptr)
-        return IonqBadRequest("next", "\"next\" is not a valid cursor");
+      if (cursor == nullptr) return IonqBadRequest("next", "\"next\" is not a valid cursor");
     }
 
     std::vector<Value> items;
@@ -1381,8 +1294,7 @@ class VendorEmulator::Impl {
     return JsonReply(200, s);
   }
 
-  Reply IonqCancel(const std::string& id, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply IonqCancel(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     JobRecord* job = FindLocked(kIonq, id);
     if (job == nullptr) return IonqNotFound();
     // The real service cancels in any state, even a completed job.
@@ -1415,10 +1327,8 @@ class VendorEmulator::Impl {
     return status == "queued" || status == "running";
   }
 
-  Reply PraisonaiGet(const std::string& id, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (const std::string* raw = RawLocked(kPraisonai, id))
-      return RawReply(*raw);
+  Reply PraisonaiGet(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (const std::string* raw = RawLocked(kPraisonai, id)) return RawReply(*raw);
     const JobRecord* job = FindLocked(kPraisonai, id);
     if (job == nullptr) return PraisonaiNotFound(id);
     return JsonReply(200, internal::PraisonaiStatusJson(*job, now));
@@ -1428,17 +1338,15 @@ class VendorEmulator::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::vector<ValidationIssue> issues;
     const auto page = BoundedIntParam(req, "page", 1, 1, 1000000000, issues);
-    const auto page_size =
-        BoundedIntParam(req, "page_size", kPraisonaiDefaultPageSize, 1,
-                        kPraisonaiMaxPageSize, issues);
+    const auto page_size = BoundedIntParam(req, "page_size", kPraisonaiDefaultPageSize, 1,
+                                           kPraisonaiMaxPageSize, issues);
     if (!issues.empty()) return ValidationErrorReply(issues);
     std::string status;
     if (req.has_param("status")) {
       status = req.get_param_value("status");
       if (!Contains(PraisonaiStatuses(), status)) {
-        return DetailReply(
-            400, absl::StrCat("Invalid status: ", status, ". Must be one of: ",
-                              absl::StrJoin(PraisonaiStatuses(), ", ")));
+        return DetailReply(400, absl::StrCat("Invalid status: ", status, ". Must be one of: ",
+                                             absl::StrJoin(PraisonaiStatuses(), ", ")));
       }
     }
     const std::string session = req.get_param_value("session_id");
@@ -1453,8 +1361,7 @@ class VendorEmulator::Impl {
     const int64_t end = std::min(total, begin + *page_size);
     std::vector<Value> items;
     for (int64_t i = begin; i < end; ++i) {
-      items.push_back(
-          json::Obj(internal::PraisonaiStatusJson(*matched[i], now)));
+      items.push_back(json::Obj(internal::PraisonaiStatusJson(*matched[i], now)));
     }
     Struct s;
     Put(s, "jobs", ListOf(std::move(items)));
@@ -1464,22 +1371,19 @@ class VendorEmulator::Impl {
     return JsonReply(200, s);
   }
 
-  Reply PraisonaiCancel(const std::string& id, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply PraisonaiCancel(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     JobRecord* job = FindLocked(kPraisonai, id);
     if (job == nullptr) return PraisonaiNotFound(id);
     const std::string status = VendorStatus(*job, now);
     if (!PraisonaiActive(status)) {
-      return DetailReply(
-          409, absl::StrCat("Job is already complete. Status: ", status));
+      return DetailReply(409, absl::StrCat("Job is already complete. Status: ", status));
     }
     job->cancelled_at = now;
     job->fixed_status.clear();
     return JsonReply(200, internal::PraisonaiStatusJson(*job, now));
   }
 
-  Reply PraisonaiDelete(const std::string& id, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply PraisonaiDelete(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     JobRecord* job = FindLocked(kPraisonai, id);
     if (job == nullptr) return PraisonaiNotFound(id);
     if (PraisonaiActive(VendorStatus(*job, now))) {
@@ -1492,8 +1396,7 @@ class VendorEmulator::Impl {
     return reply;
   }
 
-  Reply PraisonaiStream(const std::string& id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Reply PraisonaiStream(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (FindLocked(kPraisonai, id) == nullptr) return PraisonaiNotFound(id);
     Reply reply;
     reply.content_type = "text/event-stream";
@@ -1503,16 +1406,14 @@ class VendorEmulator::Impl {
   }
 
   static std::string SseEvent(absl::string_view event, const Struct& data) {
-    return absl::StrCat("event: ", event,
-                        "\ndata: ", internal::ToSortedJson(data), "\n\n");
+    return absl::StrCat("event: ", event, "\ndata: ", internal::ToSortedJson(data), "\n\n");
   }
 
   // Server-Sent Events for one run: its status now, then each change of status
   // or progress, heartbeats, and one of result/error/cancelled before the
   // server closes. The job's changes come from the clock, so the stream looks
   // at it every kStreamPoll of real time.
-  void StartStream(httplib::Response& res, const std::string& id,
-                   bool truncate) {
+  void StartStream(httplib::Response& res, const std::string& id, bool truncate) {
     struct StreamState {
       bool started = false;
       std::string status;
@@ -1520,71 +1421,61 @@ class VendorEmulator::Impl {
       absl::Time last_beat = absl::Now();
     };
     auto state = std::make_shared<StreamState>();
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, id, state, truncate](size_t, httplib::DataSink& sink) {
-          std::string out;
-          bool finished = false;
-          {
-            absl::MutexLock lock(&mu_);
-            if (state->started) {
-              mu_.AwaitWithTimeout(absl::Condition(&stopping_), kStreamPoll);
-            }
-            if (stopping_) return false;
-            const JobRecord* job = FindLocked(kPraisonai, id);
-            if (job == nullptr)
-              return false;  // deleted meanwhile: the server hangs up
-            const absl::Time now = clock_->Now();
-            const Struct status = internal::PraisonaiStatusJson(*job, now);
-            const std::string text = Str(status, "status");
-            const Struct* progress = json::GetObject(status, "progress");
-            const std::string progress_json =
-                progress == nullptr ? "" : internal::ToSortedJson(*progress);
-            if (!state->started || text != state->status) {
-              out += SseEvent("status", status);
-            } else if (progress_json != state->progress &&
-                       progress != nullptr) {
-              Struct event = *progress;
-              Put(event, "job_id", json::Str(id));
-              out += SseEvent("progress", event);
-            }
-            state->started = true;
-            state->status = text;
-            state->progress = progress_json;
-            Struct end;
-            Put(end, "job_id", json::Str(id));
-            Put(end, "status", json::Str(text));
-            if (text == "succeeded") {
-              Put(end, "result",
-                  json::Str(
-                      "The agent finished the task; see the run's output."));
-              out += SseEvent("result", end);
-              finished = true;
-            } else if (text == "failed") {
-              Put(end, "error",
-                  json::Find(status, "error") != nullptr
-                      ? *json::Find(status, "error")
-                      : json::Null());
-              out += SseEvent("error", end);
-              finished = true;
-            } else if (text == "cancelled") {
-              out += SseEvent("cancelled", end);
-              finished = true;
-            } else if (absl::Now() - state->last_beat >=
-                       options_.praisonai_heartbeat) {
-              Struct beat;
-              Put(beat, "timestamp",
-                  json::Str(internal::FormatTimestamp(now, 6, "Z")));
-              out += SseEvent("heartbeat", beat);
-              state->last_beat = absl::Now();
-            }
-          }
-          if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-          if (truncate)
-            return false;  // drop the connection after the first event
-          if (finished) sink.done();
-          return true;
-        });
+    res.set_chunked_content_provider("text/event-stream", [this, id, state, truncate](
+                                                              size_t, httplib::DataSink& sink) {
+      std::string out;
+      bool finished = false;
+      {
+        absl::MutexLock lock(&mu_);
+        if (state->started) {
+          mu_.AwaitWithTimeout(absl::Condition(&stopping_), kStreamPoll);
+        }
+        if (stopping_) return false;
+        const JobRecord* job = FindLocked(kPraisonai, id);
+        if (job == nullptr) return false;  // deleted meanwhile: the server hangs up
+        const absl::Time now = clock_->Now();
+        const Struct status = internal::PraisonaiStatusJson(*job, now);
+        const std::string text = Str(status, "status");
+        const Struct* progress = json::GetObject(status, "progress");
+        const std::string progress_json =
+            progress == nullptr ? "" : internal::ToSortedJson(*progress);
+        if (!state->started || text != state->status) {
+          out += SseEvent("status", status);
+        } else if (progress_json != state->progress && progress != nullptr) {
+          Struct event = *progress;
+          Put(event, "job_id", json::Str(id));
+          out += SseEvent("progress", event);
+        }
+        state->started = true;
+        state->status = text;
+        state->progress = progress_json;
+        Struct end;
+        Put(end, "job_id", json::Str(id));
+        Put(end, "status", json::Str(text));
+        if (text == "succeeded") {
+          Put(end, "result", json::Str("The agent finished the task; see the run's output."));
+          out += SseEvent("result", end);
+          finished = true;
+        } else if (text == "failed") {
+          Put(end, "error",
+              json::Find(status, "error") != nullptr ? *json::Find(status, "error") : json::Null());
+          out += SseEvent("error", end);
+          finished = true;
+        } else if (text == "cancelled") {
+          out += SseEvent("cancelled", end);
+          finished = true;
+        } else if (absl::Now() - state->last_beat >= options_.praisonai_heartbeat) {
+          Struct beat;
+          Put(beat, "timestamp", json::Str(internal::FormatTimestamp(now, 6, "Z")));
+          out += SseEvent("heartbeat", beat);
+          state->last_beat = absl::Now();
+        }
+      }
+      if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+      if (truncate) return false;  // drop the connection after the first event
+      if (finished) sink.done();
+      return true;
+    });
   }
 
   // --- Writing answers
@@ -1594,9 +1485,8 @@ class VendorEmulator::Impl {
     res.status = reply.status;
     for (const auto& [k, v] : reply.headers) res.set_header(k.c_str(), v);
     if (!reply.body.empty() || !reply.content_type.empty()) {
-      res.set_content(reply.body, reply.content_type.empty()
-                                      ? "application/json"
-                                      : reply.content_type.c_str());
+      res.set_content(reply.body,
+                      reply.content_type.empty() ? "application/json" : reply.content_type.c_str());
     }
   }
 
@@ -1609,9 +1499,7 @@ class VendorEmulator::Impl {
     const size_t announced = std::max<size_t>(body.size(), 16);
     const size_t sent = body.size() / 2;
     res.set_content_provider(
-        announced,
-        reply.content_type.empty() ? "application/json"
-                                   : reply.content_type.c_str(),
+        announced, reply.content_type.empty() ? "application/json" : reply.content_type.c_str(),
         [body, sent](size_t offset, size_t, httplib::DataSink& sink) {
           if (offset < sent) sink.write(body.data() + offset, sent - offset);
           return false;
@@ -1631,14 +1519,11 @@ class VendorEmulator::Impl {
   void WaitStall(absl::Duration limit) {
     absl::MutexLock lock(&mu_);
     const uint64_t generation = stall_generation_;
-    auto released = [this, generation]() {
-      return stopping_ || stall_generation_ != generation;
-    };
+    auto released = [this, generation]() { return stopping_ || stall_generation_ != generation; };
     mu_.AwaitWithTimeout(absl::Condition(&released), limit);
   }
 
-  std::optional<FaultSpec> TakeFault(const std::string& vendor,
-                                     const RouteInfo& route,
+  std::optional<FaultSpec> TakeFault(const std::string& vendor, const RouteInfo& route,
                                      const std::string& method) {
     absl::MutexLock lock(&mu_);
     for (auto it = faults_.begin(); it != faults_.end(); ++it) {
@@ -1654,8 +1539,7 @@ class VendorEmulator::Impl {
     return std::nullopt;
   }
 
-  bool HasAuthHeader(const std::string& vendor,
-                     const httplib::Request& req) const {
+  bool HasAuthHeader(const std::string& vendor, const httplib::Request& req) const {
     if (vendor == kQbraid) return req.has_header("X-API-KEY");
     return req.has_header("Authorization") || req.has_header("X-API-Key");
   }
@@ -1672,15 +1556,13 @@ class VendorEmulator::Impl {
     record.has_auth = HasAuthHeader(vendor, req);
     absl::MutexLock lock(&mu_);
     const uint64_t seq = ++request_seq_;
-    const size_t keep =
-        static_cast<size_t>(std::max(1, options_.recent_requests));
+    const size_t keep = static_cast<size_t>(std::max(1, options_.recent_requests));
     for (const char* key : {vendor.c_str(), "*"}) {
       VendorStats& data = stats_[key];
       ++data.stats.total;
       ++data.stats.by_route[absl::StrCat(req.method, " ", route.route)];
       ++data.stats.in_flight;
-      data.stats.max_in_flight =
-          std::max(data.stats.max_in_flight, data.stats.in_flight);
+      data.stats.max_in_flight = std::max(data.stats.max_in_flight, data.stats.in_flight);
       data.recent.emplace_back(seq, record);
       while (data.recent.size() > keep) data.recent.pop_front();
     }
@@ -1705,30 +1587,25 @@ class VendorEmulator::Impl {
   // --- Control API
   // -------------------------------------------------------------------------
 
-  static void ControlReply(httplib::Response& res, int status,
-                           const Struct& body) {
+  static void ControlReply(httplib::Response& res, int status, const Struct& body) {
     res.status = status;
     res.set_content(internal::ToSortedJson(body), "application/json");
   }
 
-  static void ControlError(httplib::Response& res, int status,
-                           absl::string_view message) {
+  static void ControlError(httplib::Response& res, int status, absl::string_view message) {
     Struct s;
     Put(s, "error", json::Str(message));
     ControlReply(res, status, s);
   }
 
-  static void ControlOk(httplib::Response& res) {
-    ControlReply(res, 200, Struct());
-  }
+  static void ControlOk(httplib::Response& res) { ControlReply(res, 200, Struct()); }
 
   void HandleControl(const httplib::Request& req, httplib::Response& res) {
     if (!IsLoopback(req.remote_addr)) {
       ControlError(res, 403, "the control API answers loopback clients only");
       return;
     }
-    const absl::string_view what =
-        absl::string_view(req.path).substr(strlen(kControlPrefix));
+    const absl::string_view what = absl::string_view(req.path).substr(strlen(kControlPrefix));
     const std::string& method = req.method;
     auto body_object = [&]() -> absl::StatusOr<Struct> {
       if (req.body.empty()) return Struct();
@@ -1751,8 +1628,7 @@ class VendorEmulator::Impl {
     } else if (what == "jobs" && method == "GET") {
       const std::string vendor = req.get_param_value("vendor");
       if (!IsVendor(vendor))
-        return ControlError(res, 400,
-                            "vendor must be qbraid, ionq or praisonai");
+        return ControlError(res, 400, "vendor must be qbraid, ionq or praisonai");
       std::vector<Value> ids;
       for (const std::string& id : JobIds(vendor)) ids.push_back(json::Str(id));
       Struct s;
@@ -1773,8 +1649,7 @@ class VendorEmulator::Impl {
       if (auto text = json::GetString(*body, "body")) {
         raw = *text;
       } else if (auto b64 = json::GetString(*body, "body_base64")) {
-        if (!absl::Base64Unescape(*b64, &raw))
-          return ControlError(res, 400, "bad body_base64");
+        if (!absl::Base64Unescape(*b64, &raw)) return ControlError(res, 400, "bad body_base64");
       } else if (const Value* v = json::Find(*body, "json")) {
         raw = internal::ToSortedJson(*v);
       }
@@ -1797,21 +1672,18 @@ class VendorEmulator::Impl {
       auto body = body_object();
       if (!body.ok()) return ControlError(res, 400, body.status().message());
       const std::string vendor = json::GetString(*body, "vendor").value_or("*");
-      if (vendor != "*" && !IsVendor(vendor))
-        return ControlError(res, 400, "unknown vendor");
+      if (vendor != "*" && !IsVendor(vendor)) return ControlError(res, 400, "unknown vendor");
       auto ms = json::GetNumber(*body, "ms");
       auto seconds = json::GetNumber(*body, "seconds");
       if ((!ms && !seconds) || ms.value_or(0) < 0 || seconds.value_or(0) < 0) {
         return ControlError(res, 400, "ms or seconds (>= 0) is required");
       }
-      SetLatency(vendor,
-                 ms ? absl::Milliseconds(*ms) : absl::Seconds(*seconds));
+      SetLatency(vendor, ms ? absl::Milliseconds(*ms) : absl::Seconds(*seconds));
       ControlOk(res);
     } else if (what == "stats" && method == "GET") {
       std::string vendor = req.get_param_value("vendor");
       if (vendor.empty()) vendor = "*";
-      if (vendor != "*" && !IsVendor(vendor))
-        return ControlError(res, 400, "unknown vendor");
+      if (vendor != "*" && !IsVendor(vendor)) return ControlError(res, 400, "unknown vendor");
       ControlReply(res, 200, StatsJson(stats(vendor)));
     } else if (what == "stats/reset" && method == "POST") {
       ResetStats();
@@ -1823,9 +1695,7 @@ class VendorEmulator::Impl {
       ControlReply(res, 200, s);
     } else if (what == "clock/advance" && method == "POST") {
       if (options_.manual_clock == nullptr) {
-        return ControlError(
-            res, 409,
-            "the emulator runs on the real clock (use --manual-clock)");
+        return ControlError(res, 409, "the emulator runs on the real clock (use --manual-clock)");
       }
       double seconds = 0;
       bool ok = false;
@@ -1847,8 +1717,7 @@ class VendorEmulator::Impl {
       Put(s, "now", json::Str(FormatRfc3339(clock_->Now())));
       ControlReply(res, 200, s);
     } else {
-      ControlError(res, 404,
-                   absl::StrCat("no control endpoint ", method, " ", req.path));
+      ControlError(res, 404, absl::StrCat("no control endpoint ", method, " ", req.path));
     }
   }
 
@@ -1863,10 +1732,8 @@ class VendorEmulator::Impl {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   internal::IdGenerator ids_ ABSL_GUARDED_BY(mu_);
   // vendor -> id -> job (including deleted tombstones)
-  std::map<std::string, std::map<std::string, JobRecord>> jobs_
-      ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::map<std::string, std::string>> raw_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, JobRecord>> jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, std::string>> raw_ ABSL_GUARDED_BY(mu_);
   std::list<FaultSpec> faults_ ABSL_GUARDED_BY(mu_);
   uint64_t stall_generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, absl::Duration> latency_ ABSL_GUARDED_BY(mu_);
@@ -1874,15 +1741,13 @@ class VendorEmulator::Impl {
   uint64_t request_seq_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-absl::StatusOr<std::unique_ptr<VendorEmulator>> VendorEmulator::Start(
-    Options options) {
+absl::StatusOr<std::unique_ptr<VendorEmulator>> VendorEmulator::Start(Options options) {
   auto impl = std::make_unique<Impl>(std::move(options));
   if (auto status = impl->Start(); !status.ok()) return status;
   return std::unique_ptr<VendorEmulator>(new VendorEmulator(std::move(impl)));
 }
 
-VendorEmulator::VendorEmulator(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl)) {}
+VendorEmulator::VendorEmulator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 VendorEmulator::~VendorEmulator() = default;
 
 int VendorEmulator::port() const { return impl_->port(); }
@@ -1891,30 +1756,22 @@ std::string VendorEmulator::base_url(absl::string_view vendor) const {
 }
 std::string VendorEmulator::root_url() const { return impl_->root_url(); }
 const Clock& VendorEmulator::clock() const { return impl_->clock(); }
-std::string VendorEmulator::AddJob(const JobSpec& spec) {
-  return impl_->AddJob(spec);
-}
+std::string VendorEmulator::AddJob(const JobSpec& spec) { return impl_->AddJob(spec); }
 void VendorEmulator::PutRawJob(absl::string_view vendor, absl::string_view id,
                                std::string raw_json_body) {
   impl_->PutRawJob(vendor, id, std::move(raw_json_body));
 }
-std::vector<std::string> VendorEmulator::JobIds(
-    absl::string_view vendor) const {
+std::vector<std::string> VendorEmulator::JobIds(absl::string_view vendor) const {
   return impl_->JobIds(vendor);
 }
 void VendorEmulator::ClearJobs() { impl_->ClearJobs(); }
-void VendorEmulator::InjectFault(const FaultSpec& fault) {
-  impl_->InjectFault(fault);
-}
+void VendorEmulator::InjectFault(const FaultSpec& fault) { impl_->InjectFault(fault); }
 void VendorEmulator::ClearFaults() { impl_->ClearFaults(); }
 void VendorEmulator::ReleaseStalls() { impl_->ReleaseStalls(); }
-void VendorEmulator::SetLatency(absl::string_view vendor,
-                                absl::Duration delay) {
+void VendorEmulator::SetLatency(absl::string_view vendor, absl::Duration delay) {
   impl_->SetLatency(vendor, delay);
 }
-Stats VendorEmulator::stats(absl::string_view vendor) const {
-  return impl_->stats(vendor);
-}
+Stats VendorEmulator::stats(absl::string_view vendor) const { return impl_->stats(vendor); }
 void VendorEmulator::ResetStats() { impl_->ResetStats(); }
 
 }  // namespace jobfacade::fakes

@@ -47,10 +47,8 @@ inline constexpr char kDemoQbraidCompletedJob[] =
 inline constexpr char kDemoQbraidInitializingJob[] =
     "qbraid:qbraid:sim:qir-sv-8ce1-qjob-6a01c3f2b7e94d0c5a1e2f30";
 // IonQ: running ("started") for hours, and a completed one.
-inline constexpr char kDemoIonqRunningJob[] =
-    "0a7d4e2c-58b1-4f3e-9c6a-2b8f1d0e7a41";
-inline constexpr char kDemoIonqCompletedJob[] =
-    "e1a09d90-b2ba-4ea5-9fd7-4bfc14eac524";
+inline constexpr char kDemoIonqRunningJob[] = "0a7d4e2c-58b1-4f3e-9c6a-2b8f1d0e7a41";
+inline constexpr char kDemoIonqCompletedJob[] = "e1a09d90-b2ba-4ea5-9fd7-4bfc14eac524";
 // PraisonAI: running for hours, and a succeeded one.
 inline constexpr char kDemoPraisonaiRunningJob[] = "run_4f1c9a2e7b30";
 inline constexpr char kDemoPraisonaiSucceededJob[] = "run_9b2d61f0ac58";
@@ -63,8 +61,8 @@ enum class JobOutcome { kCompleted, kFailed, kCancelled };
 // PraisonAI counts it as queued), then `queued`, then `running`, then ends with
 // `outcome`. absl::InfiniteDuration() keeps a job in that phase forever.
 struct JobSpec {
-  std::string vendor;  // kQbraid, kIonq or kPraisonai
-  std::string id;      // generated in the vendor's format when empty
+  std::string vendor;                    // kQbraid, kIonq or kPraisonai
+  std::string id;                        // generated in the vendor's format when empty
   std::optional<absl::Time> created_at;  // default: the clock's now
   absl::Duration initializing = absl::Seconds(1);
   absl::Duration queued = absl::Seconds(5);
@@ -77,7 +75,7 @@ struct JobSpec {
   // qBraid deviceQrn (default "qbraid:qbraid:sim:qir-sv"), IonQ backend
   // (default "simulator"), PraisonAI agent_id (default null).
   std::string device;
-  std::string provider;  // qBraid provider; default: from the device QRN
+  std::string provider;                         // qBraid provider; default: from the device QRN
   std::map<std::string, std::string> tags;      // qBraid tags, IonQ metadata
   std::map<std::string, std::string> metadata;  // qBraid metadata
   int64_t shots = 100;
@@ -212,8 +210,7 @@ class VendorEmulator {
   // Serves `raw_json_body` verbatim (status 200) for GET of that id; an empty
   // body removes it. Cancel and delete still act on a seeded job of the same id
   // (404 when there is none).
-  void PutRawJob(absl::string_view vendor, absl::string_view id,
-                 std::string raw_json_body);
+  void PutRawJob(absl::string_view vendor, absl::string_view id, std::string raw_json_body);
   // Ids of the vendor's live jobs in list order: newest first, ties by id
   // ascending.
   std::vector<std::string> JobIds(absl::string_view vendor) const;

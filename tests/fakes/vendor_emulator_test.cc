@@ -79,15 +79,12 @@ struct Answer {
   }
 };
 
-Answer Send(httplib::Client& client, const std::string& method,
-            const std::string& path, const httplib::Headers& headers,
-            const std::string& body = "") {
+Answer Send(httplib::Client& client, const std::string& method, const std::string& path,
+            const httplib::Headers& headers, const std::string& body = "") {
   auto call = [&]() -> httplib::Result {
     if (method == "GET") return client.Get(path, headers);
-    if (method == "POST")
-      return client.Post(path, headers, body, "application/json");
-    if (method == "PUT")
-      return client.Put(path, headers, body, "application/json");
+    if (method == "POST") return client.Post(path, headers, body, "application/json");
+    if (method == "PUT") return client.Put(path, headers, body, "application/json");
     return client.Delete(path, headers);
   };
   httplib::Result r = call();
@@ -153,8 +150,7 @@ class EmulatorTest : public ::testing::Test {
   }
 
   std::unique_ptr<httplib::Client> NewClient() {
-    auto client =
-        std::make_unique<httplib::Client>("127.0.0.1", emulator_->port());
+    auto client = std::make_unique<httplib::Client>("127.0.0.1", emulator_->port());
     client->set_url_encode(false);
     client->set_read_timeout(20, 0);
     return client;
@@ -168,19 +164,17 @@ class EmulatorTest : public ::testing::Test {
 
   httplib::Headers Auth(const std::string& vendor) {
     if (vendor == kQbraid) return {{"X-API-KEY", kQbraidKey}};
-    if (vendor == kIonq)
-      return {{"Authorization", absl::StrCat("apiKey ", kIonqKey)}};
+    if (vendor == kIonq) return {{"Authorization", absl::StrCat("apiKey ", kIonqKey)}};
     return {};
   }
 
-  Answer Call(const std::string& method, const std::string& vendor,
-              const std::string& path, const std::string& body = "") {
+  Answer Call(const std::string& method, const std::string& vendor, const std::string& path,
+              const std::string& body = "") {
     return Send(*client_, method, Prefix(vendor) + path, Auth(vendor), body);
   }
 
   std::string JobPath(const std::string& vendor, const std::string& id) {
-    return absl::StrCat(vendor == kPraisonai ? "/api/v1/runs/" : "/jobs/",
-                        PercentEncode(id));
+    return absl::StrCat(vendor == kPraisonai ? "/api/v1/runs/" : "/jobs/", PercentEncode(id));
   }
 
   Answer GetJob(const std::string& vendor, const std::string& id) {
@@ -188,8 +182,7 @@ class EmulatorTest : public ::testing::Test {
   }
 
   Answer Cancel(const std::string& vendor, const std::string& id) {
-    if (vendor == kIonq)
-      return Call("PUT", vendor, JobPath(vendor, id) + "/status/cancel");
+    if (vendor == kIonq) return Call("PUT", vendor, JobPath(vendor, id) + "/status/cancel");
     return Call("POST", vendor, JobPath(vendor, id) + "/cancel");
   }
 
@@ -212,8 +205,7 @@ class EmulatorTest : public ::testing::Test {
 
   std::string Add(JobSpec spec) { return emulator_->AddJob(spec); }
 
-  JobSpec Spec(const std::string& vendor,
-               absl::Duration age = absl::ZeroDuration()) {
+  JobSpec Spec(const std::string& vendor, absl::Duration age = absl::ZeroDuration()) {
     JobSpec spec;
     spec.vendor = vendor;
     spec.created_at = clock_.Now() - age;
@@ -240,12 +232,9 @@ TEST_F(EmulatorTest, QbraidAuthNeedsTheKeyInAnyHeaderCase) {
   EXPECT_EQ(Str(Obj(wrong.Json(), "error"), "code"), "INVALID_API_KEY");
   EXPECT_FALSE(Str(wrong.Json(), "message").empty());
 
-  EXPECT_EQ(Send(*client_, "GET", path, {{"X-API-KEY", kQbraidKey}}).status,
-            200);
-  EXPECT_EQ(Send(*client_, "GET", path, {{"x-api-key", kQbraidKey}}).status,
-            200);
-  EXPECT_EQ(Send(*client_, "GET", path, {{"X-API-Key", kQbraidKey}}).status,
-            200);
+  EXPECT_EQ(Send(*client_, "GET", path, {{"X-API-KEY", kQbraidKey}}).status, 200);
+  EXPECT_EQ(Send(*client_, "GET", path, {{"x-api-key", kQbraidKey}}).status, 200);
+  EXPECT_EQ(Send(*client_, "GET", path, {{"X-API-Key", kQbraidKey}}).status, 200);
 }
 
 TEST_F(EmulatorTest, IonqAuthNeedsApiKeyScheme) {
@@ -265,9 +254,7 @@ TEST_F(EmulatorTest, IonqAuthNeedsApiKeyScheme) {
 }
 
 TEST_F(EmulatorTest, PraisonaiOpenByDefaultAndKeyedWhenConfigured) {
-  EXPECT_EQ(
-      Send(*client_, "GET", Prefix(kPraisonai) + "/api/v1/runs", {}).status,
-      200);
+  EXPECT_EQ(Send(*client_, "GET", Prefix(kPraisonai) + "/api/v1/runs", {}).status, 200);
 
   VendorEmulator::Options options = BaseOptions();
   options.praisonai_api_key = "praison-secret";
@@ -280,13 +267,8 @@ TEST_F(EmulatorTest, PraisonaiOpenByDefaultAndKeyedWhenConfigured) {
     EXPECT_EQ(a.status, 401);
     EXPECT_EQ(Str(a.Json(), "error"), "Unauthorized");
   }
-  EXPECT_EQ(
-      Send(*client_, "GET", path, {{"Authorization", "Bearer praison-secret"}})
-          .status,
-      200);
-  EXPECT_EQ(
-      Send(*client_, "GET", path, {{"X-API-Key", "praison-secret"}}).status,
-      200);
+  EXPECT_EQ(Send(*client_, "GET", path, {{"Authorization", "Bearer praison-secret"}}).status, 200);
+  EXPECT_EQ(Send(*client_, "GET", path, {{"X-API-Key", "praison-secret"}}).status, 200);
 }
 
 // --- Shapes
@@ -297,8 +279,7 @@ TEST_F(EmulatorTest, QbraidGetHasEnvelopeAndRequiredKeys) {
   spec.device = "aws:aws:sim:sv1";
   spec.name = "Bell";
   const std::string id = Add(spec);
-  EXPECT_THAT(id, ::testing::MatchesRegex(
-                      "aws:aws:sim:sv1-[0-9a-f]{4}-qjob-[0-9a-f]{24}"));
+  EXPECT_THAT(id, ::testing::MatchesRegex("aws:aws:sim:sv1-[0-9a-f]{4}-qjob-[0-9a-f]{24}"));
 
   Answer a = GetJob(kQbraid, id);
   ASSERT_EQ(a.status, 200);
@@ -306,8 +287,8 @@ TEST_F(EmulatorTest, QbraidGetHasEnvelopeAndRequiredKeys) {
   Struct s = a.Json();
   EXPECT_EQ(json::GetBool(s, "success"), true);
   const Struct& data = Obj(s, "data");
-  for (const char* key : {"shots", "deviceQrn", "jobQrn", "vendor", "provider",
-                          "status", "experimentType", "estimatedCost"}) {
+  for (const char* key : {"shots", "deviceQrn", "jobQrn", "vendor", "provider", "status",
+                          "experimentType", "estimatedCost"}) {
     EXPECT_NE(json::Find(data, key), nullptr) << key;
   }
   EXPECT_EQ(Str(data, "jobQrn"), id);
@@ -339,34 +320,29 @@ TEST_F(EmulatorTest, QbraidTrapsAreServed) {
   EXPECT_EQ(json::Find(data, "groupJobQrn"), nullptr);
   EXPECT_NE(json::Find(data, "_id"), nullptr);
   EXPECT_NE(json::Find(data, "jobVrn"), nullptr);
-  EXPECT_THAT(
-      Str(Obj(data, "timeStamps"), "createdAt"),
-      ::testing::MatchesRegex(
-          R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)"));
+  EXPECT_THAT(Str(Obj(data, "timeStamps"), "createdAt"),
+              ::testing::MatchesRegex(
+                  R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)"));
 
   JobSpec plain = Spec(kQbraid, absl::Hours(2));
   plain.batch_id = "qbraid:qbraid:sim:qir-sv-0000-qgroup-1";
   Struct other = JobBody(kQbraid, Add(plain));
-  EXPECT_EQ(Str(other, "groupJobQrn"),
-            "qbraid:qbraid:sim:qir-sv-0000-qgroup-1");
+  EXPECT_EQ(Str(other, "groupJobQrn"), "qbraid:qbraid:sim:qir-sv-0000-qgroup-1");
   EXPECT_TRUE(json::IsNull(json::Find(other, "statusMsg")));
   EXPECT_NE(json::Find(other, "statusMsg"), nullptr);
-  EXPECT_THAT(
-      Str(Obj(other, "timeStamps"), "createdAt"),
-      ::testing::MatchesRegex(
-          R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)"));
+  EXPECT_THAT(Str(Obj(other, "timeStamps"), "createdAt"),
+              ::testing::MatchesRegex(
+                  R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)"));
 }
 
 TEST_F(EmulatorTest, IonqGetHasEveryRequiredKeyOfTheSchema) {
-  std::ifstream in(std::string(JOBFACADE_SHARED_DIR) +
-                   "/vendor-apis/ionq/openapi-v0.4.json");
+  std::ifstream in(std::string(JOBFACADE_SHARED_DIR) + "/vendor-apis/ionq/openapi-v0.4.json");
   ASSERT_TRUE(in.good());
   std::stringstream text;
   text << in.rdbuf();
   auto spec_doc = json::ParseObject(text.str());
   ASSERT_TRUE(spec_doc.ok());
-  const Struct& base_job =
-      Obj(Obj(Obj(*spec_doc, "components"), "schemas"), "BaseJob");
+  const Struct& base_job = Obj(Obj(Obj(*spec_doc, "components"), "schemas"), "BaseJob");
   const json::ListValue* required = json::GetList(base_job, "required");
   ASSERT_NE(required, nullptr);
   ASSERT_GT(required->values_size(), 10);
@@ -378,18 +354,15 @@ TEST_F(EmulatorTest, IonqGetHasEveryRequiredKeyOfTheSchema) {
   failed.failure_code = "CompilationError";
   failed.failure_message = "bad gate";
   for (const std::string& id : {Add(running), Add(failed), Add(Spec(kIonq))}) {
-    EXPECT_THAT(id,
-                ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-["
-                                        "89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+    EXPECT_THAT(id, ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-["
+                                            "89ab][0-9a-f]{3}-[0-9a-f]{12}"));
     Struct job = JobBody(kIonq, id);
     for (const Value& key : required->values()) {
-      EXPECT_NE(json::Find(job, key.string_value()), nullptr)
-          << key.string_value();
+      EXPECT_NE(json::Find(job, key.string_value()), nullptr) << key.string_value();
     }
-    EXPECT_THAT(
-        Str(job, "submitted_at"),
-        ::testing::MatchesRegex(
-            R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)"));
+    EXPECT_THAT(Str(job, "submitted_at"),
+                ::testing::MatchesRegex(
+                    R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)"));
   }
   Struct f = JobBody(kIonq, Add(failed));
   EXPECT_EQ(Str(Obj(f, "failure"), "code"), "CompilationError");
@@ -403,19 +376,16 @@ TEST_F(EmulatorTest, PraisonaiStatusHasEveryKey) {
   EXPECT_THAT(id, ::testing::MatchesRegex("run_[0-9a-f]{12}"));
   Struct s = JobBody(kPraisonai, id);
   EXPECT_THAT(Keys(s),
-              ElementsAre("agent_id", "completed_at", "created_at", "error",
-                          "job_id", "progress", "retry_after", "run_id",
-                          "session_id", "started_at", "status"));
+              ElementsAre("agent_id", "completed_at", "created_at", "error", "job_id", "progress",
+                          "retry_after", "run_id", "session_id", "started_at", "status"));
   EXPECT_TRUE(json::IsNull(json::Find(s, "progress")));
-  EXPECT_THAT(
-      Str(s, "created_at"),
-      ::testing::MatchesRegex(
-          R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})"));
+  EXPECT_THAT(Str(s, "created_at"),
+              ::testing::MatchesRegex(
+                  R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})"));
 }
 
 TEST_F(EmulatorTest, NotFoundEnvelopes) {
-  Answer q =
-      GetJob(kQbraid, "aws:aws:sim:sv1-0000-qjob-000000000000000000000000");
+  Answer q = GetJob(kQbraid, "aws:aws:sim:sv1-0000-qjob-000000000000000000000000");
   EXPECT_EQ(q.status, 404);
   EXPECT_EQ(json::GetBool(q.Json(), "success"), false);
   EXPECT_EQ(Str(q.Json(), "message"), "Job not found");
@@ -440,14 +410,10 @@ TEST_F(EmulatorTest, NotFoundEnvelopes) {
 
 TEST_F(EmulatorTest, PercentEncodedAndPlainQrnsBothWork) {
   const std::string id = Add(Spec(kQbraid));
+  EXPECT_EQ(Send(*client_, "GET", Prefix(kQbraid) + "/jobs/" + id, Auth(kQbraid)).status, 200);
   EXPECT_EQ(
-      Send(*client_, "GET", Prefix(kQbraid) + "/jobs/" + id, Auth(kQbraid))
-          .status,
+      Send(*client_, "GET", Prefix(kQbraid) + "/jobs/" + PercentEncode(id), Auth(kQbraid)).status,
       200);
-  EXPECT_EQ(Send(*client_, "GET",
-                 Prefix(kQbraid) + "/jobs/" + PercentEncode(id), Auth(kQbraid))
-                .status,
-            200);
 }
 
 // --- States on the clock
@@ -487,8 +453,7 @@ TEST_F(EmulatorTest, QbraidStatesFollowTheClock) {
   EXPECT_EQ(Str(s, "status"), "COMPLETED");
   EXPECT_EQ(json::GetNumber(s, "cost"), 1.25);
   EXPECT_EQ(json::GetInt(Obj(s, "timeStamps"), "executionDuration"), 20000);
-  EXPECT_EQ(ParseVendorTimestamp(Str(Obj(s, "timeStamps"), "endedAt")),
-            clock_.Now());
+  EXPECT_EQ(ParseVendorTimestamp(Str(Obj(s, "timeStamps"), "endedAt")), clock_.Now());
 
   JobSpec failing = Spec(kQbraid);
   failing.outcome = JobOutcome::kFailed;
@@ -560,15 +525,13 @@ TEST_F(EmulatorTest, PraisonaiStatesAndProgressFollowTheClock) {
 // Seeds `n` jobs with distinct ages plus a few sharing one creation time;
 // returns the ids in the expected list order (newest first, ties by id
 // ascending).
-std::vector<std::string> SeedMany(VendorEmulator& emulator,
-                                  const std::string& vendor, absl::Time now,
-                                  int n) {
+std::vector<std::string> SeedMany(VendorEmulator& emulator, const std::string& vendor,
+                                  absl::Time now, int n) {
   std::vector<std::pair<absl::Time, std::string>> jobs;
   for (int i = 0; i < n; ++i) {
     JobSpec spec;
     spec.vendor = vendor;
-    spec.created_at =
-        now - absl::Seconds(i < 3 ? 100 : i * 7);  // three share a time
+    spec.created_at = now - absl::Seconds(i < 3 ? 100 : i * 7);  // three share a time
     jobs.emplace_back(*spec.created_at, emulator.AddJob(spec));
   }
   std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
@@ -580,8 +543,7 @@ std::vector<std::string> SeedMany(VendorEmulator& emulator,
 }
 
 TEST_F(EmulatorTest, QbraidPagesYieldEveryJobOnceNewestFirst) {
-  const std::vector<std::string> expected =
-      SeedMany(*emulator_, kQbraid, clock_.Now(), 23);
+  const std::vector<std::string> expected = SeedMany(*emulator_, kQbraid, clock_.Now(), 23);
   std::vector<std::string> seen;
   for (int page = 1;; ++page) {
     Answer a = Call("GET", kQbraid, absl::StrCat("/jobs?limit=5&page=", page));
@@ -593,10 +555,8 @@ TEST_F(EmulatorTest, QbraidPagesYieldEveryJobOnceNewestFirst) {
     EXPECT_EQ(json::GetInt(p, "total"), 23);
     EXPECT_EQ(json::GetInt(p, "totalPages"), 5);
     EXPECT_EQ(json::GetBool(p, "hasPrev"), page > 1);
-    EXPECT_TRUE(
-        ParseVendorTimestamp(Str(Obj(s, "meta"), "timestamp")).has_value());
-    for (const Struct& job : List(s, "data"))
-      seen.push_back(Str(job, "jobQrn"));
+    EXPECT_TRUE(ParseVendorTimestamp(Str(Obj(s, "meta"), "timestamp")).has_value());
+    for (const Struct& job : List(s, "data")) seen.push_back(Str(job, "jobQrn"));
     if (!*json::GetBool(p, "hasNext")) break;
     ASSERT_LT(page, 10);
   }
@@ -609,8 +569,7 @@ TEST_F(EmulatorTest, QbraidPagesYieldEveryJobOnceNewestFirst) {
 }
 
 TEST_F(EmulatorTest, IonqCursorYieldsEveryJobOnceAndSurvivesDeletion) {
-  const std::vector<std::string> expected =
-      SeedMany(*emulator_, kIonq, clock_.Now(), 30);
+  const std::vector<std::string> expected = SeedMany(*emulator_, kIonq, clock_.Now(), 30);
   std::vector<std::string> seen;
   std::string next;
   int pages = 0;
@@ -637,20 +596,16 @@ TEST_F(EmulatorTest, IonqCursorYieldsEveryJobOnceAndSurvivesDeletion) {
 
   // Default and maximum page size is 25.
   EXPECT_EQ(List(Call("GET", kIonq, "/jobs").Json(), "jobs").size(), 25u);
-  EXPECT_EQ(List(Call("GET", kIonq, "/jobs?limit=100").Json(), "jobs").size(),
-            25u);
+  EXPECT_EQ(List(Call("GET", kIonq, "/jobs?limit=100").Json(), "jobs").size(), 25u);
   EXPECT_EQ(Call("GET", kIonq, "/jobs?limit=0").status, 400);
   EXPECT_EQ(Call("GET", kIonq, "/jobs?next=not-a-cursor").status, 400);
 }
 
 TEST_F(EmulatorTest, PraisonaiPagesYieldEveryJobOnce) {
-  const std::vector<std::string> expected =
-      SeedMany(*emulator_, kPraisonai, clock_.Now(), 11);
+  const std::vector<std::string> expected = SeedMany(*emulator_, kPraisonai, clock_.Now(), 11);
   std::vector<std::string> seen;
   for (int page = 1; page <= 4; ++page) {
-    Struct s = Call("GET", kPraisonai,
-                    absl::StrCat("/api/v1/runs?page_size=3&page=", page))
-                   .Json();
+    Struct s = Call("GET", kPraisonai, absl::StrCat("/api/v1/runs?page_size=3&page=", page)).Json();
     EXPECT_EQ(json::GetInt(s, "total"), 11);
     EXPECT_EQ(json::GetInt(s, "page"), page);
     EXPECT_EQ(json::GetInt(s, "page_size"), 3);
@@ -662,9 +617,7 @@ TEST_F(EmulatorTest, PraisonaiPagesYieldEveryJobOnce) {
     }
   }
   EXPECT_EQ(seen, expected);
-  EXPECT_EQ(
-      json::GetInt(Call("GET", kPraisonai, "/api/v1/runs").Json(), "page_size"),
-      20);
+  EXPECT_EQ(json::GetInt(Call("GET", kPraisonai, "/api/v1/runs").Json(), "page_size"), 20);
 }
 
 // Many jobs share few creation times, so page boundaries fall inside runs of
@@ -691,11 +644,9 @@ TEST_F(EmulatorTest, TiesAreListedByIdAscendingAcrossPageBoundaries) {
     if (vendor == kIonq) {
       std::string next;
       for (int pages = 0; pages < 40; ++pages) {
-        Struct s = Call("GET", kIonq,
-                        "/jobs?limit=3" + (next.empty() ? "" : "&next=" + next))
-                       .Json();
-        for (const Struct& job : List(s, "jobs"))
-          seen.push_back(Str(job, "id"));
+        Struct s =
+            Call("GET", kIonq, "/jobs?limit=3" + (next.empty() ? "" : "&next=" + next)).Json();
+        for (const Struct& job : List(s, "jobs")) seen.push_back(Str(job, "id"));
         next = json::GetString(s, "next").value_or("");
         if (next.empty()) break;
       }
@@ -704,8 +655,7 @@ TEST_F(EmulatorTest, TiesAreListedByIdAscendingAcrossPageBoundaries) {
       for (int page = 1; page <= 6; ++page) {
         Struct s =
             Call("GET", vendor,
-                 absl::StrCat(qbraid ? "/jobs?limit=7&page="
-                                     : "/api/v1/runs?page_size=7&page=",
+                 absl::StrCat(qbraid ? "/jobs?limit=7&page=" : "/api/v1/runs?page_size=7&page=",
                               page))
                 .Json();
         for (const Struct& job : List(s, qbraid ? "data" : "jobs"))
@@ -717,9 +667,8 @@ TEST_F(EmulatorTest, TiesAreListedByIdAscendingAcrossPageBoundaries) {
 }
 
 TEST_F(EmulatorTest, QbraidListFilters) {
-  auto add = [&](const std::string& device, const std::string& name,
-                 absl::Duration age, std::map<std::string, std::string> tags,
-                 bool provider_object = false) {
+  auto add = [&](const std::string& device, const std::string& name, absl::Duration age,
+                 std::map<std::string, std::string> tags, bool provider_object = false) {
     JobSpec spec = Spec(kQbraid, age);
     spec.device = device;
     spec.name = name;
@@ -728,22 +677,18 @@ TEST_F(EmulatorTest, QbraidListFilters) {
     spec.queued = absl::Minutes(30);
     return Add(spec);
   };
-  const std::string done_aws =
-      add("aws:aws:sim:sv1", "Bell state", absl::Hours(2),
-          {{"experiment", "bell"}, {"round", "1"}});
-  const std::string done_quera =
-      add("aws:quera:qpu:aquila", "Analog", absl::Hours(3),
-          {{"experiment", "bell"}}, /*provider_object=*/true);
-  const std::string queued =
-      add("qbraid:qbraid:sim:qir-sv", "Sweep BELL", absl::Minutes(5),
-          {{"experiment", "ghz"}, {"round", "1"}});
+  const std::string done_aws = add("aws:aws:sim:sv1", "Bell state", absl::Hours(2),
+                                   {{"experiment", "bell"}, {"round", "1"}});
+  const std::string done_quera = add("aws:quera:qpu:aquila", "Analog", absl::Hours(3),
+                                     {{"experiment", "bell"}}, /*provider_object=*/true);
+  const std::string queued = add("qbraid:qbraid:sim:qir-sv", "Sweep BELL", absl::Minutes(5),
+                                 {{"experiment", "ghz"}, {"round", "1"}});
 
   auto ids = [&](const std::string& query) {
     Answer a = Call("GET", kQbraid, "/jobs?" + query);
     EXPECT_EQ(a.status, 200) << query << " " << a.body;
     std::set<std::string> out;
-    for (const Struct& job : List(a.Json(), "data"))
-      out.insert(Str(job, "jobQrn"));
+    for (const Struct& job : List(a.Json(), "data")) out.insert(Str(job, "jobQrn"));
     return out;
   };
   using Set = std::set<std::string>;
@@ -752,28 +697,21 @@ TEST_F(EmulatorTest, QbraidListFilters) {
   EXPECT_EQ(ids("statusGroup=returned"), (Set{done_aws, done_quera}));
   EXPECT_EQ(ids("statusGroup=pending"), Set{queued});
   EXPECT_EQ(ids("statusGroup=all").size(), 3u);
-  EXPECT_EQ(ids("statusGroup=returned&status=QUEUED"),
-            Set{queued});                             // status wins
-  EXPECT_EQ(ids("provider=quera"), Set{done_quera});  // provider object
+  EXPECT_EQ(ids("statusGroup=returned&status=QUEUED"), Set{queued});  // status wins
+  EXPECT_EQ(ids("provider=quera"), Set{done_quera});                  // provider object
   EXPECT_EQ(ids("provider=AWS"), Set{done_aws});
   EXPECT_EQ(ids("vendor=qbraid"), Set{queued});
   EXPECT_EQ(ids("vendor=all").size(), 3u);
-  EXPECT_EQ(ids("search=bell"),
-            (Set{done_aws, queued}));  // name, case-insensitive
-  EXPECT_EQ(ids("search=" + PercentEncode("quera:qpu")),
-            Set{done_quera});  // QRN
-  EXPECT_EQ(ids("tags=" + PercentEncode(R"({"experiment":"bell"})")),
-            (Set{done_aws, done_quera}));
-  EXPECT_EQ(ids("tags=" + PercentEncode(R"({"experiment":"bell","round":1})")),
-            Set{done_aws});
+  EXPECT_EQ(ids("search=bell"), (Set{done_aws, queued}));  // name, case-insensitive
+  EXPECT_EQ(ids("search=" + PercentEncode("quera:qpu")), Set{done_quera});  // QRN
+  EXPECT_EQ(ids("tags=" + PercentEncode(R"({"experiment":"bell"})")), (Set{done_aws, done_quera}));
+  EXPECT_EQ(ids("tags=" + PercentEncode(R"({"experiment":"bell","round":1})")), Set{done_aws});
   EXPECT_EQ(ids("tags=" + PercentEncode(R"({"round":"2"})")), Set{});
-  EXPECT_EQ(Call("GET", kQbraid, "/jobs?tags=" + PercentEncode("[1]")).status,
-            400);
+  EXPECT_EQ(Call("GET", kQbraid, "/jobs?tags=" + PercentEncode("[1]")).status, 400);
 }
 
 TEST_F(EmulatorTest, QbraidRejectsBadQueryWith422) {
-  for (const char* query :
-       {"limit=0", "limit=101", "limit=abc", "page=0", "page=x"}) {
+  for (const char* query : {"limit=0", "limit=101", "limit=abc", "page=0", "page=x"}) {
     Answer a = Call("GET", kQbraid, std::string("/jobs?") + query);
     EXPECT_EQ(a.status, 422) << query;
     std::vector<Struct> detail = List(a.Json(), "detail");
@@ -795,23 +733,20 @@ TEST_F(EmulatorTest, QbraidRejectsBadQueryWith422) {
 }
 
 TEST_F(EmulatorTest, IonqListFilters) {
-  auto add = [&](const std::string& backend, absl::Duration age,
-                 absl::Duration running) {
+  auto add = [&](const std::string& backend, absl::Duration age, absl::Duration running) {
     JobSpec spec = Spec(kIonq, age);
     spec.device = backend;
     spec.running = running;
     return Add(spec);
   };
   const std::string sim = add("simulator", absl::Hours(1), absl::Seconds(1));
-  const std::string forte =
-      add("qpu.forte-1", absl::Hours(2), absl::Seconds(1));
+  const std::string forte = add("qpu.forte-1", absl::Hours(2), absl::Seconds(1));
   const std::string aria = add("qpu.aria-1", absl::Minutes(2), absl::Hours(1));
   auto ids = [&](const std::string& query) {
     Answer a = Call("GET", kIonq, "/jobs?" + query);
     EXPECT_EQ(a.status, 200) << query << " " << a.body;
     std::vector<std::string> out;
-    for (const Struct& job : List(a.Json(), "jobs"))
-      out.push_back(Str(job, "id"));
+    for (const Struct& job : List(a.Json(), "jobs")) out.push_back(Str(job, "id"));
     return out;
   };
   EXPECT_THAT(ids("status=completed"), ElementsAre(sim, forte));
@@ -835,8 +770,8 @@ TEST_F(EmulatorTest, PraisonaiListFiltersAndValidation) {
   const std::string queued = Add(b);
   auto ids = [&](const std::string& query) {
     std::vector<std::string> out;
-    for (const Struct& job : List(
-             Call("GET", kPraisonai, "/api/v1/runs?" + query).Json(), "jobs")) {
+    for (const Struct& job :
+         List(Call("GET", kPraisonai, "/api/v1/runs?" + query).Json(), "jobs")) {
       out.push_back(Str(job, "job_id"));
     }
     return out;
@@ -855,9 +790,8 @@ TEST_F(EmulatorTest, PraisonaiTrailingSlashRedirects) {
   const std::string id = Add(Spec(kPraisonai));
   Answer list = Call("GET", kPraisonai, "/api/v1/runs/?page=2");
   EXPECT_EQ(list.status, 307);
-  EXPECT_EQ(
-      list.Header("Location"),
-      absl::StrCat(emulator_->root_url(), "/praisonai/api/v1/runs?page=2"));
+  EXPECT_EQ(list.Header("Location"),
+            absl::StrCat(emulator_->root_url(), "/praisonai/api/v1/runs?page=2"));
   Answer job = Call("GET", kPraisonai, "/api/v1/runs/" + id + "/");
   EXPECT_EQ(job.status, 307);
   EXPECT_EQ(job.Header("Location"),
@@ -867,8 +801,7 @@ TEST_F(EmulatorTest, PraisonaiTrailingSlashRedirects) {
 // Collects a streamed body on its own thread.
 class StreamReader {
  public:
-  StreamReader(std::unique_ptr<httplib::Client> client, std::string path,
-               httplib::Headers headers)
+  StreamReader(std::unique_ptr<httplib::Client> client, std::string path, httplib::Headers headers)
       : client_(std::move(client)) {
     done_ = std::async(std::launch::async, [this, path, headers] {
       auto r = client_->Get(path, headers, [this](const char* data, size_t n) {
@@ -919,9 +852,7 @@ TEST_F(EmulatorTest, PraisonaiStreamSendsEventsUntilTheRunEnds) {
   spec.running = absl::Seconds(100);
   const std::string id = Add(spec);
 
-  StreamReader stream(NewClient(),
-                      Prefix(kPraisonai) + JobPath(kPraisonai, id) + "/stream",
-                      {});
+  StreamReader stream(NewClient(), Prefix(kPraisonai) + JobPath(kPraisonai, id) + "/stream", {});
   ASSERT_TRUE(stream.WaitFor("event: status\ndata: "));
   EXPECT_THAT(stream.text(), HasSubstr(R"("status":"queued")"));
   ASSERT_TRUE(stream.WaitFor("event: heartbeat\n"));
@@ -932,8 +863,7 @@ TEST_F(EmulatorTest, PraisonaiStreamSendsEventsUntilTheRunEnds) {
   clock_.Advance(absl::Seconds(30));
   ASSERT_TRUE(stream.WaitFor("event: progress\n"));
   EXPECT_THAT(stream.text(), HasSubstr(R"("percentage":50)"));
-  EXPECT_EQ(stream.done().wait_for(std::chrono::milliseconds(0)),
-            std::future_status::timeout);
+  EXPECT_EQ(stream.done().wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
 
   clock_.Advance(absl::Minutes(5));
   ASSERT_TRUE(stream.WaitFor("event: result\n"));
@@ -946,9 +876,7 @@ TEST_F(EmulatorTest, PraisonaiStreamEndsWithCancelledOrError) {
   JobSpec spec = Spec(kPraisonai, absl::Minutes(1));
   spec.running = absl::Hours(1);
   const std::string id = Add(spec);
-  StreamReader stream(NewClient(),
-                      Prefix(kPraisonai) + JobPath(kPraisonai, id) + "/stream",
-                      {});
+  StreamReader stream(NewClient(), Prefix(kPraisonai) + JobPath(kPraisonai, id) + "/stream", {});
   ASSERT_TRUE(stream.WaitFor(R"("status":"running")"));
   EXPECT_EQ(Cancel(kPraisonai, id).status, 200);
   ASSERT_TRUE(stream.WaitFor("event: cancelled\n"));
@@ -958,15 +886,13 @@ TEST_F(EmulatorTest, PraisonaiStreamEndsWithCancelledOrError) {
   failing.outcome = JobOutcome::kFailed;
   failing.failure_message = "Agent execution timeout";
   const std::string failed = Add(failing);
-  StreamReader finished(
-      NewClient(), Prefix(kPraisonai) + JobPath(kPraisonai, failed) + "/stream",
-      {});
+  StreamReader finished(NewClient(), Prefix(kPraisonai) + JobPath(kPraisonai, failed) + "/stream",
+                        {});
   EXPECT_EQ(finished.done().get(), 200);
   EXPECT_THAT(finished.text(), HasSubstr("event: error\ndata: "));
   EXPECT_THAT(finished.text(), HasSubstr("Agent execution timeout"));
 
-  EXPECT_EQ(Call("GET", kPraisonai, "/api/v1/runs/run_missing/stream").status,
-            404);
+  EXPECT_EQ(Call("GET", kPraisonai, "/api/v1/runs/run_missing/stream").status, 404);
 }
 
 // --- Cancel and delete
@@ -981,8 +907,7 @@ TEST_F(EmulatorTest, QbraidCancelRules) {
   Answer early = Cancel(kQbraid, id);
   EXPECT_EQ(early.status, 409);
   EXPECT_EQ(Str(Obj(early.Json(), "error"), "code"), "JOB_CANCEL_CONFLICT");
-  EXPECT_THAT(Str(early.Json(), "message"),
-              HasSubstr("try again in a few moments"));
+  EXPECT_THAT(Str(early.Json(), "message"), HasSubstr("try again in a few moments"));
   EXPECT_EQ(StatusOf(kQbraid, id), "INITIALIZING");
 
   clock_.Advance(absl::Minutes(1));
@@ -1041,8 +966,7 @@ TEST_F(EmulatorTest, PraisonaiCancelRules) {
   const std::string done = Add(Spec(kPraisonai, absl::Hours(1)));
   Answer late = Cancel(kPraisonai, done);
   EXPECT_EQ(late.status, 409);
-  EXPECT_EQ(Str(late.Json(), "detail"),
-            "Job is already complete. Status: succeeded");
+  EXPECT_EQ(Str(late.Json(), "detail"), "Job is already complete. Status: succeeded");
 }
 
 TEST_F(EmulatorTest, DeleteRulesPerVendor) {
@@ -1075,21 +999,18 @@ TEST_F(EmulatorTest, DeleteRulesPerVendor) {
   const std::string p = Add(running_p);
   Answer refused = Delete(kPraisonai, p);
   EXPECT_EQ(refused.status, 409);
-  EXPECT_EQ(Str(refused.Json(), "detail"),
-            "Cannot delete a running job. Cancel it first.");
+  EXPECT_EQ(Str(refused.Json(), "detail"), "Cannot delete a running job. Cancel it first.");
   EXPECT_EQ(StatusOf(kPraisonai, p), "running");
   EXPECT_EQ(Cancel(kPraisonai, p).status, 200);
   Answer dp = Delete(kPraisonai, p);
   EXPECT_EQ(dp.status, 204);
   EXPECT_TRUE(dp.body.empty());
   EXPECT_EQ(GetJob(kPraisonai, p).status, 404);
-  EXPECT_TRUE(
-      List(Call("GET", kPraisonai, "/api/v1/runs").Json(), "jobs").empty());
+  EXPECT_TRUE(List(Call("GET", kPraisonai, "/api/v1/runs").Json(), "jobs").empty());
 }
 
 TEST_F(EmulatorTest, RawJobsAreServedVerbatim) {
-  const std::string raw =
-      R"({"success":true,"data":{"jobQrn":"x","status":"HOLD","odd":[1,2]}})";
+  const std::string raw = R"({"success":true,"data":{"jobQrn":"x","status":"HOLD","odd":[1,2]}})";
   emulator_->PutRawJob(kQbraid, "x", raw);
   Answer a = GetJob(kQbraid, "x");
   EXPECT_EQ(a.status, 200);
@@ -1112,9 +1033,7 @@ TEST_F(EmulatorTest, FixedStatusIsReportedUntilCancelled) {
   spec.fixed_status = "HOLD";
   const std::string id = Add(spec);
   EXPECT_EQ(StatusOf(kQbraid, id), "HOLD");
-  EXPECT_EQ(
-      List(Call("GET", kQbraid, "/jobs?status=HOLD").Json(), "data").size(),
-      1u);
+  EXPECT_EQ(List(Call("GET", kQbraid, "/jobs?status=HOLD").Json(), "data").size(), 1u);
 }
 
 // Sends one raw request (with "Connection: close") and returns everything the
@@ -1127,8 +1046,7 @@ std::string RawExchange(int port, const std::string& request) {
   addr.sin_port = htons(port);
   inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
   EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  EXPECT_EQ(send(fd, request.data(), request.size(), 0),
-            static_cast<ssize_t>(request.size()));
+  EXPECT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
   timeval timeout{3, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   std::string answer;
@@ -1145,10 +1063,9 @@ TEST_F(EmulatorTest, BodylessPutAndPostWithoutContentLengthAreAnswered) {
   const std::string id = Add(spec);
   const std::string answer =
       RawExchange(emulator_->port(),
-                  absl::StrCat("PUT ", Prefix(kIonq), "/jobs/", id,
-                               "/status/cancel HTTP/1.1\r\n",
-                               "Host: 127.0.0.1\r\nAuthorization: apiKey ",
-                               kIonqKey, "\r\nConnection: close\r\n\r\n"));
+                  absl::StrCat("PUT ", Prefix(kIonq), "/jobs/", id, "/status/cancel HTTP/1.1\r\n",
+                               "Host: 127.0.0.1\r\nAuthorization: apiKey ", kIonqKey,
+                               "\r\nConnection: close\r\n\r\n"));
   EXPECT_THAT(answer, ::testing::StartsWith("HTTP/1.1 200"));
   EXPECT_THAT(answer, HasSubstr(R"("status":"canceled")"));
 
@@ -1156,10 +1073,9 @@ TEST_F(EmulatorTest, BodylessPutAndPostWithoutContentLengthAreAnswered) {
   running.running = absl::Hours(1);
   const std::string run = Add(running);
   EXPECT_THAT(
-      RawExchange(emulator_->port(),
-                  absl::StrCat("POST ", Prefix(kPraisonai), "/api/v1/runs/",
-                               run, "/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\n",
-                               "Connection: close\r\n\r\n")),
+      RawExchange(emulator_->port(), absl::StrCat("POST ", Prefix(kPraisonai), "/api/v1/runs/", run,
+                                                  "/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+                                                  "Connection: close\r\n\r\n")),
       ::testing::StartsWith("HTTP/1.1 200"));
 }
 
@@ -1215,15 +1131,13 @@ TEST_F(EmulatorTest, HttpStatusFaultWithHeadersAndCount) {
 
 TEST_F(EmulatorTest, ConnectionFaultsLeaveNoResponse) {
   const std::string id = Add(Spec(kQbraid));
-  for (FaultKind kind :
-       {FaultKind::kReset, FaultKind::kClose, FaultKind::kTruncate}) {
+  for (FaultKind kind : {FaultKind::kReset, FaultKind::kClose, FaultKind::kTruncate}) {
     FaultSpec fault;
     fault.kind = kind;
     fault.count = 1;
     emulator_->InjectFault(fault);
     auto client = NewClient();
-    Answer a = Send(*client, "GET", Prefix(kQbraid) + JobPath(kQbraid, id),
-                    Auth(kQbraid));
+    Answer a = Send(*client, "GET", Prefix(kQbraid) + JobPath(kQbraid, id), Auth(kQbraid));
     EXPECT_EQ(a.status, 0) << static_cast<int>(kind) << " " << a.body;
     EXPECT_NE(a.error, httplib::Error::Success);
   }
@@ -1281,8 +1195,7 @@ TEST_F(EmulatorTest, StallHoldsUntilReleasedOrTimedOut) {
   emulator_->InjectFault(fault);
   auto client = NewClient();
   auto pending = std::async(std::launch::async, [&] {
-    return Send(*client, "GET", Prefix(kIonq) + JobPath(kIonq, id),
-                Auth(kIonq));
+    return Send(*client, "GET", Prefix(kIonq) + JobPath(kIonq, id), Auth(kIonq));
   });
   // Wait (bounded) until the request is inside the emulator.
   const absl::Time give_up = absl::Now() + absl::Seconds(10);
@@ -1290,8 +1203,7 @@ TEST_F(EmulatorTest, StallHoldsUntilReleasedOrTimedOut) {
     absl::SleepFor(absl::Milliseconds(2));
   }
   ASSERT_EQ(emulator_->stats(kIonq).in_flight, 1);
-  EXPECT_EQ(pending.wait_for(std::chrono::milliseconds(100)),
-            std::future_status::timeout);
+  EXPECT_EQ(pending.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
   emulator_->ReleaseStalls();
   EXPECT_EQ(pending.get().status, 200);
 
@@ -1376,10 +1288,9 @@ TEST_F(EmulatorTest, ControlApiOverHttp) {
   };
   EXPECT_EQ(control("GET", "health").status, 200);
 
-  Answer added =
-      control("POST", "jobs",
-              R"({"vendor":"ionq","name":"via http","created_seconds_ago":5,)"
-              R"("queued_seconds":-1,"tags":{"k":"v"}})");
+  Answer added = control("POST", "jobs",
+                         R"({"vendor":"ionq","name":"via http","created_seconds_ago":5,)"
+                         R"("queued_seconds":-1,"tags":{"k":"v"}})");
   ASSERT_EQ(added.status, 200) << added.body;
   const std::string id = Str(added.Json(), "id");
   Struct job = JobBody(kIonq, id);
@@ -1387,38 +1298,31 @@ TEST_F(EmulatorTest, ControlApiOverHttp) {
   EXPECT_EQ(Str(job, "status"), "ready");
   EXPECT_EQ(Str(Obj(job, "metadata"), "k"), "v");
   EXPECT_EQ(List(control("GET", "jobs?vendor=ionq").Json(), "ids").size(), 1u);
-  EXPECT_EQ(
-      control("POST", "jobs", R"({"vendor":"ionq","nmae":"typo"})").status,
-      400);
+  EXPECT_EQ(control("POST", "jobs", R"({"vendor":"ionq","nmae":"typo"})").status, 400);
   EXPECT_EQ(control("POST", "jobs", R"({"vendor":"acme"})").status, 400);
 
-  EXPECT_EQ(control("POST", "raw_jobs",
-                    R"({"vendor":"praisonai","id":"run_raw","body":"<b>"})")
-                .status,
-            200);
+  EXPECT_EQ(
+      control("POST", "raw_jobs", R"({"vendor":"praisonai","id":"run_raw","body":"<b>"})").status,
+      200);
   EXPECT_EQ(GetJob(kPraisonai, "run_raw").body, "<b>");
 
-  EXPECT_EQ(
-      control("POST", "faults",
-              R"({"vendor":"ionq","kind":"http_status","status":502,"count":1,)"
-              R"("headers":{"X-Test":"1"}})")
-          .status,
-      200);
+  EXPECT_EQ(control("POST", "faults",
+                    R"({"vendor":"ionq","kind":"http_status","status":502,"count":1,)"
+                    R"("headers":{"X-Test":"1"}})")
+                .status,
+            200);
   Answer faulted = GetJob(kIonq, id);
   EXPECT_EQ(faulted.status, 502);
   EXPECT_EQ(faulted.Header("X-Test"), "1");
   EXPECT_EQ(GetJob(kIonq, id).status, 200);
-  EXPECT_EQ(control("POST", "faults",
-                    R"({"kind":"body","body_base64":"/w==","count":-1})")
-                .status,
+  EXPECT_EQ(control("POST", "faults", R"({"kind":"body","body_base64":"/w==","count":-1})").status,
             200);
   EXPECT_EQ(GetJob(kIonq, id).body, "\xff");
   EXPECT_EQ(control("DELETE", "faults").status, 200);
   EXPECT_EQ(GetJob(kIonq, id).status, 200);
   EXPECT_EQ(control("POST", "faults", R"({"kind":"explode"})").status, 400);
 
-  EXPECT_EQ(control("POST", "latency", R"({"vendor":"ionq","ms":200})").status,
-            200);
+  EXPECT_EQ(control("POST", "latency", R"({"vendor":"ionq","ms":200})").status, 200);
   const absl::Time start = absl::Now();
   GetJob(kIonq, id);
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(190));
@@ -1429,8 +1333,7 @@ TEST_F(EmulatorTest, ControlApiOverHttp) {
   EXPECT_GE(json::GetInt(Obj(stats, "by_route"), "GET get"), 5);
   EXPECT_FALSE(List(stats, "recent").empty());
   EXPECT_EQ(control("POST", "stats/reset").status, 200);
-  EXPECT_EQ(json::GetInt(control("GET", "stats?vendor=ionq").Json(), "total"),
-            0);
+  EXPECT_EQ(json::GetInt(control("GET", "stats?vendor=ionq").Json(), "total"), 0);
 
   const absl::Time before = clock_.Now();
   Answer advanced = control("POST", "clock/advance?seconds=90");
@@ -1448,9 +1351,7 @@ TEST_F(EmulatorTest, ClockAdvanceNeedsAManualClock) {
   options.manual_clock = nullptr;
   options.clock = &clock_;
   Restart(options);
-  EXPECT_EQ(
-      Send(*client_, "POST", "/_emulator/clock/advance?seconds=5", {}).status,
-      409);
+  EXPECT_EQ(Send(*client_, "POST", "/_emulator/clock/advance?seconds=5", {}).status, 409);
 }
 
 // --- Demo data
@@ -1467,28 +1368,23 @@ TEST_F(EmulatorTest, DemoJobsCoverTheStatesAndStayCancellable) {
   for (const Struct& job : List(Call("GET", kQbraid, "/jobs").Json(), "data")) {
     qbraid_states.insert(Str(job, "status"));
   }
-  EXPECT_EQ(qbraid_states,
-            (std::set<std::string>{"INITIALIZING", "QUEUED", "RUNNING",
-                                   "COMPLETED", "FAILED", "CANCELLED"}));
+  EXPECT_EQ(qbraid_states, (std::set<std::string>{"INITIALIZING", "QUEUED", "RUNNING", "COMPLETED",
+                                                  "FAILED", "CANCELLED"}));
   std::set<std::string> ionq_states;
   for (const Struct& job : List(Call("GET", kIonq, "/jobs").Json(), "jobs")) {
     ionq_states.insert(Str(job, "status"));
   }
-  EXPECT_EQ(ionq_states,
-            (std::set<std::string>{"submitted", "ready", "started", "completed",
-                                   "failed", "canceled"}));
+  EXPECT_EQ(ionq_states, (std::set<std::string>{"submitted", "ready", "started", "completed",
+                                                "failed", "canceled"}));
   std::set<std::string> praisonai_states;
-  for (const Struct& job :
-       List(Call("GET", kPraisonai, "/api/v1/runs").Json(), "jobs")) {
+  for (const Struct& job : List(Call("GET", kPraisonai, "/api/v1/runs").Json(), "jobs")) {
     praisonai_states.insert(Str(job, "status"));
   }
   EXPECT_EQ(praisonai_states,
-            (std::set<std::string>{"queued", "running", "succeeded", "failed",
-                                   "cancelled"}));
+            (std::set<std::string>{"queued", "running", "succeeded", "failed", "cancelled"}));
 
   // Some of the traps are in the demo data.
-  bool provider_object = false, absent_status_msg = false, batch_key = false,
-       group_key = false;
+  bool provider_object = false, absent_status_msg = false, batch_key = false, group_key = false;
   for (const Struct& job : List(Call("GET", kQbraid, "/jobs").Json(), "data")) {
     provider_object |= json::GetObject(job, "provider") != nullptr;
     absent_status_msg |= json::Find(job, "statusMsg") == nullptr;
@@ -1520,8 +1416,7 @@ TEST_F(EmulatorTest, DemoInitializingJobRefusesCancelAtStart) {
 // ------------------------------------------------------------------
 
 TEST(EmulatorBinaryTest, PrintsItsPortServesAndExitsOnSigterm) {
-  const std::string binary =
-      std::string(JOBFACADE_BINARY_DIR) + "/tests/fakes/jobfacade-emulator";
+  const std::string binary = std::string(JOBFACADE_BINARY_DIR) + "/tests/fakes/jobfacade-emulator";
   ASSERT_EQ(access(binary.c_str(), X_OK), 0) << binary;
   int out[2];
   ASSERT_EQ(pipe(out), 0);
@@ -1529,16 +1424,13 @@ TEST(EmulatorBinaryTest, PrintsItsPortServesAndExitsOnSigterm) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out[0]);
-  std::vector<std::string> args = {
-      binary,           "--port",        "0",          "--no-demo",
-      "--manual-clock", "--ionq-key=k1", "--threads=4"};
+  std::vector<std::string> args = {binary,           "--port",        "0",          "--no-demo",
+                                   "--manual-clock", "--ionq-key=k1", "--threads=4"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid;
-  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(),
-                        environ),
-            0);
+  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
 
@@ -1554,8 +1446,7 @@ TEST(EmulatorBinaryTest, PrintsItsPortServesAndExitsOnSigterm) {
     }
   }
   std::smatch m;
-  const std::regex line(
-      R"(jobfacade-emulator listening on 127\.0\.0\.1:(\d+)\n)");
+  const std::regex line(R"(jobfacade-emulator listening on 127\.0\.0\.1:(\d+)\n)");
   ASSERT_TRUE(std::regex_match(output, m, line)) << output;
   const int port = std::stoi(m[1]);
 
@@ -1564,8 +1455,7 @@ TEST(EmulatorBinaryTest, PrintsItsPortServesAndExitsOnSigterm) {
   ASSERT_TRUE(jobs);
   EXPECT_EQ(jobs->status, 200);
   EXPECT_EQ(jobs->body, R"({"jobs":[],"next":null})");
-  auto advance =
-      client.Post("/_emulator/clock/advance?seconds=1", "", "application/json");
+  auto advance = client.Post("/_emulator/clock/advance?seconds=1", "", "application/json");
   ASSERT_TRUE(advance);
   EXPECT_EQ(advance->status, 200);
 

@@ -1,12 +1,12 @@
 // The async design under load: 500 concurrent GetJobs against vendors that answer after 1 s
 // finish in about 1 s of wall time while the server keeps a small, fixed number of threads.
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -91,10 +91,11 @@ TEST(ConcurrencyTest, FiveHundredSlowGetJobsInAboutOneSecondOnFewThreads) {
   }();
   const int threads_after = CountThreads(harness.process().pid());
   const auto stats = harness.emulator().stats("*");
-  std::printf("500 GetJobs with 1 s vendor latency: wall %.3f s; server threads before %d, "
-              "peak %d, after %d; emulator max concurrent %d\n",
-              absl::ToDoubleSeconds(wall), threads_before, max_threads.load(), threads_after,
-              stats.max_in_flight);
+  std::printf(
+      "500 GetJobs with 1 s vendor latency: wall %.3f s; server threads before %d, "
+      "peak %d, after %d; emulator max concurrent %d\n",
+      absl::ToDoubleSeconds(wall), threads_before, max_threads.load(), threads_after,
+      stats.max_in_flight);
   // Serialised, 500 calls would take 500 s; on a thread pool of 16, about 32 s.
   EXPECT_LT(wall, absl::Milliseconds(2500));
   EXPECT_GE(stats.max_in_flight, kCalls * 9 / 10) << "the vendor requests did not overlap";

@@ -1,5 +1,7 @@
 // Every RPC and every reachable error row of API.md, through the real server binary and real
 // gRPC, against the emulated vendors over real HTTP.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -7,9 +9,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -38,8 +37,7 @@ class JobServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(harness_.ok()) << harness_.error(); }
 
-  grpc::Status Get(const std::string& name, v1::Job* job,
-                   v1::JobView view = v1::JOB_VIEW_BASIC) {
+  grpc::Status Get(const std::string& name, v1::Job* job, v1::JobView view = v1::JOB_VIEW_BASIC) {
     v1::GetJobRequest request;
     request.set_name(name);
     request.set_view(view);
@@ -196,7 +194,7 @@ TEST_F(JobServiceTest, FullViewCarriesTheVendorPayload) {
     ASSERT_TRUE(Get(Name(vendor, id), &job, v1::JOB_VIEW_FULL).ok()) << vendor;
     ASSERT_TRUE(job.has_vendor_payload()) << vendor;
     const auto& fields = job.vendor_payload().fields();
-    const char* id_key = std::string(vendor) == fakes::kQbraid  ? "jobQrn"
+    const char* id_key = std::string(vendor) == fakes::kQbraid ? "jobQrn"
                          : std::string(vendor) == fakes::kIonq ? "id"
                                                                : "job_id";
     ASSERT_TRUE(fields.count(id_key)) << vendor;
@@ -232,8 +230,7 @@ TEST_F(JobServiceTest, ListWalksEveryVendorsPagesOnceNewestFirst) {
       ids.insert(seen[i].vendor_job_id());
       EXPECT_EQ(seen[i].vendor(), vendor);
       if (i > 0) {
-        EXPECT_GE(seen[i - 1].create_time().seconds(), seen[i].create_time().seconds())
-            << vendor;
+        EXPECT_GE(seen[i - 1].create_time().seconds(), seen[i].create_time().seconds()) << vendor;
       }
     }
     EXPECT_EQ(ids, expected) << vendor;
@@ -246,8 +243,7 @@ TEST_F(JobServiceTest, CancelRunningJobOnEveryVendor) {
     v1::Job job;
     grpc::Status status = Cancel(Name(vendor, id), &job);
     ASSERT_TRUE(status.ok()) << vendor << ": " << status.error_message();
-    EXPECT_THAT(job.state(), ::testing::AnyOf(v1::Job::CANCELLING, v1::Job::CANCELLED))
-        << vendor;
+    EXPECT_THAT(job.state(), ::testing::AnyOf(v1::Job::CANCELLING, v1::Job::CANCELLED)) << vendor;
     EXPECT_EQ(harness_.emulator().stats(vendor).by_route.size() > 0, true);
     // Cancelling again is OK and asks the vendor nothing new.
     const auto before = harness_.emulator().stats(vendor);
@@ -352,8 +348,8 @@ TEST_F(JobServiceTest, CancelThenDeleteARunningJob) {
 
 TEST_F(JobServiceTest, MalformedNamesAndArguments) {
   v1::Job job;
-  for (const char* bad : {"", "jobs/1", "vendors/ionq/jobs/", "vendors/ionq/jobs/a/b",
-                          "vendors/ionq/jobs/a b"}) {
+  for (const char* bad :
+       {"", "jobs/1", "vendors/ionq/jobs/", "vendors/ionq/jobs/a/b", "vendors/ionq/jobs/a b"}) {
     grpc::Status status = Get(bad, &job);
     ExpectError(status, grpc::StatusCode::INVALID_ARGUMENT, "INVALID_NAME");
     auto bad_request = BadRequestOf(status);
@@ -376,8 +372,7 @@ TEST_F(JobServiceTest, MalformedNamesAndArguments) {
   EXPECT_EQ(BadRequestOf(status)->field_violations(0).field(), "page_size");
   request.set_page_size(10);
   request.set_page_token("bm90LWEtdG9rZW4");
-  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
-              "INVALID_PAGE_TOKEN");
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
   request.clear_page_token();
   request.set_filter("state = = RUNNING");
   ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_FILTER");
@@ -394,18 +389,15 @@ TEST_F(JobServiceTest, PageTokensAreBoundToTheirArguments) {
   v1::ListJobsResponse response;
   request.set_page_token(first.next_page_token());
   request.set_parent("vendors/qbraid");
-  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
-              "INVALID_PAGE_TOKEN");
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
   request.set_parent("vendors/ionq");
   request.set_view(v1::JOB_VIEW_FULL);
-  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
-              "INVALID_PAGE_TOKEN");
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
   std::string altered = first.next_page_token();
   altered[altered.size() / 2] = altered[altered.size() / 2] == 'x' ? 'y' : 'x';
   request.set_view(v1::JOB_VIEW_BASIC);
   request.set_page_token(altered);
-  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT,
-              "INVALID_PAGE_TOKEN");
+  ExpectError(List(request, &response), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_PAGE_TOKEN");
 }
 
 TEST_F(JobServiceTest, MissingJobIsNotFoundOnEveryVendor) {
@@ -478,8 +470,7 @@ TEST_F(JobServiceTest, ConnectionFailuresAndGarbageBodies) {
   reset.vendor = fakes::kQbraid;
   reset.kind = FaultKind::kReset;
   harness_.emulator().InjectFault(reset);
-  ExpectError(Get(Name("qbraid", id), &job), grpc::StatusCode::UNAVAILABLE,
-              "VENDOR_UNAVAILABLE");
+  ExpectError(Get(Name("qbraid", id), &job), grpc::StatusCode::UNAVAILABLE, "VENDOR_UNAVAILABLE");
   harness_.emulator().ClearFaults();
 
   FaultSpec truncated;
@@ -586,8 +577,8 @@ TEST_F(JobServiceTest, HealthAndMetrics) {
     std::condition_variable cv;
     bool done = false;
     grpc::Status status;
-    generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &buffer,
-                      &response, [&](grpc::Status s) {
+    generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &buffer, &response,
+                      [&](grpc::Status s) {
                         std::lock_guard<std::mutex> lock(mu);
                         status = s;
                         done = true;
@@ -639,7 +630,8 @@ TEST_F(JobServiceTest, ServerReflectionListsTheService) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  for (auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   EXPECT_THAT(bytes, HasSubstr("jobfacade.v1.JobService"));
   EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
   grpc::Status status;

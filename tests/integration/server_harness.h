@@ -3,12 +3,12 @@
 #ifndef JOBFACADE_TESTS_INTEGRATION_SERVER_HARNESS_H_
 #define JOBFACADE_TESTS_INTEGRATION_SERVER_HARNESS_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"

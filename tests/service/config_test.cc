@@ -21,8 +21,7 @@ class ConfigTest : public ::testing::Test {
     });
   }
   std::string WriteFile(const std::string& content) {
-    std::string path = ::testing::TempDir() + "/config_test_" +
-                       std::to_string(counter_++) + ".txt";
+    std::string path = ::testing::TempDir() + "/config_test_" + std::to_string(counter_++) + ".txt";
     std::ofstream(path) << content;
     return path;
   }
@@ -90,9 +89,9 @@ TEST_F(ConfigTest, BaseUrlMustBeHttpsExceptLoopback) {
     env_["QBRAID_BASE_URL"] = ok;
     EXPECT_TRUE(Load().ok()) << ok;
   }
-  for (const char* bad : {"http://api.example.com", "http://127.0.0.1.evil.com/",
-                          "ftp://127.0.0.1", "api.example.com", "https://user@host/",
-                          "https://host/path?x=1", "http://10.0.0.1", "https:///path"}) {
+  for (const char* bad : {"http://api.example.com", "http://127.0.0.1.evil.com/", "ftp://127.0.0.1",
+                          "api.example.com", "https://user@host/", "https://host/path?x=1",
+                          "http://10.0.0.1", "https:///path"}) {
     env_["QBRAID_BASE_URL"] = bad;
     auto c = Load();
     EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << bad;

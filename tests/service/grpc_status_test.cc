@@ -23,8 +23,8 @@ TEST(GrpcStatusTest, CarriesExactlyOneErrorInfoAndRetryInfo) {
   d.http_status = 429;
   d.vendor_message = "slow down";
   d.retry_delay = absl::Milliseconds(1500);
-  auto s = ToGrpcStatus(MakeError(absl::StatusCode::kResourceExhausted,
-                                  reason::kVendorRateLimited, "ionq: rate limited", d));
+  auto s = ToGrpcStatus(MakeError(absl::StatusCode::kResourceExhausted, reason::kVendorRateLimited,
+                                  "ionq: rate limited", d));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(s.error_message(), "ionq: rate limited");
   auto rich = Details(s);

@@ -62,8 +62,8 @@ TEST(ParseParentTest, OneVendorOrAll) {
   EXPECT_EQ(*ParseParent("vendors/-"), "-");
   EXPECT_THAT(ParseParent("vendors/dwave"),
               IsError(absl::StatusCode::kInvalidArgument, "UNKNOWN_VENDOR"));
-  for (const char* bad : {"", "vendors/", "vendors", "vendors/ionq/", "vendors/ionq/jobs",
-                          "ionq"}) {
+  for (const char* bad :
+       {"", "vendors/", "vendors", "vendors/ionq/", "vendors/ionq/jobs", "ionq"}) {
     auto r = ParseParent(bad);
     EXPECT_THAT(r, IsError(absl::StatusCode::kInvalidArgument, "INVALID_NAME")) << bad;
     EXPECT_EQ(BadRequestField(r.status()), "parent");

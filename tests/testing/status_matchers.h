@@ -20,8 +20,8 @@ const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
 
 // Matches an absl::Status or StatusOr with the given code and ErrorInfo reason.
 MATCHER_P2(IsError, code, reason_text,
-           std::string("is an error with code ") + absl::StatusCodeToString(code) +
-               " and reason " + std::string(reason_text)) {
+           std::string("is an error with code ") + absl::StatusCodeToString(code) + " and reason " +
+               std::string(reason_text)) {
   const absl::Status& s = GetStatus(arg);
   *result_listener << "status is " << s << ", reason \"" << ErrorReason(s) << "\"";
   return s.code() == code && ErrorReason(s) == reason_text;

@@ -4,8 +4,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,8 +85,7 @@ std::optional<std::string> Subprocess::WaitForLine(const std::string& prefix,
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     size_t start = 0;
-    for (size_t nl; (nl = stdout_buffer_.find('\n', start)) != std::string::npos;
-         start = nl + 1) {
+    for (size_t nl; (nl = stdout_buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
       std::string line = stdout_buffer_.substr(start, nl - start);
       if (absl::StartsWith(line, prefix)) {
         stdout_buffer_.erase(0, nl + 1);

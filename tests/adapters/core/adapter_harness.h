@@ -24,14 +24,12 @@ class AdapterHarness : public ::testing::Test {
  protected:
   // `path_prefix` is what the vendor's base URL adds to the server root
   // ("/api/v1").
-  AdapterHarness(std::string vendor, std::string path_prefix,
-                 std::string api_key)
+  AdapterHarness(std::string vendor, std::string path_prefix, std::string api_key)
       : vendor_(std::move(vendor)),
         api_key_(std::move(api_key)),
         base_url_(server_.url() + path_prefix) {
     engine_ = std::make_unique<http::HttpEngine>();
-    adapter_ = MakeVendorAdapter(vendor_, engine_.get(),
-                                 VendorConfig{base_url_, api_key_});
+    adapter_ = MakeVendorAdapter(vendor_, engine_.get(), VendorConfig{base_url_, api_key_});
   }
 
   void SetUp() override {
@@ -44,8 +42,7 @@ class AdapterHarness : public ::testing::Test {
   void TearDown() override {
     adapter_.reset();
     engine_.reset();
-    for (const auto& calls : call_counts_)
-      EXPECT_EQ(calls(), 1) << "a done ran not once";
+    for (const auto& calls : call_counts_) EXPECT_EQ(calls(), 1) << "a done ran not once";
   }
 
   static CallContext Context() {
@@ -54,8 +51,7 @@ class AdapterHarness : public ::testing::Test {
     return ctx;
   }
 
-  absl::StatusOr<v1::Job> Get(const std::string& id,
-                              v1::JobView view = v1::JOB_VIEW_BASIC,
+  absl::StatusOr<v1::Job> Get(const std::string& id, v1::JobView view = v1::JOB_VIEW_BASIC,
                               const CallContext& ctx = Context()) {
     Awaiter<v1::Job> awaiter;
     call_counts_.push_back([awaiter] { return awaiter.calls(); });
@@ -63,24 +59,21 @@ class AdapterHarness : public ::testing::Test {
     return awaiter.Wait();
   }
 
-  absl::StatusOr<ListResult> List(const ListRequest& request,
-                                  const CallContext& ctx = Context()) {
+  absl::StatusOr<ListResult> List(const ListRequest& request, const CallContext& ctx = Context()) {
     Awaiter<ListResult> awaiter;
     call_counts_.push_back([awaiter] { return awaiter.calls(); });
     adapter_->ListJobs(ctx, request, awaiter.Callback());
     return awaiter.Wait();
   }
 
-  absl::Status Cancel(const std::string& id,
-                      const CallContext& ctx = Context()) {
+  absl::Status Cancel(const std::string& id, const CallContext& ctx = Context()) {
     StatusAwaiter awaiter;
     call_counts_.push_back([awaiter] { return awaiter.calls(); });
     adapter_->CancelJob(ctx, id, awaiter.Callback());
     return awaiter.Wait();
   }
 
-  absl::Status Delete(const std::string& id,
-                      const CallContext& ctx = Context()) {
+  absl::Status Delete(const std::string& id, const CallContext& ctx = Context()) {
     StatusAwaiter awaiter;
     call_counts_.push_back([awaiter] { return awaiter.calls(); });
     adapter_->DeleteJob(ctx, id, awaiter.Callback());
@@ -94,8 +87,7 @@ class AdapterHarness : public ::testing::Test {
     return request;
   }
 
-  RecordingServer
-      server_;  // declared first: outlives the engine and its connections
+  RecordingServer server_;  // declared first: outlives the engine and its connections
   const std::string vendor_;
   const std::string api_key_;
   const std::string base_url_;

@@ -33,14 +33,12 @@ namespace jobfacade::testing {
 
 // /work/shared/vendor-apis/{vendor}/examples
 inline std::string ExamplesDir(const std::string& vendor) {
-  return absl::StrCat(JOBFACADE_SHARED_DIR, "/vendor-apis/", vendor,
-                      "/examples");
+  return absl::StrCat(JOBFACADE_SHARED_DIR, "/vendor-apis/", vendor, "/examples");
 }
 
 // The bytes of one example file; fails the test (and returns "") when it cannot
 // be read.
-inline std::string ReadExample(const std::string& vendor,
-                               const std::string& file) {
+inline std::string ReadExample(const std::string& vendor, const std::string& file) {
   const std::string path = absl::StrCat(ExamplesDir(vendor), "/", file);
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot read " << path;
@@ -53,10 +51,8 @@ inline std::string ReadExample(const std::string& vendor,
 inline std::vector<std::string> ExampleFiles(const std::string& vendor) {
   std::vector<std::string> names;
   std::error_code error;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(ExamplesDir(vendor), error)) {
-    if (entry.is_regular_file())
-      names.push_back(entry.path().filename().string());
+  for (const auto& entry : std::filesystem::directory_iterator(ExamplesDir(vendor), error)) {
+    if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -66,8 +62,7 @@ inline std::vector<std::string> ExampleFiles(const std::string& vendor) {
 inline absl::Time Rfc3339(const std::string& text) {
   absl::Time t;
   std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &t, &error))
-      << text << ": " << error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &t, &error)) << text << ": " << error;
   return t;
 }
 
@@ -82,9 +77,8 @@ inline absl::Duration DurationOf(const google::protobuf::Duration& d) {
 }
 
 // A complete HTTP response as the engine delivers it.
-inline http::Response HttpResponse(
-    int status, std::string body,
-    std::vector<std::pair<std::string, std::string>> headers = {}) {
+inline http::Response HttpResponse(int status, std::string body,
+                                   std::vector<std::pair<std::string, std::string>> headers = {}) {
   http::Response response;
   response.status = status;
   response.body = std::move(body);
@@ -100,8 +94,7 @@ inline http::Response TransportFailure(http::TransportError error) {
 }
 
 // ErrorInfo metadata value, or "" when absent.
-inline std::string Metadata(const absl::Status& status,
-                            const std::string& key) {
+inline std::string Metadata(const absl::Status& status, const std::string& key) {
   auto info = GetErrorInfo(status);
   if (!info.has_value()) return "";
   auto it = info->metadata().find(key);
@@ -127,10 +120,9 @@ inline std::optional<absl::Duration> RetryDelay(const absl::Status& status) {
 // string, to check that a secret appears nowhere.
 inline std::string EverythingIn(const absl::Status& status) {
   std::string all(status.message());
-  status.ForEachPayload(
-      [&all](absl::string_view url, const absl::Cord& payload) {
-        absl::StrAppend(&all, "|", url, "|", std::string(payload));
-      });
+  status.ForEachPayload([&all](absl::string_view url, const absl::Cord& payload) {
+    absl::StrAppend(&all, "|", url, "|", std::string(payload));
+  });
   return all;
 }
 
@@ -151,8 +143,7 @@ class Awaiter {
   }
   absl::StatusOr<T> Wait() {
     if (!state_->done.WaitForNotificationWithTimeout(kCallbackWait)) {
-      return absl::DeadlineExceededError(
-          "the adapter did not call back in time");
+      return absl::DeadlineExceededError("the adapter did not call back in time");
     }
     return state_->result;
   }
@@ -179,8 +170,7 @@ class StatusAwaiter {
   }
   absl::Status Wait() {
     if (!state_->done.WaitForNotificationWithTimeout(kCallbackWait)) {
-      return absl::DeadlineExceededError(
-          "the adapter did not call back in time");
+      return absl::DeadlineExceededError("the adapter did not call back in time");
     }
     return state_->result;
   }

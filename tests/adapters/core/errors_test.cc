@@ -21,8 +21,7 @@ TEST(MakeErrorTest, CarriesOneErrorInfoWithDomainReasonAndMetadata) {
   details.http_status = 404;
   details.vendor_message = "Resource not found.";
   absl::Status status =
-      MakeError(absl::StatusCode::kNotFound, reason::kJobNotFound,
-                "ionq: job not found", details);
+      MakeError(absl::StatusCode::kNotFound, reason::kJobNotFound, "ionq: job not found", details);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(status.message(), "ionq: job not found");
   auto info = GetErrorInfo(status);
@@ -39,8 +38,7 @@ TEST(MakeErrorTest, CarriesOneErrorInfoWithDomainReasonAndMetadata) {
 }
 
 TEST(MakeErrorTest, OmitsMetadataThatIsUnknown) {
-  absl::Status status =
-      MakeError(absl::StatusCode::kInternal, reason::kInternal, "boom");
+  absl::Status status = MakeError(absl::StatusCode::kInternal, reason::kInternal, "boom");
   auto info = GetErrorInfo(status);
   ASSERT_TRUE(info.has_value());
   EXPECT_TRUE(info->metadata().empty());
@@ -49,14 +47,13 @@ TEST(MakeErrorTest, OmitsMetadataThatIsUnknown) {
 TEST(MakeErrorTest, VendorMessageIsBounded) {
   ErrorDetails details;
   details.vendor_message = std::string(5000, 'x');
-  absl::Status status = MakeError(absl::StatusCode::kUnavailable,
-                                  reason::kVendorUnavailable, "down", details);
+  absl::Status status =
+      MakeError(absl::StatusCode::kUnavailable, reason::kVendorUnavailable, "down", details);
   EXPECT_EQ(Metadata(status, "vendor_message").size(), kMaxVendorMessageBytes);
 }
 
 TEST(MakeErrorTest, BadRequestNamesTheField) {
-  absl::Status status =
-      InvalidArgument(reason::kInvalidPageSize, "page_size", "negative");
+  absl::Status status = InvalidArgument(reason::kInvalidPageSize, "page_size", "negative");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   auto payload = status.GetPayload(kBadRequestTypeUrl);
   ASSERT_TRUE(payload.has_value());
@@ -70,13 +67,12 @@ TEST(MakeErrorTest, BadRequestNamesTheField) {
 TEST(MakeErrorTest, RetryInfoSplitsSecondsAndNanos) {
   ErrorDetails details;
   details.retry_delay = absl::Milliseconds(2500);
-  absl::Status status =
-      MakeError(absl::StatusCode::kResourceExhausted,
-                reason::kVendorRateLimited, "slow down", details);
+  absl::Status status = MakeError(absl::StatusCode::kResourceExhausted, reason::kVendorRateLimited,
+                                  "slow down", details);
   EXPECT_EQ(RetryDelay(status), absl::Milliseconds(2500));
   details.retry_delay = absl::Seconds(-3);
-  status = MakeError(absl::StatusCode::kResourceExhausted,
-                     reason::kVendorRateLimited, "slow down", details);
+  status = MakeError(absl::StatusCode::kResourceExhausted, reason::kVendorRateLimited, "slow down",
+                     details);
   EXPECT_EQ(RetryDelay(status), absl::ZeroDuration());
 }
 

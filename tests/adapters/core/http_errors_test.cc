@@ -28,21 +28,18 @@ using ::testing::Optional;
 using Code = absl::StatusCode;
 using Op = VendorOperation;
 
-const absl::Time kNow = absl::FromCivil(
-    absl::CivilSecond(2015, 10, 21, 7, 28, 0), absl::UTCTimeZone());
+const absl::Time kNow =
+    absl::FromCivil(absl::CivilSecond(2015, 10, 21, 7, 28, 0), absl::UTCTimeZone());
 
 absl::Status Map(int status, Op op = Op::kGet, std::string body = "",
                  std::vector<std::pair<std::string, std::string>> headers = {},
-                 bool caller_key = false,
-                 std::vector<std::string> secrets = {}) {
-  return VendorHttpError(
-      "ionq", op, HttpResponse(status, std::move(body), std::move(headers)),
-      caller_key, secrets, kNow);
+                 bool caller_key = false, std::vector<std::string> secrets = {}) {
+  return VendorHttpError("ionq", op, HttpResponse(status, std::move(body), std::move(headers)),
+                         caller_key, secrets, kNow);
 }
 
 absl::Status MapTransport(http::TransportError error) {
-  return VendorHttpError("qbraid", Op::kGet, TransportFailure(error), false, {},
-                         kNow);
+  return VendorHttpError("qbraid", Op::kGet, TransportFailure(error), false, {}, kNow);
 }
 
 // --- Transport failures
@@ -102,8 +99,7 @@ TEST(VendorHttpErrorTest, Unauthorized401WithCallerKeyIsUnauthenticated) {
 }
 
 TEST(VendorHttpErrorTest, Forbidden403IsPermissionDenied) {
-  EXPECT_THAT(Map(403),
-              IsError(Code::kPermissionDenied, "VENDOR_PERMISSION_DENIED"));
+  EXPECT_THAT(Map(403), IsError(Code::kPermissionDenied, "VENDOR_PERMISSION_DENIED"));
 }
 
 TEST(VendorHttpErrorTest, NotFound404ForJobOperationsIsJobNotFound) {
@@ -115,22 +111,18 @@ TEST(VendorHttpErrorTest, NotFound404ForJobOperationsIsJobNotFound) {
 }
 
 TEST(VendorHttpErrorTest, NotFound404ForListMeansTheBaseUrlIsWrong) {
-  EXPECT_THAT(Map(404, Op::kList),
-              IsError(Code::kUnavailable, "VENDOR_UNAVAILABLE"));
+  EXPECT_THAT(Map(404, Op::kList), IsError(Code::kUnavailable, "VENDOR_UNAVAILABLE"));
 }
 
 TEST(VendorHttpErrorTest, Conflict409IsJobStateConflict) {
   for (Op op : {Op::kGet, Op::kList, Op::kCancel, Op::kDelete}) {
-    EXPECT_THAT(Map(409, op),
-                IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
+    EXPECT_THAT(Map(409, op), IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
   }
 }
 
 TEST(VendorHttpErrorTest, BadRequest400OnCancelOrDeleteIsJobStateConflict) {
-  EXPECT_THAT(Map(400, Op::kCancel),
-              IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
-  EXPECT_THAT(Map(400, Op::kDelete),
-              IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
+  EXPECT_THAT(Map(400, Op::kCancel), IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
+  EXPECT_THAT(Map(400, Op::kDelete), IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
 }
 
 TEST(VendorHttpErrorTest, BadRequest400OnReadsIsRejectedRequest) {
@@ -144,8 +136,7 @@ TEST(VendorHttpErrorTest, BadRequest400OnReadsIsRejectedRequest) {
 
 TEST(VendorHttpErrorTest, Unprocessable422IsRejectedRequest) {
   for (Op op : {Op::kGet, Op::kList, Op::kCancel, Op::kDelete}) {
-    EXPECT_THAT(Map(422, op),
-                IsError(Code::kInvalidArgument, "VENDOR_REJECTED_REQUEST"));
+    EXPECT_THAT(Map(422, op), IsError(Code::kInvalidArgument, "VENDOR_REJECTED_REQUEST"));
   }
 }
 
@@ -156,8 +147,7 @@ TEST(VendorHttpErrorTest, TooManyRequests429WithDeltaSecondsRetryAfter) {
 }
 
 TEST(VendorHttpErrorTest, TooManyRequests429WithHttpDateRetryAfter) {
-  absl::Status s = Map(429, Op::kList, "",
-                       {{"Retry-After", "Wed, 21 Oct 2015 07:28:30 GMT"}});
+  absl::Status s = Map(429, Op::kList, "", {{"Retry-After", "Wed, 21 Oct 2015 07:28:30 GMT"}});
   EXPECT_THAT(s, IsError(Code::kResourceExhausted, "VENDOR_RATE_LIMITED"));
   EXPECT_THAT(RetryDelay(s), Optional(absl::Seconds(30)));
 }
@@ -169,13 +159,11 @@ TEST(VendorHttpErrorTest, TooManyRequests429WithoutRetryAfterWaitsOneSecond) {
 }
 
 TEST(VendorHttpErrorTest, MethodNotAllowed405IsUnsupported) {
-  EXPECT_THAT(Map(405, Op::kDelete),
-              IsError(Code::kUnimplemented, "UNSUPPORTED_BY_VENDOR"));
+  EXPECT_THAT(Map(405, Op::kDelete), IsError(Code::kUnimplemented, "UNSUPPORTED_BY_VENDOR"));
 }
 
 TEST(VendorHttpErrorTest, NotImplemented501IsUnsupported) {
-  EXPECT_THAT(Map(501, Op::kCancel),
-              IsError(Code::kUnimplemented, "UNSUPPORTED_BY_VENDOR"));
+  EXPECT_THAT(Map(501, Op::kCancel), IsError(Code::kUnimplemented, "UNSUPPORTED_BY_VENDOR"));
 }
 
 TEST(VendorHttpErrorTest, ServerErrors5xxAreUnavailable) {
@@ -194,16 +182,13 @@ TEST(VendorHttpErrorTest, ServiceUnavailableKeepsItsRetryAfter) {
 
 TEST(VendorHttpErrorTest, RedirectsAreBadResponses) {
   for (int status : {301, 302, 307, 308}) {
-    EXPECT_THAT(Map(status), IsError(Code::kInternal, "VENDOR_BAD_RESPONSE"))
-        << status;
+    EXPECT_THAT(Map(status), IsError(Code::kInternal, "VENDOR_BAD_RESPONSE")) << status;
   }
 }
 
 TEST(VendorHttpErrorTest, Other4xxAreRejectedRequests) {
   for (int status : {402, 406, 410, 413, 418, 451}) {
-    EXPECT_THAT(Map(status),
-                IsError(Code::kInvalidArgument, "VENDOR_REJECTED_REQUEST"))
-        << status;
+    EXPECT_THAT(Map(status), IsError(Code::kInvalidArgument, "VENDOR_REJECTED_REQUEST")) << status;
   }
 }
 
@@ -218,51 +203,42 @@ TEST(VendorMessageTest, QbraidGatewayEnvelope) {
 }
 
 TEST(VendorMessageTest, QbraidGatewayEnvelopeWithoutInnerMessage) {
-  absl::Status s =
-      Map(409, Op::kCancel,
-          R"({"success":false,"message":"Job is still initializing",
+  absl::Status s = Map(409, Op::kCancel,
+                       R"({"success":false,"message":"Job is still initializing",
                            "error":{"code":"JOB_CANCEL_CONFLICT"}})");
-  EXPECT_EQ(Metadata(s, "vendor_message"),
-            "JOB_CANCEL_CONFLICT: Job is still initializing");
+  EXPECT_EQ(Metadata(s, "vendor_message"), "JOB_CANCEL_CONFLICT: Job is still initializing");
 }
 
 TEST(VendorMessageTest, FastApiStringDetail) {
   EXPECT_EQ(
-      Metadata(Map(403, Op::kGet, R"({"detail":"You do not have permission"})"),
-               "vendor_message"),
+      Metadata(Map(403, Op::kGet, R"({"detail":"You do not have permission"})"), "vendor_message"),
       "You do not have permission");
 }
 
 TEST(VendorMessageTest, FastApiValidationDetailList) {
-  absl::Status s =
-      Map(422, Op::kGet,
-          R"({"detail":[{"loc":["path","job_qrn"],"msg":"field required",
+  absl::Status s = Map(422, Op::kGet,
+                       R"({"detail":[{"loc":["path","job_qrn"],"msg":"field required",
                                       "type":"value_error.missing"},
                                      {"loc":["query","limit",0],"msg":"too big","type":"x"}]})");
-  EXPECT_EQ(Metadata(s, "vendor_message"),
-            "path.job_qrn: field required; query.limit.0: too big");
+  EXPECT_EQ(Metadata(s, "vendor_message"), "path.job_qrn: field required; query.limit.0: too big");
 }
 
 TEST(VendorMessageTest, IonqEnvelope) {
-  absl::Status s =
-      Map(400, Op::kGet,
-          R"({"error":"Bad Request","message":"\"limit\" was invalid.",
+  absl::Status s = Map(400, Op::kGet,
+                       R"({"error":"Bad Request","message":"\"limit\" was invalid.",
                            "statusCode":400,"validation":{"keys":["limit"]}})");
-  EXPECT_EQ(Metadata(s, "vendor_message"),
-            "Bad Request: \"limit\" was invalid.");
+  EXPECT_EQ(Metadata(s, "vendor_message"), "Bad Request: \"limit\" was invalid.");
 }
 
 TEST(VendorMessageTest, PraisonaiAuthEnvelope) {
-  EXPECT_EQ(Metadata(Map(401, Op::kGet, R"({"error":"Unauthorized"})"),
-                     "vendor_message"),
+  EXPECT_EQ(Metadata(Map(401, Op::kGet, R"({"error":"Unauthorized"})"), "vendor_message"),
             "Unauthorized");
 }
 
 TEST(VendorMessageTest, HtmlAndOtherBodiesGiveNoVendorMessage) {
   for (const char* body :
-       {"<html><body><h1>502 Bad Gateway</h1></body></html>",
-        "upstream connect error", "", "[1,2]", "\"text\"",
-        R"({"unrelated":"field"})", R"({"detail":{"nested":1}})"}) {
+       {"<html><body><h1>502 Bad Gateway</h1></body></html>", "upstream connect error", "", "[1,2]",
+        "\"text\"", R"({"unrelated":"field"})", R"({"detail":{"nested":1}})"}) {
     absl::Status s = Map(502, Op::kGet, body);
     EXPECT_THAT(s, IsError(Code::kUnavailable, "VENDOR_UNAVAILABLE"));
     EXPECT_FALSE(HasMetadata(s, "vendor_message")) << body;
@@ -284,19 +260,17 @@ TEST(VendorMessageTest, InvalidUtf8InTheBodyIsRepaired) {
 
 TEST(VendorMessageTest, SecretsNeverAppearAnywhere) {
   const std::string key = "sk-live-0123456789abcdef";
-  for (
-      const std::string body :
-      {R"({"detail":"Invalid API key sk-live-0123456789abcdef"})",
-       R"({"success":false,"message":"bad key sk-live-0123456789abcdef",
+  for (const std::string body :
+       {R"({"detail":"Invalid API key sk-live-0123456789abcdef"})",
+        R"({"success":false,"message":"bad key sk-live-0123456789abcdef",
             "error":{"code":"INVALID_API_KEY","message":"key sk-live-0123456789abcdef"}})",
-       R"({"error":"Unauthorized Error","message":"Key sk-live-0123456789abcdef is invalid"})",
-       R"({"detail":[{"loc":["header","sk-live-0123456789abcdef"],"msg":"bad"}]})",
-       // JSON escapes must not smuggle the key past the scrubber.
-       R"({"detail":"key sk\u002dlive\u002d0123456789abcdef"})"}) {
+        R"({"error":"Unauthorized Error","message":"Key sk-live-0123456789abcdef is invalid"})",
+        R"({"detail":[{"loc":["header","sk-live-0123456789abcdef"],"msg":"bad"}]})",
+        // JSON escapes must not smuggle the key past the scrubber.
+        R"({"detail":"key sk\u002dlive\u002d0123456789abcdef"})"}) {
     for (int status : {400, 401, 403, 404, 429, 500}) {
       absl::Status s = Map(status, Op::kGet, body, {}, true, {key});
-      EXPECT_THAT(EverythingIn(s), Not(HasSubstr(key)))
-          << status << " " << body;
+      EXPECT_THAT(EverythingIn(s), Not(HasSubstr(key))) << status << " " << body;
       EXPECT_THAT(Metadata(s, "vendor_message"), HasSubstr("[redacted]"));
     }
   }
@@ -314,17 +288,14 @@ TEST(VendorMessageTest, ExtractVendorMessageDirectly) {
 TEST(ParseRetryAfterTest, DeltaSeconds) {
   EXPECT_THAT(ParseRetryAfter("0", kNow), Optional(absl::ZeroDuration()));
   EXPECT_THAT(ParseRetryAfter(" 120 ", kNow), Optional(absl::Seconds(120)));
-  EXPECT_THAT(ParseRetryAfter("99999999999999999999", kNow),
-              Optional(kMaxRetryDelay));
+  EXPECT_THAT(ParseRetryAfter("99999999999999999999", kNow), Optional(kMaxRetryDelay));
 }
 
 TEST(ParseRetryAfterTest, HttpDatesInAllThreeForms) {
-  EXPECT_THAT(ParseRetryAfter("Wed, 21 Oct 2015 07:29:00 GMT", kNow),
-              Optional(absl::Seconds(60)));
+  EXPECT_THAT(ParseRetryAfter("Wed, 21 Oct 2015 07:29:00 GMT", kNow), Optional(absl::Seconds(60)));
   EXPECT_THAT(ParseRetryAfter("Wednesday, 21-Oct-15 07:28:10 GMT", kNow),
               Optional(absl::Seconds(10)));
-  EXPECT_THAT(ParseRetryAfter("Wed Oct 21 07:28:05 2015", kNow),
-              Optional(absl::Seconds(5)));
+  EXPECT_THAT(ParseRetryAfter("Wed Oct 21 07:28:05 2015", kNow), Optional(absl::Seconds(5)));
 }
 
 TEST(ParseRetryAfterTest, PastDatesMeanNow) {
@@ -333,8 +304,7 @@ TEST(ParseRetryAfterTest, PastDatesMeanNow) {
 }
 
 TEST(ParseRetryAfterTest, GarbageIsUnparseable) {
-  for (const char* value :
-       {"", "soon", "-5", "1.5", "Wed, 21 Oct 2015", "12abc"}) {
+  for (const char* value : {"", "soon", "-5", "1.5", "Wed, 21 Oct 2015", "12abc"}) {
     EXPECT_EQ(ParseRetryAfter(value, kNow), std::nullopt) << value;
   }
 }
@@ -346,8 +316,7 @@ TEST(PercentEncodeTest, KeepsUnreservedAndEncodesTheRest) {
   EXPECT_EQ(PercentEncodePathSegment("AZaz09-._~"), "AZaz09-._~");
   EXPECT_EQ(PercentEncodePathSegment("aws:quera:qpu:aquila-37f5-qjob-696aae"),
             "aws%3Aquera%3Aqpu%3Aaquila-37f5-qjob-696aae");
-  EXPECT_EQ(PercentEncodePathSegment("a/b?c#d e%f+g&h"),
-            "a%2Fb%3Fc%23d%20e%25f%2Bg%26h");
+  EXPECT_EQ(PercentEncodePathSegment("a/b?c#d e%f+g&h"), "a%2Fb%3Fc%23d%20e%25f%2Bg%26h");
   EXPECT_EQ(PercentEncodePathSegment("\xC3\xA9"), "%C3%A9");
   EXPECT_EQ(PercentEncodeQueryValue("3c90c3cc=/+"), "3c90c3cc%3D%2F%2B");
 }

@@ -30,28 +30,21 @@ TEST(BadVendorResponseTest, IsInternalWithVendor) {
 }
 
 TEST(ParseVendorObjectTest, RefusesNonObjectsWithoutQuotingThem) {
-  for (const char* body :
-       {"[\"secret-body\"]", "secret-body", "", "\"secret-body\""}) {
+  for (const char* body : {"[\"secret-body\"]", "secret-body", "", "\"secret-body\""}) {
     absl::StatusOr<json::Struct> object = ParseVendorObject("ionq", body);
-    EXPECT_THAT(object,
-                IsError(absl::StatusCode::kInternal, "VENDOR_BAD_RESPONSE"))
-        << body;
-    EXPECT_THAT(std::string(object.status().message()),
-                Not(HasSubstr("secret-body")));
+    EXPECT_THAT(object, IsError(absl::StatusCode::kInternal, "VENDOR_BAD_RESPONSE")) << body;
+    EXPECT_THAT(std::string(object.status().message()), Not(HasSubstr("secret-body")));
   }
 }
 
 TEST(ParseVendorObjectTest, RepairsInvalidUtf8) {
-  absl::StatusOr<json::Struct> object =
-      ParseVendorObject("ionq", "{\"name\":\"caf\xE9\"}");
+  absl::StatusOr<json::Struct> object = ParseVendorObject("ionq", "{\"name\":\"caf\xE9\"}");
   ASSERT_TRUE(object.ok()) << object.status();
-  EXPECT_THAT(json::GetString(*object, "name"),
-              Optional(std::string("caf\xEF\xBF\xBD")));
+  EXPECT_THAT(json::GetString(*object, "name"), Optional(std::string("caf\xEF\xBF\xBD")));
 }
 
 TEST(ToValidUtf8Test, LeavesValidTextAloneAndReplacesEachBadByte) {
-  EXPECT_EQ(ToValidUtf8("plain \xC3\xA9\xF0\x9F\x98\x80"),
-            "plain \xC3\xA9\xF0\x9F\x98\x80");
+  EXPECT_EQ(ToValidUtf8("plain \xC3\xA9\xF0\x9F\x98\x80"), "plain \xC3\xA9\xF0\x9F\x98\x80");
   EXPECT_EQ(ToValidUtf8("a\xFF\xFE"
                         "b"),
             "a\xEF\xBF\xBD\xEF\xBF\xBD"
@@ -66,38 +59,30 @@ TEST(ToValidUtf8Test, LeavesValidTextAloneAndReplacesEachBadByte) {
 TEST(NameOfTest, StringOrObjectLowerCased) {
   json::Struct o = Object(R"({"s":"AWS","o":{"_id":"x","provider":"QuEra"},
                               "n":{"name":"IonQ"},"bad":{"id":1},"num":3})");
-  EXPECT_THAT(NameOf(json::Find(o, "s"), {"provider", "name"}),
-              Optional(std::string("aws")));
-  EXPECT_THAT(NameOf(json::Find(o, "o"), {"provider", "name"}),
-              Optional(std::string("quera")));
-  EXPECT_THAT(NameOf(json::Find(o, "n"), {"provider", "name"}),
-              Optional(std::string("ionq")));
+  EXPECT_THAT(NameOf(json::Find(o, "s"), {"provider", "name"}), Optional(std::string("aws")));
+  EXPECT_THAT(NameOf(json::Find(o, "o"), {"provider", "name"}), Optional(std::string("quera")));
+  EXPECT_THAT(NameOf(json::Find(o, "n"), {"provider", "name"}), Optional(std::string("ionq")));
   EXPECT_EQ(NameOf(json::Find(o, "bad"), {"provider", "name"}), std::nullopt);
   EXPECT_EQ(NameOf(json::Find(o, "num"), {"provider", "name"}), std::nullopt);
-  EXPECT_EQ(NameOf(json::Find(o, "absent"), {"provider", "name"}),
-            std::nullopt);
+  EXPECT_EQ(NameOf(json::Find(o, "absent"), {"provider", "name"}), std::nullopt);
 }
 
 TEST(FieldReadersTest, TimestampsMillisecondsAndEpochSeconds) {
-  json::Struct o =
-      Object(R"({"t":"2025-01-15T10:30:00Z","bad":"yesterday","num":5,
+  json::Struct o = Object(R"({"t":"2025-01-15T10:30:00Z","bad":"yesterday","num":5,
                               "ms":1500,"neg":-1,"epoch":1490932820,"huge":1e300})");
-  EXPECT_THAT(GetTimestamp(o, "t"),
-              Optional(absl::FromUnixSeconds(1736937000)));
+  EXPECT_THAT(GetTimestamp(o, "t"), Optional(absl::FromUnixSeconds(1736937000)));
   EXPECT_EQ(GetTimestamp(o, "bad"), std::nullopt);
   EXPECT_EQ(GetTimestamp(o, "num"), std::nullopt);
   EXPECT_THAT(GetMilliseconds(o, "ms"), Optional(absl::Milliseconds(1500)));
   EXPECT_EQ(GetMilliseconds(o, "neg"), std::nullopt);
   EXPECT_EQ(GetMilliseconds(o, "huge"), std::nullopt);
-  EXPECT_THAT(GetEpochSeconds(o, "epoch"),
-              Optional(absl::FromUnixSeconds(1490932820)));
+  EXPECT_THAT(GetEpochSeconds(o, "epoch"), Optional(absl::FromUnixSeconds(1490932820)));
   EXPECT_EQ(GetEpochSeconds(o, "huge"), std::nullopt);
   EXPECT_EQ(GetEpochSeconds(o, "t"), std::nullopt);
 }
 
 TEST(FieldReadersTest, Int32AndCost) {
-  json::Struct o =
-      Object(R"({"q":3,"big":3000000000,"c":0.375,"cs":"0.375","z":"0E-33",
+  json::Struct o = Object(R"({"q":3,"big":3000000000,"c":0.375,"cs":"0.375","z":"0E-33",
                               "w":"lots"})");
   EXPECT_THAT(GetInt32(o, "q"), Optional(3));
   EXPECT_EQ(GetInt32(o, "big"), std::nullopt);

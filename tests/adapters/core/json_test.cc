@@ -27,8 +27,8 @@ TEST(JsonParseTest, ParsesAnyDocument) {
 }
 
 TEST(JsonParseTest, GarbageIsInvalidArgumentWithoutTheBody) {
-  for (const char* text : {"", "nul", "{", R"({"a":1)", R"({"a":1} trailing)",
-                           "<html>secret-body</html>"}) {
+  for (const char* text :
+       {"", "nul", "{", R"({"a":1)", R"({"a":1} trailing)", "<html>secret-body</html>"}) {
     absl::StatusOr<Value> value = Parse(text);
     ASSERT_FALSE(value.ok()) << text;
     EXPECT_EQ(value.status().code(), absl::StatusCode::kInvalidArgument);
@@ -40,8 +40,7 @@ TEST(JsonParseTest, GarbageIsInvalidArgumentWithoutTheBody) {
 TEST(JsonParseTest, ParseObjectRejectsOtherDocuments) {
   for (const char* text : {"[]", "\"text\"", "42", "null", "true"}) {
     absl::StatusOr<Struct> object = ParseObject(text);
-    EXPECT_EQ(object.status().code(), absl::StatusCode::kInvalidArgument)
-        << text;
+    EXPECT_EQ(object.status().code(), absl::StatusCode::kInvalidArgument) << text;
   }
   EXPECT_TRUE(ParseObject(R"( {"a": 1} )").ok());
 }
@@ -65,20 +64,17 @@ TEST(JsonParseTest, ModeratelyNestedDocumentsParse) {
 TEST(JsonParseTest, DeeplyNestedDocumentsAreRefusedQuickly) {
   for (int depth : {65, 1000, 100000}) {
     std::string arrays = std::string(depth, '[') + std::string(depth, ']');
-    EXPECT_EQ(Parse(arrays).status().code(), absl::StatusCode::kInvalidArgument)
-        << depth;
+    EXPECT_EQ(Parse(arrays).status().code(), absl::StatusCode::kInvalidArgument) << depth;
     std::string objects;
     for (int i = 0; i < depth; ++i) objects += "{\"a\":";
     objects += "1" + std::string(depth, '}');
-    EXPECT_EQ(Parse(objects).status().code(),
-              absl::StatusCode::kInvalidArgument)
-        << depth;
+    EXPECT_EQ(Parse(objects).status().code(), absl::StatusCode::kInvalidArgument) << depth;
   }
 }
 
 TEST(JsonParseTest, BracketsInsideStringsDoNotCountAsNesting) {
-  const std::string text = "{\"a\":\"" + std::string(1000, '[') + "\\\"" +
-                           std::string(1000, '{') + "\"}";
+  const std::string text =
+      "{\"a\":\"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\"}";
   absl::StatusOr<Struct> object = ParseObject(text);
   ASSERT_TRUE(object.ok()) << object.status();
   EXPECT_EQ(GetString(*object, "a")->size(), 2001u);
@@ -154,14 +150,12 @@ TEST(JsonScalarTest, ScalarsAsText) {
 // Non-integral numbers used to be cut to six significant digits by
 // absl::StrCat.
 TEST(JsonScalarTest, FractionsKeepEveryDigitNeeded) {
-  for (double d :
-       {3.14159265358979, 0.1, 1.0 / 3.0, 123456.789012, 2.5e-10, 1e300}) {
+  for (double d : {3.14159265358979, 0.1, 1.0 / 3.0, 123456.789012, 2.5e-10, 1e300}) {
     std::optional<std::string> text = ScalarToString(Num(d));
     ASSERT_TRUE(text.has_value());
     EXPECT_EQ(std::strtod(text->c_str(), nullptr), d) << *text;
   }
-  EXPECT_THAT(ScalarToString(Num(3.14159265)),
-              Optional(std::string("3.14159265")));
+  EXPECT_THAT(ScalarToString(Num(3.14159265)), Optional(std::string("3.14159265")));
   EXPECT_THAT(ScalarToString(Num(0.1)), Optional(std::string("0.1")));
 }
 

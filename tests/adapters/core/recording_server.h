@@ -54,8 +54,7 @@ class RecordingServer {
       recorded.method = req.method;
       const size_t question = req.target.find('?');
       recorded.path = req.target.substr(0, question);
-      if (question != std::string::npos)
-        recorded.query = req.target.substr(question + 1);
+      if (question != std::string::npos) recorded.query = req.target.substr(question + 1);
       recorded.body = req.body;
       for (const auto& [name, value] : req.headers) {
         recorded.headers[absl::AsciiStrToLower(name)] = value;
@@ -68,8 +67,7 @@ class RecordingServer {
       }
       Reply reply = handler ? handler(recorded) : Reply();
       res.status = reply.status;
-      for (const auto& [name, value] : reply.headers)
-        res.set_header(name, value);
+      for (const auto& [name, value] : reply.headers) res.set_header(name, value);
       if (!reply.body.empty()) res.set_content(reply.body, "application/json");
     };
     server_.Get(".*", handle);
@@ -81,8 +79,7 @@ class RecordingServer {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // Waiting for the listener thread to start is set-up, not test logic.
     const absl::Time limit = absl::Now() + absl::Seconds(10);
-    while (!server_.is_running() && absl::Now() < limit)
-      absl::SleepFor(absl::Milliseconds(1));
+    while (!server_.is_running() && absl::Now() < limit) absl::SleepFor(absl::Milliseconds(1));
   }
 
   ~RecordingServer() {
@@ -102,11 +99,11 @@ class RecordingServer {
   }
 
   // Answers every request with `status`, `body` and `headers`.
-  void AnswerWith(
-      int status, std::string body,
-      std::vector<std::pair<std::string, std::string>> headers = {}) {
-    SetHandler([reply = Reply{status, std::move(body), std::move(headers)}](
-                   const Request&) { return reply; });
+  void AnswerWith(int status, std::string body,
+                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+    SetHandler([reply = Reply{status, std::move(body), std::move(headers)}](const Request&) {
+      return reply;
+    });
   }
 
   std::vector<Request> requests() {

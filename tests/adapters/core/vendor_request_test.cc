@@ -48,23 +48,19 @@ TEST(VendorRequestTest, CarriesDeadlineCancellationAndCommonHeaders) {
 TEST(VendorRequestTest, VendorCallKnowsEveryKeyThatMayHaveBeenSent) {
   CallContext ctx;
   ctx.caller_key = "caller-secret";
-  VendorCall call =
-      MakeVendorCall("ionq", VendorOperation::kCancel, ctx,
-                     VendorConfig{"https://x", "configured-secret"});
+  VendorCall call = MakeVendorCall("ionq", VendorOperation::kCancel, ctx,
+                                   VendorConfig{"https://x", "configured-secret"});
   EXPECT_TRUE(call.caller_supplied_key);
   EXPECT_THAT(call.secrets, ElementsAre("caller-secret", "configured-secret"));
-  EXPECT_THAT(
-      CheckVendorResponse(call, HttpResponse(401, "")),
-      IsError(absl::StatusCode::kUnauthenticated, "VENDOR_AUTH_FAILED"));
+  EXPECT_THAT(CheckVendorResponse(call, HttpResponse(401, "")),
+              IsError(absl::StatusCode::kUnauthenticated, "VENDOR_AUTH_FAILED"));
 }
 
 TEST(VendorRequestTest, OnlyComplete2xxResponsesAreSuccess) {
-  VendorCall call =
-      MakeVendorCall("qbraid", VendorOperation::kGet, CallContext(),
-                     VendorConfig{"https://x", "k"});
+  VendorCall call = MakeVendorCall("qbraid", VendorOperation::kGet, CallContext(),
+                                   VendorConfig{"https://x", "k"});
   for (int status : {200, 201, 202, 204, 299}) {
-    EXPECT_THAT(CheckVendorResponse(call, HttpResponse(status, "")), IsOk())
-        << status;
+    EXPECT_THAT(CheckVendorResponse(call, HttpResponse(status, "")), IsOk()) << status;
   }
   EXPECT_THAT(CheckVendorResponse(call, HttpResponse(304, "")),
               IsError(absl::StatusCode::kInternal, "VENDOR_BAD_RESPONSE"));
@@ -77,12 +73,9 @@ TEST(VendorRequestTest, OnlyComplete2xxResponsesAreSuccess) {
 TEST(ParsePageCursorTest, EmptyIsPageOneAndGarbageIsAnInvalidToken) {
   EXPECT_EQ(*ParsePageCursor(""), 1);
   EXPECT_EQ(*ParsePageCursor("7"), 7);
-  for (const char* cursor :
-       {"0", "-1", "+2", " 3", "abc", "1.5", "99999999999999999999"}) {
+  for (const char* cursor : {"0", "-1", "+2", " 3", "abc", "1.5", "99999999999999999999"}) {
     absl::StatusOr<int64_t> page = ParsePageCursor(cursor);
-    EXPECT_THAT(
-        page, IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"))
-        << cursor;
+    EXPECT_THAT(page, IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN")) << cursor;
     EXPECT_EQ(BadRequestField(page.status()), "page_token");
   }
 }
@@ -96,8 +89,7 @@ TEST(VendorPageSizeTest, LoweredToTheVendorMaximum) {
 }
 
 TEST(CheckJobIdTest, EmptyIdIsRefused) {
-  EXPECT_THAT(CheckJobId("ionq", ""),
-              IsError(absl::StatusCode::kInvalidArgument, "INVALID_NAME"));
+  EXPECT_THAT(CheckJobId("ionq", ""), IsError(absl::StatusCode::kInvalidArgument, "INVALID_NAME"));
   EXPECT_THAT(CheckJobId("ionq", "x"), IsOk());
 }
 

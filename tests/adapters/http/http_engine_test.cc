@@ -54,9 +54,7 @@ constexpr absl::Duration kWaitLimit = absl::Seconds(20);
 class Collector {
  public:
   ResponseCallback Callback() {
-    return [state = state_](Response response) {
-      state->Add(std::move(response));
-    };
+    return [state = state_](Response response) { state->Add(std::move(response)); };
   }
 
   void Add(Response response) { state_->Add(std::move(response)); }
@@ -99,8 +97,7 @@ Response SendAndWait(HttpEngine& engine, Request request) {
   return responses.empty() ? Response() : responses.front();
 }
 
-Request MakeRequest(std::string method, std::string url,
-                    std::string body = "") {
+Request MakeRequest(std::string method, std::string url, std::string body = "") {
   Request request;
   request.method = std::move(method);
   request.url = std::move(url);
@@ -118,34 +115,27 @@ struct SeenRequest {
 // call HoldUntilReleased() to stay in flight until the server is destroyed.
 class LocalServer {
  public:
-  explicit LocalServer(size_t threads = 16,
-                       std::unique_ptr<httplib::Server> server = nullptr)
-      : server_(server ? std::move(server)
-                       : std::make_unique<httplib::Server>()) {
-    server_->new_task_queue = [threads] {
-      return new httplib::ThreadPool(threads);
-    };
+  explicit LocalServer(size_t threads = 16, std::unique_ptr<httplib::Server> server = nullptr)
+      : server_(server ? std::move(server) : std::make_unique<httplib::Server>()) {
+    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_->set_keep_alive_timeout(2);
     server_->set_socket_options([this](int sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
       listen_socket_ = sock;
     });
-    server_->set_pre_routing_handler(
-        [this](const httplib::Request& request, httplib::Response&) {
-          absl::MutexLock lock(&mu_);
-          seen_.push_back({request.method, request.path, request.remote_port});
-          return httplib::Server::HandlerResponse::Unhandled;
-        });
-    server_->Get("/ping",
-                 [](const httplib::Request&, httplib::Response& response) {
-                   response.set_content("pong", "text/plain");
-                 });
-    server_->Get("/hold",
-                 [this](const httplib::Request&, httplib::Response& response) {
-                   HoldUntilReleased();
-                   response.set_content("released", "text/plain");
-                 });
+    server_->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
+      absl::MutexLock lock(&mu_);
+      seen_.push_back({request.method, request.path, request.remote_port});
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server_->Get("/ping", [](const httplib::Request&, httplib::Response& response) {
+      response.set_content("pong", "text/plain");
+    });
+    server_->Get("/hold", [this](const httplib::Request&, httplib::Response& response) {
+      HoldUntilReleased();
+      response.set_content("released", "text/plain");
+    });
   }
 
   ~LocalServer() {
@@ -186,17 +176,13 @@ class LocalServer {
 
   bool WaitForHeld(int count) {
     absl::MutexLock lock(&mu_);
-    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return held_ >= count;
-    };
+    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return held_ >= count; };
     return mu_.AwaitWithTimeout(absl::Condition(&enough), kWaitLimit);
   }
 
   bool WaitForRequests(size_t count) {
     absl::MutexLock lock(&mu_);
-    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return seen_.size() >= count;
-    };
+    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return seen_.size() >= count; };
     return mu_.AwaitWithTimeout(absl::Condition(&enough), kWaitLimit);
   }
 
@@ -229,8 +215,7 @@ int BoundLoopbackSocket(int* port) {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = 0;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   socklen_t length = sizeof(address);
   EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
   *port = ntohs(address.sin_port);
@@ -243,9 +228,7 @@ class ClosedPort {
  public:
   ClosedPort() : fd_(BoundLoopbackSocket(&port_)) {}
   ~ClosedPort() { close(fd_); }
-  std::string Url() const {
-    return absl::StrCat("http://127.0.0.1:", port_, "/");
-  }
+  std::string Url() const { return absl::StrCat("http://127.0.0.1:", port_, "/"); }
 
  private:
   int port_ = 0;
@@ -286,9 +269,7 @@ class RawServer {
     thread_.join();
     close(fd_);
   }
-  std::string Url() const {
-    return absl::StrCat("http://127.0.0.1:", port_, "/");
-  }
+  std::string Url() const { return absl::StrCat("http://127.0.0.1:", port_, "/"); }
 
  private:
   int port_ = 0;
@@ -312,15 +293,13 @@ size_t CountThreads() {
 class SelfSignedCert {
  public:
   explicit SelfSignedCert(bool ip_san) {
-    std::string pattern =
-        absl::StrCat(::testing::TempDir(), "http_engine_test_XXXXXX");
+    std::string pattern = absl::StrCat(::testing::TempDir(), "http_engine_test_XXXXXX");
     if (mkdtemp(pattern.data()) == nullptr) return;
     dir_ = pattern;
     const std::string command = absl::StrCat(
         "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 "
         "-keyout ",
-        key_path(), " -out ", cert_path(),
-        ip_san ? " -addext subjectAltName=IP:127.0.0.1" : "",
+        key_path(), " -out ", cert_path(), ip_san ? " -addext subjectAltName=IP:127.0.0.1" : "",
         " >/dev/null 2>&1");
     ok_ = std::system(command.c_str()) == 0;
   }
@@ -341,26 +320,21 @@ class SelfSignedCert {
 
 TEST(HttpEngineTest, GetReturnsStatusBodyAndHeaders) {
   LocalServer server;
-  server->Get("/thing",
-              [](const httplib::Request&, httplib::Response& response) {
-                response.set_header("X-Request-Id", "abc-123");
-                response.set_content("hello body", "text/plain");
-              });
+  server->Get("/thing", [](const httplib::Request&, httplib::Response& response) {
+    response.set_header("X-Request-Id", "abc-123");
+    response.set_content("hello body", "text/plain");
+  });
   server.Start();
   HttpEngine engine;
 
-  Response response =
-      SendAndWait(engine, MakeRequest("GET", server.Url("/thing")));
+  Response response = SendAndWait(engine, MakeRequest("GET", server.Url("/thing")));
 
   EXPECT_EQ(response.error, TransportError::kNone) << response.error_message;
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "hello body");
-  EXPECT_THAT(response.Header("x-request-id"),
-              Optional(std::string("abc-123")));
-  EXPECT_THAT(response.Header("X-REQUEST-ID"),
-              Optional(std::string("abc-123")));
-  EXPECT_THAT(response.Header("Content-Type"),
-              Optional(std::string("text/plain")));
+  EXPECT_THAT(response.Header("x-request-id"), Optional(std::string("abc-123")));
+  EXPECT_THAT(response.Header("X-REQUEST-ID"), Optional(std::string("abc-123")));
+  EXPECT_THAT(response.Header("Content-Type"), Optional(std::string("text/plain")));
   EXPECT_EQ(response.Header("x-missing"), std::nullopt);
   for (const auto& [name, value] : response.headers) {
     EXPECT_EQ(name, absl::AsciiStrToLower(name));
@@ -372,13 +346,11 @@ TEST(HttpEngineTest, PostPutDeleteCarryMethodAndBody) {
   LocalServer server;
   absl::Mutex mu;
   std::vector<std::string> received;  // "METHOD body content-type expect"
-  auto echo = [&](const httplib::Request& request,
-                  httplib::Response& response) {
+  auto echo = [&](const httplib::Request& request, httplib::Response& response) {
     absl::MutexLock lock(&mu);
     received.push_back(absl::StrCat(request.method, " ", request.body, " [",
-                                    request.get_header_value("Content-Type"),
-                                    "] [", request.get_header_value("Expect"),
-                                    "]"));
+                                    request.get_header_value("Content-Type"), "] [",
+                                    request.get_header_value("Expect"), "]"));
     response.set_content(absl::StrCat("got ", request.method), "text/plain");
   };
   server->Post("/jobs", echo);
@@ -397,8 +369,8 @@ TEST(HttpEngineTest, PostPutDeleteCarryMethodAndBody) {
   }
   // A body past curl's 1 MiB threshold would normally trigger "Expect:
   // 100-continue".
-  Response big = SendAndWait(engine, MakeRequest("POST", server.Url("/jobs"),
-                                                 std::string(2 << 20, 'x')));
+  Response big =
+      SendAndWait(engine, MakeRequest("POST", server.Url("/jobs"), std::string(2 << 20, 'x')));
   EXPECT_EQ(big.status, 200) << big.error_message;
 
   absl::MutexLock lock(&mu);
@@ -407,16 +379,14 @@ TEST(HttpEngineTest, PostPutDeleteCarryMethodAndBody) {
   EXPECT_EQ(received[1], R"(PUT {"a":1} [application/json] [])");
   EXPECT_EQ(received[2], R"(DELETE {"a":1} [application/json] [])");
   // No Expect header, and curl's default form content type is not invented.
-  EXPECT_EQ(received[3],
-            absl::StrCat("POST ", std::string(2 << 20, 'x'), " [] []"));
+  EXPECT_EQ(received[3], absl::StrCat("POST ", std::string(2 << 20, 'x'), " [] []"));
 }
 
 TEST(HttpEngineTest, EmptyPostAndPutSendContentLengthZero) {
   LocalServer server;
   absl::Mutex mu;
   std::vector<std::string> lengths;
-  auto record = [&](const httplib::Request& request,
-                    httplib::Response& response) {
+  auto record = [&](const httplib::Request& request, httplib::Response& response) {
     absl::MutexLock lock(&mu);
     lengths.push_back(request.has_header("Content-Length")
                           ? request.get_header_value("Content-Length")
@@ -430,8 +400,7 @@ TEST(HttpEngineTest, EmptyPostAndPutSendContentLengthZero) {
   HttpEngine engine;
 
   for (const char* method : {"POST", "PUT", "DELETE"}) {
-    Response response =
-        SendAndWait(engine, MakeRequest(method, server.Url("/cancel")));
+    Response response = SendAndWait(engine, MakeRequest(method, server.Url("/cancel")));
     EXPECT_EQ(response.status, 204) << method << ": " << response.error_message;
   }
   absl::MutexLock lock(&mu);
@@ -441,8 +410,7 @@ TEST(HttpEngineTest, EmptyPostAndPutSendContentLengthZero) {
 TEST(HttpEngineTest, RequestHeadersArrive) {
   LocalServer server;
   std::string api_key, accept;
-  server->Get("/headers", [&](const httplib::Request& request,
-                              httplib::Response& response) {
+  server->Get("/headers", [&](const httplib::Request& request, httplib::Response& response) {
     api_key = request.get_header_value("X-Api-Key");
     accept = request.get_header_value("Accept");
     response.set_content("ok", "text/plain");
@@ -463,8 +431,7 @@ TEST(HttpEngineTest, DefaultUserAgentCanBeOverridden) {
   LocalServer server;
   absl::Mutex mu;
   std::vector<std::string> agents;
-  server->Get("/agent", [&](const httplib::Request& request,
-                            httplib::Response& response) {
+  server->Get("/agent", [&](const httplib::Request& request, httplib::Response& response) {
     absl::MutexLock lock(&mu);
     agents.push_back(request.get_header_value("User-Agent"));
     response.status = 204;
@@ -474,9 +441,7 @@ TEST(HttpEngineTest, DefaultUserAgentCanBeOverridden) {
   Request custom = MakeRequest("GET", server.Url("/agent"));
   custom.headers = {{"User-Agent", "vendor-client/2"}};
 
-  EXPECT_EQ(
-      SendAndWait(engine, MakeRequest("GET", server.Url("/agent"))).status,
-      204);
+  EXPECT_EQ(SendAndWait(engine, MakeRequest("GET", server.Url("/agent"))).status, 204);
   EXPECT_EQ(SendAndWait(engine, std::move(custom)).status, 204);
 
   absl::MutexLock lock(&mu);
@@ -532,8 +497,7 @@ TEST(HttpEngineTest, HeaderWithLineBreakIsRejectedBeforeSending) {
 TEST(HttpEngineTest, UnsupportedMethodFailsAtOnce) {
   HttpEngine engine;
   Collector collector;
-  engine.Send(MakeRequest("PATCH", "http://127.0.0.1:1/"),
-              collector.Callback());
+  engine.Send(MakeRequest("PATCH", "http://127.0.0.1:1/"), collector.Callback());
   ASSERT_EQ(collector.size(), 1u);
   EXPECT_EQ(collector.responses()[0].error, TransportError::kOther);
   EXPECT_EQ(engine.in_flight(), 0u);
@@ -541,18 +505,15 @@ TEST(HttpEngineTest, UnsupportedMethodFailsAtOnce) {
 
 TEST(HttpEngineTest, ErrorStatusesAreResponsesNotErrors) {
   LocalServer server;
-  server->Get(
-      "/boom", [](const httplib::Request&, httplib::Response& response) {
-        response.status = 500;
-        response.set_content(R"({"error":"internal"})", "application/json");
-      });
+  server->Get("/boom", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 500;
+    response.set_content(R"({"error":"internal"})", "application/json");
+  });
   server.Start();
   HttpEngine engine;
 
-  Response missing =
-      SendAndWait(engine, MakeRequest("GET", server.Url("/no-such-path")));
-  Response failed =
-      SendAndWait(engine, MakeRequest("GET", server.Url("/boom")));
+  Response missing = SendAndWait(engine, MakeRequest("GET", server.Url("/no-such-path")));
+  Response failed = SendAndWait(engine, MakeRequest("GET", server.Url("/boom")));
 
   EXPECT_EQ(missing.error, TransportError::kNone);
   EXPECT_EQ(missing.status, 404);
@@ -572,8 +533,7 @@ TEST(HttpEngineTest, RedirectIsReturnedNotFollowed) {
   server.Start();
   HttpEngine engine;
 
-  Response response =
-      SendAndWait(engine, MakeRequest("GET", server.Url("/old")));
+  Response response = SendAndWait(engine, MakeRequest("GET", server.Url("/old")));
 
   EXPECT_EQ(response.error, TransportError::kNone);
   EXPECT_EQ(response.status, 302);
@@ -625,8 +585,7 @@ TEST(HttpEngineTest, PassedDeadlineSendsNothing) {
   EXPECT_EQ(collector.responses()[0].error, TransportError::kTimeout);
   // A later request reaching the server shows the earlier one would have
   // arrived by now.
-  EXPECT_EQ(SendAndWait(engine, MakeRequest("GET", server.Url("/ping"))).status,
-            200);
+  EXPECT_EQ(SendAndWait(engine, MakeRequest("GET", server.Url("/ping"))).status, 200);
   EXPECT_EQ(server.RequestsTo("/hold"), 0);
   EXPECT_EQ(server.RequestsTo("/ping"), 1);
 }
@@ -665,8 +624,7 @@ TEST(HttpEngineTest, CancellationBeforeStartSendsNothing) {
 
   ASSERT_EQ(collector.size(), 1u);
   EXPECT_EQ(collector.responses()[0].error, TransportError::kCancelled);
-  EXPECT_EQ(SendAndWait(engine, MakeRequest("GET", server.Url("/ping"))).status,
-            200);
+  EXPECT_EQ(SendAndWait(engine, MakeRequest("GET", server.Url("/ping"))).status, 200);
   EXPECT_EQ(server.RequestsTo("/hold"), 0);
 }
 
@@ -698,13 +656,10 @@ TEST(HttpEngineTest, CancelRacingCompletionCallsDoneExactlyOnce) {
   ASSERT_TRUE(collector.WaitFor(kRequests));
   // One more round trip through the loop gives any duplicate completion time to
   // show.
-  EXPECT_EQ(SendAndWait(engine, MakeRequest("GET", server.Url("/ping"))).status,
-            200);
-  for (int i = 0; i < kRequests; ++i)
-    EXPECT_EQ(calls[i].load(), 1) << "request " << i;
+  EXPECT_EQ(SendAndWait(engine, MakeRequest("GET", server.Url("/ping"))).status, 200);
+  for (int i = 0; i < kRequests; ++i) EXPECT_EQ(calls[i].load(), 1) << "request " << i;
   for (const Response& response : collector.responses()) {
-    EXPECT_THAT(response.error,
-                AnyOf(TransportError::kNone, TransportError::kCancelled));
+    EXPECT_THAT(response.error, AnyOf(TransportError::kNone, TransportError::kCancelled));
   }
   EXPECT_EQ(engine.in_flight(), 0u);
 }
@@ -712,16 +667,13 @@ TEST(HttpEngineTest, CancelRacingCompletionCallsDoneExactlyOnce) {
 TEST(HttpEngineTest, BodyOverCapIsResponseTooLarge) {
   LocalServer server;
   const std::string nine_mib(9 << 20, 'z');
-  server->Get("/big",
-              [&](const httplib::Request&, httplib::Response& response) {
-                response.set_content(nine_mib, "application/octet-stream");
-              });
+  server->Get("/big", [&](const httplib::Request&, httplib::Response& response) {
+    response.set_content(nine_mib, "application/octet-stream");
+  });
   // No Content-Length: only the write callback can notice.
-  server->Get("/big-chunked", [&](const httplib::Request&,
-                                  httplib::Response& response) {
+  server->Get("/big-chunked", [&](const httplib::Request&, httplib::Response& response) {
     response.set_chunked_content_provider(
-        "application/octet-stream",
-        [&](size_t offset, httplib::DataSink& sink) {
+        "application/octet-stream", [&](size_t offset, httplib::DataSink& sink) {
           if (offset >= nine_mib.size()) {
             sink.done();
             return true;
@@ -734,8 +686,7 @@ TEST(HttpEngineTest, BodyOverCapIsResponseTooLarge) {
   HttpEngine engine;
 
   for (const char* path : {"/big", "/big-chunked"}) {
-    Response response =
-        SendAndWait(engine, MakeRequest("GET", server.Url(path)));
+    Response response = SendAndWait(engine, MakeRequest("GET", server.Url(path)));
     EXPECT_EQ(response.error, TransportError::kResponseTooLarge) << path;
     EXPECT_TRUE(response.body.empty()) << path;
     EXPECT_THAT(response.error_message, Not(HasSubstr("zzz")));
@@ -744,12 +695,9 @@ TEST(HttpEngineTest, BodyOverCapIsResponseTooLarge) {
 
 TEST(HttpEngineTest, BodyExactlyAtCapIsAccepted) {
   LocalServer server;
-  server->Get("/sized",
-              [](const httplib::Request& request, httplib::Response& response) {
-                response.set_content(
-                    std::string(std::stoul(request.get_param_value("n")), 'a'),
-                    "text/plain");
-              });
+  server->Get("/sized", [](const httplib::Request& request, httplib::Response& response) {
+    response.set_content(std::string(std::stoul(request.get_param_value("n")), 'a'), "text/plain");
+  });
   server.Start();
   HttpEngine engine;
   Request at_cap = MakeRequest("GET", server.Url("/sized?n=1000"));
@@ -771,8 +719,7 @@ TEST(HttpEngineTest, ClosedPortIsConnectFailed) {
 
   Response response = SendAndWait(engine, MakeRequest("GET", closed.Url()));
 
-  EXPECT_EQ(response.error, TransportError::kConnectFailed)
-      << response.error_message;
+  EXPECT_EQ(response.error, TransportError::kConnectFailed) << response.error_message;
   EXPECT_THAT(response.error_message, Not(IsEmpty()));
 }
 
@@ -798,8 +745,7 @@ TEST(HttpEngineTest, ConnectionClosedMidBodyIsConnectionLost) {
 
   Response response = SendAndWait(engine, MakeRequest("GET", server.Url()));
 
-  EXPECT_EQ(response.error, TransportError::kConnectionLost)
-      << response.error_message;
+  EXPECT_EQ(response.error, TransportError::kConnectionLost) << response.error_message;
   EXPECT_TRUE(response.body.empty());
 }
 
@@ -809,8 +755,7 @@ TEST(HttpEngineTest, ConnectionClosedMidHeadersIsConnectionLost) {
 
   Response response = SendAndWait(engine, MakeRequest("GET", server.Url()));
 
-  EXPECT_EQ(response.error, TransportError::kConnectionLost)
-      << response.error_message;
+  EXPECT_EQ(response.error, TransportError::kConnectionLost) << response.error_message;
 }
 
 TEST(HttpEngineTest, ConnectionClosedWithoutReplyIsConnectionLost) {
@@ -819,8 +764,7 @@ TEST(HttpEngineTest, ConnectionClosedWithoutReplyIsConnectionLost) {
 
   Response response = SendAndWait(engine, MakeRequest("GET", server.Url()));
 
-  EXPECT_EQ(response.error, TransportError::kConnectionLost)
-      << response.error_message;
+  EXPECT_EQ(response.error, TransportError::kConnectionLost) << response.error_message;
 }
 
 TEST(HttpEngineTest, InterimResponseHeadersDoNotLeak) {
@@ -844,9 +788,7 @@ TEST(HttpEngineTest, SequentialRequestsReuseTheConnection) {
   HttpEngine engine;
 
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(
-        SendAndWait(engine, MakeRequest("GET", server.Url("/ping"))).status,
-        200);
+    EXPECT_EQ(SendAndWait(engine, MakeRequest("GET", server.Url("/ping"))).status, 200);
   }
 
   std::vector<SeenRequest> seen = server.seen();
@@ -858,17 +800,14 @@ TEST(HttpEngineTest, SequentialRequestsReuseTheConnection) {
 TEST(HttpEngineTest, ConcurrentRequestsShareTheOneLoopThread) {
   constexpr int kRequests = 300;
   LocalServer server(/*threads=*/kRequests + 8);
-  server->Get("/slow",
-              [](const httplib::Request&, httplib::Response& response) {
-                std::this_thread::sleep_for(
-                    std::chrono::milliseconds(300));  // latency is the point
-                response.set_content("slow", "text/plain");
-              });
+  server->Get("/slow", [](const httplib::Request&, httplib::Response& response) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // latency is the point
+    response.set_content("slow", "text/plain");
+  });
   server.Start();
   {  // The server's worker pool exists once it has served something.
     httplib::Client client("127.0.0.1", server.port());
-    client.set_read_timeout(
-        20);  // the pool of threads starts before the first accept
+    client.set_read_timeout(20);  // the pool of threads starts before the first accept
     ASSERT_TRUE(client.Get("/ping"));
   }
   const size_t threads_before = CountThreads();
@@ -881,8 +820,7 @@ TEST(HttpEngineTest, ConcurrentRequestsShareTheOneLoopThread) {
   for (int i = 0; i < kRequests; ++i) {
     engine.Send(MakeRequest("GET", server.Url("/slow")), collector.Callback());
   }
-  EXPECT_EQ(engine.in_flight() + collector.size(),
-            static_cast<size_t>(kRequests));
+  EXPECT_EQ(engine.in_flight() + collector.size(), static_cast<size_t>(kRequests));
   ASSERT_TRUE(server.WaitForRequests(1 + kRequests / 2));
   EXPECT_EQ(CountThreads(), threads_with_engine);
   ASSERT_TRUE(collector.WaitFor(kRequests));
@@ -950,18 +888,15 @@ TEST(HttpEngineTest, TlsVerificationIsOnAndCaFileIsHonoured) {
   SelfSignedCert cert(/*ip_san=*/true);
   ASSERT_TRUE(cert.ok()) << "openssl could not make a certificate";
   LocalServer server(
-      16, std::make_unique<httplib::SSLServer>(cert.cert_path().c_str(),
-                                               cert.key_path().c_str()));
+      16, std::make_unique<httplib::SSLServer>(cert.cert_path().c_str(), cert.key_path().c_str()));
   server.Start("https");
   HttpEngine default_engine;
   HttpEngine::Options options;
   options.ca_file = cert.cert_path();
   HttpEngine trusting_engine(options);
 
-  Response untrusted =
-      SendAndWait(default_engine, MakeRequest("GET", server.Url("/ping")));
-  Response trusted =
-      SendAndWait(trusting_engine, MakeRequest("GET", server.Url("/ping")));
+  Response untrusted = SendAndWait(default_engine, MakeRequest("GET", server.Url("/ping")));
+  Response trusted = SendAndWait(trusting_engine, MakeRequest("GET", server.Url("/ping")));
 
   EXPECT_EQ(untrusted.error, TransportError::kTls) << untrusted.error_message;
   EXPECT_EQ(trusted.error, TransportError::kNone) << trusted.error_message;
@@ -974,15 +909,13 @@ TEST(HttpEngineTest, TlsHostMismatchFailsEvenWithTrustedCa) {
       /*ip_san=*/false);  // CN=localhost only, URL host is 127.0.0.1
   ASSERT_TRUE(cert.ok()) << "openssl could not make a certificate";
   LocalServer server(
-      16, std::make_unique<httplib::SSLServer>(cert.cert_path().c_str(),
-                                               cert.key_path().c_str()));
+      16, std::make_unique<httplib::SSLServer>(cert.cert_path().c_str(), cert.key_path().c_str()));
   server.Start("https");
   HttpEngine::Options options;
   options.ca_file = cert.cert_path();
   HttpEngine engine(options);
 
-  Response response =
-      SendAndWait(engine, MakeRequest("GET", server.Url("/ping")));
+  Response response = SendAndWait(engine, MakeRequest("GET", server.Url("/ping")));
 
   EXPECT_EQ(response.error, TransportError::kTls) << response.error_message;
 }

@@ -36,8 +36,7 @@ class IonqAdapterTest : public ::jobfacade::testing::AdapterHarness {
 };
 
 TEST_F(IonqAdapterTest, GetJobSendsTheIdWithApiKeyAuthorization) {
-  server_.AnswerWith(
-      200, ReadExample("ionq", "v04_get_job_single_circuit.spec-2026-09.json"));
+  server_.AnswerWith(200, ReadExample("ionq", "v04_get_job_single_circuit.spec-2026-09.json"));
   absl::StatusOr<v1::Job> job = Get(kId);
   ASSERT_TRUE(job.ok()) << job.status();
   EXPECT_EQ(job->name(), absl::StrCat("vendors/ionq/jobs/", kId));
@@ -46,18 +45,14 @@ TEST_F(IonqAdapterTest, GetJobSendsTheIdWithApiKeyAuthorization) {
   EXPECT_EQ(request.method, "GET");
   EXPECT_EQ(request.path, absl::StrCat("/v0.4/jobs/", kId));
   EXPECT_EQ(request.query, "");
-  EXPECT_THAT(request.Header("Authorization"),
-              Optional(absl::StrCat("apiKey ", kKey)));
+  EXPECT_THAT(request.Header("Authorization"), Optional(absl::StrCat("apiKey ", kKey)));
   EXPECT_EQ(request.Header("X-API-KEY"), std::nullopt);
-  EXPECT_THAT(request.Header("Accept"),
-              Optional(std::string("application/json")));
-  EXPECT_THAT(request.Header("User-Agent"),
-              Optional(std::string("jobfacade/0.1")));
+  EXPECT_THAT(request.Header("Accept"), Optional(std::string("application/json")));
+  EXPECT_THAT(request.Header("User-Agent"), Optional(std::string("jobfacade/0.1")));
 }
 
 TEST_F(IonqAdapterTest, CallerKeyReplacesTheConfiguredKey) {
-  server_.AnswerWith(200,
-                     ReadExample("ionq", "v04_get_job_qaoa.spec-2026-09.json"));
+  server_.AnswerWith(200, ReadExample("ionq", "v04_get_job_qaoa.spec-2026-09.json"));
   CallContext ctx = Context();
   ctx.caller_key = "callers-ionq-key";
   ASSERT_TRUE(Get(kId, v1::JOB_VIEW_BASIC, ctx).ok());
@@ -66,21 +61,18 @@ TEST_F(IonqAdapterTest, CallerKeyReplacesTheConfiguredKey) {
 }
 
 TEST_F(IonqAdapterTest, IdsAreEncodedIntoTheirPathSegment) {
-  server_.AnswerWith(404,
-                     ReadExample("ionq", "v04_error_404_not_found.spec.json"));
+  server_.AnswerWith(404, ReadExample("ionq", "v04_error_404_not_found.spec.json"));
   EXPECT_THAT(Get("a/b?c#d"), IsError(Code::kNotFound, "JOB_NOT_FOUND"));
   EXPECT_EQ(server_.OnlyRequest().path, "/v0.4/jobs/a%2Fb%3Fc%23d");
 }
 
 TEST_F(IonqAdapterTest, NotFoundThroughTheAdapter) {
-  server_.AnswerWith(404,
-                     ReadExample("ionq", "v04_error_404_not_found.spec.json"));
+  server_.AnswerWith(404, ReadExample("ionq", "v04_error_404_not_found.spec.json"));
   absl::StatusOr<v1::Job> job = Get(kId);
   EXPECT_THAT(job, IsError(Code::kNotFound, "JOB_NOT_FOUND"));
   EXPECT_EQ(job.status().message(), "ionq: job not found");
   EXPECT_EQ(Metadata(job.status(), "http_status"), "404");
-  EXPECT_THAT(Metadata(job.status(), "vendor_message"),
-              HasSubstr("Resource not found."));
+  EXPECT_THAT(Metadata(job.status(), "vendor_message"), HasSubstr("Resource not found."));
 }
 
 TEST_F(IonqAdapterTest, ConfiguredKeyRejectedIsInternalAndNeverEchoed) {
@@ -88,8 +80,7 @@ TEST_F(IonqAdapterTest, ConfiguredKeyRejectedIsInternalAndNeverEchoed) {
     return RecordingServer::Reply{
         401,
         absl::StrCat(R"({"error":"Unauthorized Error","message":"Bad key: )",
-                     request.Header("Authorization").value_or(""),
-                     R"(","statusCode":401})"),
+                     request.Header("Authorization").value_or(""), R"(","statusCode":401})"),
         {}};
   });
   absl::StatusOr<v1::Job> job = Get(kId);
@@ -110,8 +101,7 @@ TEST_F(IonqAdapterTest, ListFirstPageAndTheNextCursor) {
 }
 
 TEST_F(IonqAdapterTest, ListPassesTheCursorBackEncoded) {
-  server_.AnswerWith(200,
-                     ReadExample("ionq", "v04_list_jobs.spec-2026-09.json"));
+  server_.AnswerWith(200, ReadExample("ionq", "v04_list_jobs.spec-2026-09.json"));
   absl::StatusOr<ListResult> page = List(Page(200, "c/ursor=1+2"));
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->next_cursor, "");  // next is null on the last page
@@ -160,36 +150,30 @@ TEST_F(IonqAdapterTest, ListBadBodyIsABadResponse) {
 }
 
 TEST_F(IonqAdapterTest, ListBadRequestNamesTheFilter) {
-  server_.AnswerWith(
-      400, ReadExample("ionq", "v04_error_400_bad_request.spec.json"));
+  server_.AnswerWith(400, ReadExample("ionq", "v04_error_400_bad_request.spec.json"));
   absl::StatusOr<ListResult> page = List(Page(10));
   EXPECT_THAT(page, IsError(Code::kInvalidArgument, "VENDOR_REJECTED_REQUEST"));
   EXPECT_EQ(::jobfacade::testing::BadRequestField(page.status()), "filter");
 }
 
 TEST_F(IonqAdapterTest, CancelPutsToTheStatusCancelPathWithoutABody) {
-  server_.AnswerWith(200,
-                     ReadExample("ionq", "v04_cancel_job_response.docs.json"));
+  server_.AnswerWith(200, ReadExample("ionq", "v04_cancel_job_response.docs.json"));
   EXPECT_THAT(Cancel(kId), IsOk());
   RecordingServer::Request request = server_.OnlyRequest();
   EXPECT_EQ(request.method, "PUT");
   EXPECT_EQ(request.path, absl::StrCat("/v0.4/jobs/", kId, "/status/cancel"));
   EXPECT_EQ(request.body, "");
-  EXPECT_THAT(request.Header("Authorization"),
-              Optional(absl::StrCat("apiKey ", kKey)));
+  EXPECT_THAT(request.Header("Authorization"), Optional(absl::StrCat("apiKey ", kKey)));
 }
 
 TEST_F(IonqAdapterTest, CancelOfAFinishedJobIsAStateConflict) {
-  server_.AnswerWith(
-      400, R"({"error":"Bad Request","message":"Job already completed",
+  server_.AnswerWith(400, R"({"error":"Bad Request","message":"Job already completed",
                                "statusCode":400})");
-  EXPECT_THAT(Cancel(kId),
-              IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
+  EXPECT_THAT(Cancel(kId), IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
 }
 
 TEST_F(IonqAdapterTest, DeleteSendsDelete) {
-  server_.AnswerWith(
-      200, ReadExample("ionq", "v04_delete_job_response.schema-derived.json"));
+  server_.AnswerWith(200, ReadExample("ionq", "v04_delete_job_response.schema-derived.json"));
   EXPECT_THAT(Delete(kId), IsOk());
   RecordingServer::Request request = server_.OnlyRequest();
   EXPECT_EQ(request.method, "DELETE");
@@ -197,9 +181,8 @@ TEST_F(IonqAdapterTest, DeleteSendsDelete) {
 }
 
 TEST_F(IonqAdapterTest, RateLimitWithAnHttpDateRetryAfter) {
-  const std::string in_a_minute =
-      absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT",
-                       absl::Now() + absl::Seconds(60), absl::UTCTimeZone());
+  const std::string in_a_minute = absl::FormatTime(
+      "%a, %d %b %Y %H:%M:%S GMT", absl::Now() + absl::Seconds(60), absl::UTCTimeZone());
   server_.AnswerWith(429, R"({"error":"Too Many Requests","statusCode":429})",
                      {{"Retry-After", in_a_minute}});
   absl::StatusOr<v1::Job> job = Get(kId);
@@ -211,8 +194,7 @@ TEST_F(IonqAdapterTest, RateLimitWithAnHttpDateRetryAfter) {
 }
 
 TEST_F(IonqAdapterTest, ServerErrorIsUnavailable) {
-  server_.AnswerWith(500,
-                     ReadExample("ionq", "v04_error_500_internal.spec.json"));
+  server_.AnswerWith(500, ReadExample("ionq", "v04_error_500_internal.spec.json"));
   EXPECT_THAT(Get(kId), IsError(Code::kUnavailable, "VENDOR_UNAVAILABLE"));
 }
 

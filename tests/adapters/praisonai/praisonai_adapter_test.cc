@@ -33,12 +33,10 @@ constexpr char kRun[] = "run_abc123";
 std::string RunsPage(int first, int count, const std::string& counts) {
   std::string jobs;
   for (int i = 0; i < count; ++i) {
-    absl::StrAppend(
-        &jobs, i ? "," : "", R"({"job_id":"run_)", first + i,
-        R"(","status":"succeeded","created_at":"2025-01-01T00:00:00"})");
+    absl::StrAppend(&jobs, i ? "," : "", R"({"job_id":"run_)", first + i,
+                    R"(","status":"succeeded","created_at":"2025-01-01T00:00:00"})");
   }
-  return absl::StrCat(R"({"jobs":[)", jobs, "]", counts.empty() ? "" : ",",
-                      counts, "}");
+  return absl::StrCat(R"({"jobs":[)", jobs, "]", counts.empty() ? "" : ",", counts, "}");
 }
 
 // PraisonAI on loopback without a key, the default.
@@ -48,16 +46,13 @@ class PraisonaiAdapterTest : public ::jobfacade::testing::AdapterHarness {
 };
 
 // A server that has a key.
-class PraisonaiAdapterWithKeyTest
-    : public ::jobfacade::testing::AdapterHarness {
+class PraisonaiAdapterWithKeyTest : public ::jobfacade::testing::AdapterHarness {
  protected:
-  PraisonaiAdapterWithKeyTest()
-      : AdapterHarness("praisonai", "", "praison-key-0003") {}
+  PraisonaiAdapterWithKeyTest() : AdapterHarness("praisonai", "", "praison-key-0003") {}
 };
 
 TEST_F(PraisonaiAdapterTest, GetJobWithoutAKeySendsNoAuthorization) {
-  server_.AnswerWith(200,
-                     ReadExample("praisonai", "docs_status_running_200.json"));
+  server_.AnswerWith(200, ReadExample("praisonai", "docs_status_running_200.json"));
   absl::StatusOr<v1::Job> job = Get(kRun);
   ASSERT_TRUE(job.ok()) << job.status();
   EXPECT_EQ(job->name(), "vendors/praisonai/jobs/run_abc123");
@@ -68,23 +63,19 @@ TEST_F(PraisonaiAdapterTest, GetJobWithoutAKeySendsNoAuthorization) {
   EXPECT_EQ(request.query, "");
   EXPECT_EQ(request.Header("Authorization"), std::nullopt);
   EXPECT_EQ(request.Header("X-API-KEY"), std::nullopt);
-  EXPECT_THAT(request.Header("Accept"),
-              Optional(std::string("application/json")));
-  EXPECT_THAT(request.Header("User-Agent"),
-              Optional(std::string("jobfacade/0.1")));
+  EXPECT_THAT(request.Header("Accept"), Optional(std::string("application/json")));
+  EXPECT_THAT(request.Header("User-Agent"), Optional(std::string("jobfacade/0.1")));
 }
 
 TEST_F(PraisonaiAdapterWithKeyTest, GetJobSendsTheKeyAsBearer) {
-  server_.AnswerWith(
-      200, ReadExample("praisonai", "docs_status_succeeded_200.json"));
+  server_.AnswerWith(200, ReadExample("praisonai", "docs_status_succeeded_200.json"));
   ASSERT_TRUE(Get(kRun).ok());
   EXPECT_THAT(server_.OnlyRequest().Header("Authorization"),
               Optional(std::string("Bearer praison-key-0003")));
 }
 
 TEST_F(PraisonaiAdapterTest, CallerKeyIsSentEvenWithoutAConfiguredKey) {
-  server_.AnswerWith(
-      200, ReadExample("praisonai", "docs_status_succeeded_200.json"));
+  server_.AnswerWith(200, ReadExample("praisonai", "docs_status_succeeded_200.json"));
   CallContext ctx = Context();
   ctx.caller_key = "callers-praison-key";
   ASSERT_TRUE(Get(kRun, v1::JOB_VIEW_BASIC, ctx).ok());
@@ -103,8 +94,7 @@ TEST_F(PraisonaiAdapterTest, NotFoundThroughTheAdapter) {
   server_.AnswerWith(404, ReadExample("praisonai", "docs_error_404.json"));
   absl::StatusOr<v1::Job> job = Get(kRun);
   EXPECT_THAT(job, IsError(Code::kNotFound, "JOB_NOT_FOUND"));
-  EXPECT_EQ(Metadata(job.status(), "vendor_message"),
-            "Job not found: run_abc123");
+  EXPECT_EQ(Metadata(job.status(), "vendor_message"), "Job not found: run_abc123");
 }
 
 TEST_F(PraisonaiAdapterTest, TrailingSlashRedirectIsNeverFollowed) {
@@ -126,8 +116,7 @@ TEST_F(PraisonaiAdapterTest, ListFirstPageWithoutATrailingSlash) {
 }
 
 TEST_F(PraisonaiAdapterTest, ListLastPageByTotal) {
-  server_.AnswerWith(200,
-                     RunsPage(40, 10, R"("total":50,"page":3,"page_size":20)"));
+  server_.AnswerWith(200, RunsPage(40, 10, R"("total":50,"page":3,"page_size":20)"));
   absl::StatusOr<ListResult> page = List(Page(20, "3"));
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->jobs.size(), 10u);
@@ -140,10 +129,8 @@ TEST_F(PraisonaiAdapterTest, ListWalksEveryPageOnce) {
     int page = request.query == "page=1&page_size=2"   ? 1
                : request.query == "page=2&page_size=2" ? 2
                                                        : 3;
-    return RecordingServer::Reply{200,
-                                  RunsPage((page - 1) * 2, page < 3 ? 2 : 1,
-                                           R"("total":5,"page_size":2)"),
-                                  {}};
+    return RecordingServer::Reply{
+        200, RunsPage((page - 1) * 2, page < 3 ? 2 : 1, R"("total":5,"page_size":2)"), {}};
   });
   std::vector<std::string> ids;
   std::string cursor;
@@ -154,8 +141,7 @@ TEST_F(PraisonaiAdapterTest, ListWalksEveryPageOnce) {
     for (const v1::Job& job : page->jobs) ids.push_back(job.vendor_job_id());
     cursor = page->next_cursor;
   } while (!cursor.empty() && ++pages < 10);
-  EXPECT_THAT(
-      ids, ::testing::ElementsAre("run_0", "run_1", "run_2", "run_3", "run_4"));
+  EXPECT_THAT(ids, ::testing::ElementsAre("run_0", "run_1", "run_2", "run_3", "run_4"));
   EXPECT_EQ(server_.requests().size(), 3u);
 }
 
@@ -204,8 +190,7 @@ TEST_F(PraisonaiAdapterTest, ListInvalidStatusIsARejectedRequest) {
   request.filter.vendor_status = "sleeping";
   absl::StatusOr<ListResult> page = List(request);
   EXPECT_THAT(page, IsError(Code::kInvalidArgument, "VENDOR_REJECTED_REQUEST"));
-  EXPECT_EQ(Metadata(page.status(), "vendor_message"),
-            "Invalid status: sleeping");
+  EXPECT_EQ(Metadata(page.status(), "vendor_message"), "Invalid status: sleeping");
 }
 
 TEST_F(PraisonaiAdapterTest, CancelPostsToTheCancelPath) {
@@ -217,12 +202,10 @@ TEST_F(PraisonaiAdapterTest, CancelPostsToTheCancelPath) {
 }
 
 TEST_F(PraisonaiAdapterTest, CancelOfAFinishedRunIsAStateConflict) {
-  server_.AnswerWith(
-      409, R"({"detail":"Job is already complete. Status: succeeded"})");
+  server_.AnswerWith(409, R"({"detail":"Job is already complete. Status: succeeded"})");
   absl::Status status = Cancel(kRun);
   EXPECT_THAT(status, IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
-  EXPECT_EQ(Metadata(status, "vendor_message"),
-            "Job is already complete. Status: succeeded");
+  EXPECT_EQ(Metadata(status, "vendor_message"), "Job is already complete. Status: succeeded");
 }
 
 TEST_F(PraisonaiAdapterTest, DeleteAccepts204WithAnEmptyBody) {
@@ -235,20 +218,16 @@ TEST_F(PraisonaiAdapterTest, DeleteAccepts204WithAnEmptyBody) {
 }
 
 TEST_F(PraisonaiAdapterTest, DeleteOfARunningRunIsAStateConflictEitherWay) {
-  server_.AnswerWith(
-      409, R"({"detail":"Cannot delete a running job. Cancel it first."})");
-  EXPECT_THAT(Delete(kRun),
-              IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
-  server_.AnswerWith(
-      400, ReadExample("praisonai", "docs_delete_400_job_running.json"));
-  EXPECT_THAT(Delete(kRun),
-              IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
+  server_.AnswerWith(409, R"({"detail":"Cannot delete a running job. Cancel it first."})");
+  EXPECT_THAT(Delete(kRun), IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
+  server_.AnswerWith(400, ReadExample("praisonai", "docs_delete_400_job_running.json"));
+  EXPECT_THAT(Delete(kRun), IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
 }
 
 TEST_F(PraisonaiAdapterTest, ConnectionRefusedIsUnavailable) {
   // Port 1 on loopback is closed; the request never reaches a server.
-  std::unique_ptr<VendorAdapter> nowhere = MakeVendorAdapter(
-      "praisonai", engine_.get(), VendorConfig{"http://127.0.0.1:1", ""});
+  std::unique_ptr<VendorAdapter> nowhere =
+      MakeVendorAdapter("praisonai", engine_.get(), VendorConfig{"http://127.0.0.1:1", ""});
   ::jobfacade::testing::Awaiter<v1::Job> awaiter;
   nowhere->GetJob(Context(), kRun, v1::JOB_VIEW_BASIC, awaiter.Callback());
   absl::StatusOr<v1::Job> job = awaiter.Wait();
@@ -259,8 +238,7 @@ TEST_F(PraisonaiAdapterTest, ConnectionRefusedIsUnavailable) {
 }
 
 TEST_F(PraisonaiAdapterTest, CallbackMayOutliveTheAdapter) {
-  server_.AnswerWith(200,
-                     ReadExample("praisonai", "docs_status_failed_200.json"));
+  server_.AnswerWith(200, ReadExample("praisonai", "docs_status_failed_200.json"));
   ::jobfacade::testing::Awaiter<v1::Job> awaiter;
   adapter_->GetJob(Context(), kRun, v1::JOB_VIEW_BASIC, awaiter.Callback());
   adapter_.reset();  // the request is already in the engine's hands
@@ -274,12 +252,11 @@ TEST_F(PraisonaiAdapterTest, CallbackMayOutliveTheAdapter) {
 
 TEST(VendorRegistryTest, EveryNamedVendorHasAnAdapterOfThatName) {
   http::HttpEngine engine;
-  EXPECT_THAT(kVendorNames,
-              ::testing::ElementsAre("qbraid", "ionq", "praisonai"));
+  EXPECT_THAT(kVendorNames, ::testing::ElementsAre("qbraid", "ionq", "praisonai"));
   for (absl::string_view vendor : kVendorNames) {
     EXPECT_TRUE(IsKnownVendor(vendor));
-    std::unique_ptr<VendorAdapter> adapter = MakeVendorAdapter(
-        vendor, &engine, VendorConfig{"http://127.0.0.1:1", ""});
+    std::unique_ptr<VendorAdapter> adapter =
+        MakeVendorAdapter(vendor, &engine, VendorConfig{"http://127.0.0.1:1", ""});
     ASSERT_NE(adapter, nullptr) << vendor;
     EXPECT_EQ(adapter->vendor(), vendor);
   }
@@ -289,8 +266,7 @@ TEST(VendorRegistryTest, UnknownVendorsHaveNoAdapter) {
   http::HttpEngine engine;
   for (absl::string_view vendor : {"", "-", "QBRAID", "braket", "ionq "}) {
     EXPECT_FALSE(IsKnownVendor(vendor)) << vendor;
-    EXPECT_EQ(MakeVendorAdapter(vendor, &engine, VendorConfig{}), nullptr)
-        << vendor;
+    EXPECT_EQ(MakeVendorAdapter(vendor, &engine, VendorConfig{}), nullptr) << vendor;
   }
 }
 

@@ -32,20 +32,16 @@ using Code = absl::StatusCode;
 constexpr Code kInternal = Code::kInternal;
 constexpr char kBadResponse[] = "VENDOR_BAD_RESPONSE";
 
-std::string Example(const std::string& file) {
-  return ReadExample("praisonai", file);
-}
+std::string Example(const std::string& file) { return ReadExample("praisonai", file); }
 
-v1::Job MustNormalize(const std::string& body,
-                      v1::JobView view = v1::JOB_VIEW_BASIC) {
+v1::Job MustNormalize(const std::string& body, v1::JobView view = v1::JOB_VIEW_BASIC) {
   absl::StatusOr<v1::Job> job = NormalizePraisonaiJob(body, view);
   EXPECT_TRUE(job.ok()) << job.status();
   return job.ok() ? *job : v1::Job();
 }
 
 std::string RunObject(const std::string& more = "") {
-  return absl::StrCat(R"({"job_id":"run_0123456789ab")",
-                      more.empty() ? "" : ",", more, "}");
+  return absl::StrCat(R"({"job_id":"run_0123456789ab")", more.empty() ? "" : ",", more, "}");
 }
 
 // Every key the server always sends, null when unset (NOTES.md).
@@ -78,10 +74,8 @@ TEST(PraisonaiExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
   EXPECT_EQ(ExampleFiles("praisonai"), classified);
   for (const auto& [file, kind] : kFiles) {
     const std::string body = Example(file);
-    absl::StatusOr<v1::Job> job =
-        NormalizePraisonaiJob(body, v1::JOB_VIEW_FULL);
-    absl::StatusOr<PraisonaiJobList> list =
-        NormalizePraisonaiJobList(body, v1::JOB_VIEW_FULL);
+    absl::StatusOr<v1::Job> job = NormalizePraisonaiJob(body, v1::JOB_VIEW_FULL);
+    absl::StatusOr<PraisonaiJobList> list = NormalizePraisonaiJobList(body, v1::JOB_VIEW_FULL);
     switch (kind) {
       case kJob:
         EXPECT_TRUE(job.ok()) << file << ": " << job.status();
@@ -158,8 +152,8 @@ TEST(PraisonaiExamplesTest, SubmitAndCancelResponses) {
 }
 
 TEST(PraisonaiExamplesTest, List) {
-  absl::StatusOr<PraisonaiJobList> list = NormalizePraisonaiJobList(
-      Example("docs_list_200.json"), v1::JOB_VIEW_BASIC);
+  absl::StatusOr<PraisonaiJobList> list =
+      NormalizePraisonaiJobList(Example("docs_list_200.json"), v1::JOB_VIEW_BASIC);
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_THAT(list->total, Optional(100));
   EXPECT_THAT(list->page, Optional(1));
@@ -169,8 +163,7 @@ TEST(PraisonaiExamplesTest, List) {
   EXPECT_EQ(list->jobs[0].state(), v1::Job::RUNNING);
   EXPECT_EQ(list->jobs[1].name(), "vendors/praisonai/jobs/run_def456");
   EXPECT_EQ(list->jobs[1].state(), v1::Job::COMPLETED);
-  EXPECT_EQ(TimeOf(list->jobs[1].create_time()),
-            Rfc3339("2025-01-01T00:05:00Z"));
+  EXPECT_EQ(TimeOf(list->jobs[1].create_time()), Rfc3339("2025-01-01T00:05:00Z"));
 }
 
 TEST(PraisonaiExamplesTest, FullViewCarriesTheStatusObjectVerbatim) {
@@ -178,31 +171,26 @@ TEST(PraisonaiExamplesTest, FullViewCarriesTheStatusObjectVerbatim) {
   v1::Job job = MustNormalize(body, v1::JOB_VIEW_FULL);
   absl::StatusOr<json::Struct> object = json::ParseObject(body);
   ASSERT_TRUE(object.ok());
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-      job.vendor_payload(), *object));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(job.vendor_payload(), *object));
   EXPECT_NE(json::GetObject(job.vendor_payload(), "progress"), nullptr);
 }
 
 TEST(PraisonaiExamplesTest, ErrorFilesThroughTheHttpErrorMapping) {
-  absl::Status running = VendorHttpError(
-      "praisonai", VendorOperation::kDelete,
-      HttpResponse(400, Example("docs_delete_400_job_running.json")), false,
-      {});
-  EXPECT_THAT(running,
-              IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
-  EXPECT_EQ(Metadata(running, "vendor_message"),
-            "Cannot delete running job. Cancel it first.");
-  absl::Status missing = VendorHttpError(
-      "praisonai", VendorOperation::kGet,
-      HttpResponse(404, Example("docs_error_404.json")), false, {});
+  absl::Status running =
+      VendorHttpError("praisonai", VendorOperation::kDelete,
+                      HttpResponse(400, Example("docs_delete_400_job_running.json")), false, {});
+  EXPECT_THAT(running, IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
+  EXPECT_EQ(Metadata(running, "vendor_message"), "Cannot delete running job. Cancel it first.");
+  absl::Status missing =
+      VendorHttpError("praisonai", VendorOperation::kGet,
+                      HttpResponse(404, Example("docs_error_404.json")), false, {});
   EXPECT_THAT(missing, IsError(Code::kNotFound, "JOB_NOT_FOUND"));
   EXPECT_EQ(Metadata(missing, "vendor_message"), "Job not found: run_abc123");
   EXPECT_EQ(missing.message(), "praisonai: job not found");
-  absl::Status unauthorized = VendorHttpError(
-      "praisonai", VendorOperation::kList,
-      HttpResponse(401, R"({"error":"Unauthorized"})"), true, {});
-  EXPECT_THAT(unauthorized,
-              IsError(Code::kUnauthenticated, "VENDOR_AUTH_FAILED"));
+  absl::Status unauthorized =
+      VendorHttpError("praisonai", VendorOperation::kList,
+                      HttpResponse(401, R"({"error":"Unauthorized"})"), true, {});
+  EXPECT_THAT(unauthorized, IsError(Code::kUnauthenticated, "VENDOR_AUTH_FAILED"));
   EXPECT_EQ(Metadata(unauthorized, "vendor_message"), "Unauthorized");
 }
 
@@ -211,12 +199,11 @@ TEST(PraisonaiExamplesTest, ErrorFilesThroughTheHttpErrorMapping) {
 
 TEST(PraisonaiTrapTest, TimestampsWithAndWithoutZone) {
   const absl::Time expected = Rfc3339("2026-08-22T18:03:27.512034Z");
-  for (const char* text :
-       {"2026-08-22T18:03:27.512034Z", "2026-08-22T18:03:27.512034+00:00",
-        "2026-08-22T18:03:27.512034"}) {
-    v1::Job job = MustNormalize(
-        RunObject(absl::StrCat(R"("created_at":")", text, R"(","started_at":")",
-                               text, R"(","completed_at":")", text, R"(")")));
+  for (const char* text : {"2026-08-22T18:03:27.512034Z", "2026-08-22T18:03:27.512034+00:00",
+                           "2026-08-22T18:03:27.512034"}) {
+    v1::Job job =
+        MustNormalize(RunObject(absl::StrCat(R"("created_at":")", text, R"(","started_at":")", text,
+                                             R"(","completed_at":")", text, R"(")")));
     EXPECT_EQ(TimeOf(job.create_time()), expected) << text;
     EXPECT_EQ(TimeOf(job.start_time()), expected) << text;
     EXPECT_EQ(TimeOf(job.end_time()), expected) << text;
@@ -224,8 +211,7 @@ TEST(PraisonaiTrapTest, TimestampsWithAndWithoutZone) {
 }
 
 TEST(PraisonaiTrapTest, UnparseableTimestampLeavesTheFieldUnset) {
-  v1::Job job = MustNormalize(
-      RunObject(R"("created_at":"a while ago","started_at":1735689600)"));
+  v1::Job job = MustNormalize(RunObject(R"("created_at":"a while ago","started_at":1735689600)"));
   EXPECT_FALSE(job.has_create_time());
   EXPECT_FALSE(job.has_start_time());
 }
@@ -244,25 +230,21 @@ TEST(PraisonaiTrapTest, KeysNullWhenUnset) {
 }
 
 TEST(PraisonaiTrapTest, JobTypeIsAlwaysAgentRun) {
-  EXPECT_EQ(MustNormalize(RunObject(R"("type":"something-else")")).job_type(),
-            "agent_run");
+  EXPECT_EQ(MustNormalize(RunObject(R"("type":"something-else")")).job_type(), "agent_run");
 }
 
 TEST(PraisonaiTrapTest, ProviderIsAlwaysPraisonai) {
-  EXPECT_EQ(MustNormalize(RunObject(R"("provider":"openai")")).provider(),
-            "praisonai");
+  EXPECT_EQ(MustNormalize(RunObject(R"("provider":"openai")")).provider(), "praisonai");
 }
 
 TEST(PraisonaiTrapTest, DeviceIsAgentIdOrEmpty) {
-  EXPECT_EQ(MustNormalize(RunObject(R"("agent_id":"researcher")")).device(),
-            "researcher");
+  EXPECT_EQ(MustNormalize(RunObject(R"("agent_id":"researcher")")).device(), "researcher");
   EXPECT_EQ(MustNormalize(RunObject(R"("agent_id":null)")).device(), "");
   EXPECT_EQ(MustNormalize(RunObject()).device(), "");
 }
 
 TEST(PraisonaiTrapTest, StateMessageIsError) {
-  v1::Job job = MustNormalize(
-      RunObject(R"("status":"failed","error":"Rate limit from the LLM")"));
+  v1::Job job = MustNormalize(RunObject(R"("status":"failed","error":"Rate limit from the LLM")"));
   EXPECT_EQ(job.state(), v1::Job::FAILED);
   EXPECT_EQ(job.state_message(), "Rate limit from the LLM");
 }
@@ -278,8 +260,7 @@ TEST(PraisonaiTrapTest, EveryDocumentedStatus) {
       {"canceled", v1::Job::STATE_UNSPECIFIED},
   };
   for (const auto& [status, state] : kStates) {
-    v1::Job job =
-        MustNormalize(RunObject(absl::StrCat(R"("status":")", status, R"(")")));
+    v1::Job job = MustNormalize(RunObject(absl::StrCat(R"("status":")", status, R"(")")));
     EXPECT_EQ(job.state(), state) << status;
     EXPECT_EQ(job.vendor_state(), status);
   }
@@ -299,11 +280,9 @@ TEST(PraisonaiTrapTest, WrongTypesInOptionalFieldsLeaveThemUnset) {
 // -----------------------------------------------------
 
 TEST(PraisonaiBodyTest, JobIdMustBeANonEmptyString) {
-  for (const char* body :
-       {R"({"status":"queued"})", R"({"job_id":null})", R"({"job_id":""})",
-        R"({"job_id":7})", R"({"id":"run_0123456789ab"})"}) {
-    absl::StatusOr<v1::Job> job =
-        NormalizePraisonaiJob(body, v1::JOB_VIEW_BASIC);
+  for (const char* body : {R"({"status":"queued"})", R"({"job_id":null})", R"({"job_id":""})",
+                           R"({"job_id":7})", R"({"id":"run_0123456789ab"})"}) {
+    absl::StatusOr<v1::Job> job = NormalizePraisonaiJob(body, v1::JOB_VIEW_BASIC);
     EXPECT_THAT(job, IsError(kInternal, kBadResponse)) << body;
     EXPECT_EQ(Metadata(job.status(), "vendor"), "praisonai");
   }
@@ -312,29 +291,23 @@ TEST(PraisonaiBodyTest, JobIdMustBeANonEmptyString) {
 TEST(PraisonaiBodyTest, GarbageTruncatedAndNonObjectBodies) {
   const std::string good = Example("docs_status_failed_200.json");
   for (const std::string& body :
-       {std::string(""), std::string("Temporary Redirect"),
-        good.substr(0, good.size() - 3),
+       {std::string(""), std::string("Temporary Redirect"), good.substr(0, good.size() - 3),
         std::string("[{\"job_id\":\"run_abc123\"}]"), std::string("1")}) {
-    absl::StatusOr<v1::Job> job =
-        NormalizePraisonaiJob(body, v1::JOB_VIEW_BASIC);
+    absl::StatusOr<v1::Job> job = NormalizePraisonaiJob(body, v1::JOB_VIEW_BASIC);
     EXPECT_THAT(job, IsError(kInternal, kBadResponse)) << body;
-    EXPECT_THAT(std::string(job.status().message()),
-                Not(HasSubstr("run_abc123")));
+    EXPECT_THAT(std::string(job.status().message()), Not(HasSubstr("run_abc123")));
   }
 }
 
 TEST(PraisonaiBodyTest, InvalidUtf8InsideAStringIsTolerated) {
-  v1::Job job = MustNormalize(
-      RunObject("\"status\":\"failed\",\"error\":\"d\xE9j\xE0 vu\""));
+  v1::Job job = MustNormalize(RunObject("\"status\":\"failed\",\"error\":\"d\xE9j\xE0 vu\""));
   EXPECT_EQ(job.state_message(), "d\xEF\xBF\xBDj\xEF\xBF\xBD vu");
 }
 
 TEST(PraisonaiBodyTest, DeeplyNestedJsonIsRefusedCleanly) {
-  const std::string nested =
-      std::string(200000, '[') + std::string(200000, ']');
+  const std::string nested = std::string(200000, '[') + std::string(200000, ']');
   EXPECT_THAT(
-      NormalizePraisonaiJob(RunObject(absl::StrCat(R"("progress":)", nested)),
-                            v1::JOB_VIEW_BASIC),
+      NormalizePraisonaiJob(RunObject(absl::StrCat(R"("progress":)", nested)), v1::JOB_VIEW_BASIC),
       IsError(kInternal, kBadResponse));
 }
 
@@ -352,10 +325,9 @@ TEST(PraisonaiListTest, CountsMayBeAbsentOrNull) {
 }
 
 TEST(PraisonaiListTest, MalformedListsAreBadResponses) {
-  for (const char* body :
-       {R"({"total":0})", R"({"jobs":null})", R"({"jobs":"run_a"})",
-        R"({"jobs":[{"job_id":"run_a"},null]})",
-        R"({"jobs":[{"job_id":"run_a"},{"status":"queued"}]})"}) {
+  for (const char* body : {R"({"total":0})", R"({"jobs":null})", R"({"jobs":"run_a"})",
+                           R"({"jobs":[{"job_id":"run_a"},null]})",
+                           R"({"jobs":[{"job_id":"run_a"},{"status":"queued"}]})"}) {
     EXPECT_THAT(NormalizePraisonaiJobList(body, v1::JOB_VIEW_BASIC),
                 IsError(kInternal, kBadResponse))
         << body;

@@ -34,19 +34,16 @@ using Code = absl::StatusCode;
 
 constexpr char kKey[] = "qbraid-configured-key-0001";
 constexpr char kQrn[] = "aws:aws:sim:sv1-37f5-qjob-696a938393f44d9db42773d6";
-constexpr char kEncodedQrn[] =
-    "aws%3Aaws%3Asim%3Asv1-37f5-qjob-696a938393f44d9db42773d6";
+constexpr char kEncodedQrn[] = "aws%3Aaws%3Asim%3Asv1-37f5-qjob-696a938393f44d9db42773d6";
 
 // A list page of `count` jobs with the given pagination members.
 std::string ListPage(int count, const std::string& pagination) {
   std::string data;
   for (int i = 0; i < count; ++i) {
-    absl::StrAppend(&data, i ? "," : "",
-                    R"({"jobQrn":"qbraid:qbraid:sim:qir-sv-1a2b-qjob-)", i,
+    absl::StrAppend(&data, i ? "," : "", R"({"jobQrn":"qbraid:qbraid:sim:qir-sv-1a2b-qjob-)", i,
                     R"(","status":"QUEUED"})");
   }
-  return absl::StrCat(R"({"success":true,"data":[)", data, R"(],"pagination":)",
-                      pagination, "}");
+  return absl::StrCat(R"({"success":true,"data":[)", data, R"(],"pagination":)", pagination, "}");
 }
 
 class QbraidAdapterTest : public ::jobfacade::testing::AdapterHarness {
@@ -55,8 +52,7 @@ class QbraidAdapterTest : public ::jobfacade::testing::AdapterHarness {
 };
 
 TEST_F(QbraidAdapterTest, GetJobSendsThePercentEncodedQrnWithTheApiKey) {
-  server_.AnswerWith(200,
-                     ReadExample("qbraid", "sdk_get_job_sv1_completed.json"));
+  server_.AnswerWith(200, ReadExample("qbraid", "sdk_get_job_sv1_completed.json"));
   absl::StatusOr<v1::Job> job = Get(kQrn);
   ASSERT_TRUE(job.ok()) << job.status();
   EXPECT_EQ(job->name(), absl::StrCat("vendors/qbraid/jobs/", kQrn));
@@ -67,26 +63,21 @@ TEST_F(QbraidAdapterTest, GetJobSendsThePercentEncodedQrnWithTheApiKey) {
   EXPECT_EQ(request.query, "");
   EXPECT_THAT(request.Header("X-API-KEY"), Optional(std::string(kKey)));
   EXPECT_EQ(request.Header("Authorization"), std::nullopt);
-  EXPECT_THAT(request.Header("Accept"),
-              Optional(std::string("application/json")));
-  EXPECT_THAT(request.Header("User-Agent"),
-              Optional(std::string("jobfacade/0.1")));
+  EXPECT_THAT(request.Header("Accept"), Optional(std::string("application/json")));
+  EXPECT_THAT(request.Header("User-Agent"), Optional(std::string("jobfacade/0.1")));
 }
 
 TEST_F(QbraidAdapterTest, GetJobFullViewCarriesThePayload) {
-  server_.AnswerWith(200,
-                     ReadExample("qbraid", "sdk_get_job_aquila_queued.json"));
+  server_.AnswerWith(200, ReadExample("qbraid", "sdk_get_job_aquila_queued.json"));
   absl::StatusOr<v1::Job> job =
-      Get("aws:quera:qpu:aquila-37f5-qjob-696aae286a18e4f726abf2af",
-          v1::JOB_VIEW_FULL);
+      Get("aws:quera:qpu:aquila-37f5-qjob-696aae286a18e4f726abf2af", v1::JOB_VIEW_FULL);
   ASSERT_TRUE(job.ok()) << job.status();
   EXPECT_EQ(job->queue_position(), 1);
   EXPECT_TRUE(job->has_vendor_payload());
 }
 
 TEST_F(QbraidAdapterTest, CallerKeyReplacesTheConfiguredKey) {
-  server_.AnswerWith(200,
-                     ReadExample("qbraid", "sdk_get_job_sv1_completed.json"));
+  server_.AnswerWith(200, ReadExample("qbraid", "sdk_get_job_sv1_completed.json"));
   CallContext ctx = Context();
   ctx.caller_key = "callers-own-key-42";
   ASSERT_TRUE(Get(kQrn, v1::JOB_VIEW_BASIC, ctx).ok());
@@ -101,8 +92,7 @@ TEST_F(QbraidAdapterTest, NotFoundThroughTheAdapter) {
   EXPECT_THAT(job, IsError(Code::kNotFound, "JOB_NOT_FOUND"));
   EXPECT_EQ(Metadata(job.status(), "vendor"), "qbraid");
   EXPECT_EQ(Metadata(job.status(), "http_status"), "404");
-  EXPECT_EQ(Metadata(job.status(), "vendor_message"),
-            "NOT_FOUND: Job not found");
+  EXPECT_EQ(Metadata(job.status(), "vendor_message"), "NOT_FOUND: Job not found");
 }
 
 TEST_F(QbraidAdapterTest, SuccessFalseInA2xxGetIsABadResponse) {
@@ -110,24 +100,20 @@ TEST_F(QbraidAdapterTest, SuccessFalseInA2xxGetIsABadResponse) {
   EXPECT_THAT(Get(kQrn), IsError(Code::kInternal, "VENDOR_BAD_RESPONSE"));
 }
 
-TEST_F(QbraidAdapterTest,
-       UnauthorizedCallerKeyIsUnauthenticatedAndNeverEchoed) {
+TEST_F(QbraidAdapterTest, UnauthorizedCallerKeyIsUnauthenticatedAndNeverEchoed) {
   server_.SetHandler([](const RecordingServer::Request& request) {
-    return RecordingServer::Reply{
-        401,
-        absl::StrCat(R"({"success":false,"message":"Invalid API key )",
-                     request.Header("X-API-KEY").value_or(""),
-                     R"(","error":{"code":"INVALID_API_KEY"}})"),
-        {}};
+    return RecordingServer::Reply{401,
+                                  absl::StrCat(R"({"success":false,"message":"Invalid API key )",
+                                               request.Header("X-API-KEY").value_or(""),
+                                               R"(","error":{"code":"INVALID_API_KEY"}})"),
+                                  {}};
   });
   CallContext ctx = Context();
   ctx.caller_key = "caller-secret-key-77";
   absl::StatusOr<v1::Job> job = Get(kQrn, v1::JOB_VIEW_BASIC, ctx);
   EXPECT_THAT(job, IsError(Code::kUnauthenticated, "VENDOR_AUTH_FAILED"));
-  EXPECT_THAT(EverythingIn(job.status()),
-              Not(HasSubstr("caller-secret-key-77")));
-  EXPECT_THAT(Metadata(job.status(), "vendor_message"),
-              HasSubstr("INVALID_API_KEY"));
+  EXPECT_THAT(EverythingIn(job.status()), Not(HasSubstr("caller-secret-key-77")));
+  EXPECT_THAT(Metadata(job.status(), "vendor_message"), HasSubstr("INVALID_API_KEY"));
 }
 
 TEST_F(QbraidAdapterTest, RedirectsAreNotFollowed) {
@@ -150,14 +136,11 @@ TEST_F(QbraidAdapterTest, DotSegmentIdsStayInsideTheJobsPath) {
 }
 
 TEST_F(QbraidAdapterTest, ListFirstPageAndItsCursor) {
-  server_.AnswerWith(
-      200,
-      ListPage(2, R"({"page":1,"limit":2,"totalPages":3,"hasNext":true})"));
+  server_.AnswerWith(200, ListPage(2, R"({"page":1,"limit":2,"totalPages":3,"hasNext":true})"));
   absl::StatusOr<ListResult> page = List(Page(2));
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->jobs.size(), 2u);
-  EXPECT_EQ(page->jobs[0].vendor_job_id(),
-            "qbraid:qbraid:sim:qir-sv-1a2b-qjob-0");
+  EXPECT_EQ(page->jobs[0].vendor_job_id(), "qbraid:qbraid:sim:qir-sv-1a2b-qjob-0");
   EXPECT_EQ(page->next_cursor, "2");
   RecordingServer::Request request = server_.OnlyRequest();
   EXPECT_EQ(request.method, "GET");
@@ -169,11 +152,10 @@ TEST_F(QbraidAdapterTest, ListFirstPageAndItsCursor) {
 TEST_F(QbraidAdapterTest, ListFollowingPagesUntilTheLast) {
   server_.SetHandler([](const RecordingServer::Request& request) {
     const bool last = request.query == "page=3&limit=50";
-    return RecordingServer::Reply{
-        200,
-        ListPage(1, last ? R"({"page":3,"totalPages":3,"hasNext":false})"
-                         : R"({"page":2,"totalPages":3,"hasNext":true})"),
-        {}};
+    return RecordingServer::Reply{200,
+                                  ListPage(1, last ? R"({"page":3,"totalPages":3,"hasNext":false})"
+                                                   : R"({"page":2,"totalPages":3,"hasNext":true})"),
+                                  {}};
   });
   absl::StatusOr<ListResult> second = List(Page(50, "2"));
   ASSERT_TRUE(second.ok()) << second.status();
@@ -194,8 +176,7 @@ TEST_F(QbraidAdapterTest, ListHasNextFallsBackToPageCounts) {
 }
 
 TEST_F(QbraidAdapterTest, ListEmptyPageIsTheLastWhateverHasNextSays) {
-  server_.AnswerWith(
-      200, ListPage(0, R"({"page":4,"totalPages":9,"hasNext":true})"));
+  server_.AnswerWith(200, ListPage(0, R"({"page":4,"totalPages":9,"hasNext":true})"));
   absl::StatusOr<ListResult> page = List(Page(10, "4"));
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_THAT(page->jobs, IsEmpty());
@@ -291,8 +272,7 @@ TEST_F(QbraidAdapterTest, ListFiltersTravelWithEveryPage) {
 }
 
 TEST_F(QbraidAdapterTest, ListWithAForeignCursorIsAnInvalidPageToken) {
-  EXPECT_THAT(List(Page(20, "next-please")),
-              IsError(Code::kInvalidArgument, "INVALID_PAGE_TOKEN"));
+  EXPECT_THAT(List(Page(20, "next-please")), IsError(Code::kInvalidArgument, "INVALID_PAGE_TOKEN"));
   EXPECT_THAT(server_.requests(), IsEmpty());
 }
 
@@ -312,8 +292,7 @@ TEST_F(QbraidAdapterTest, CancelPostsToTheCancelPathAndAccepts202) {
   EXPECT_THAT(Cancel(kQrn), IsOk());
   RecordingServer::Request request = server_.OnlyRequest();
   EXPECT_EQ(request.method, "POST");
-  EXPECT_EQ(request.path,
-            absl::StrCat("/api/v1/jobs/", kEncodedQrn, "/cancel"));
+  EXPECT_EQ(request.path, absl::StrCat("/api/v1/jobs/", kEncodedQrn, "/cancel"));
   EXPECT_THAT(request.Header("X-API-KEY"), Optional(std::string(kKey)));
 }
 
@@ -328,13 +307,11 @@ TEST_F(QbraidAdapterTest, CancelWhileInitializingIsAStateConflict) {
                                "error":{"code":"JOB_CANCEL_CONFLICT"}})");
   absl::Status status = Cancel(kQrn);
   EXPECT_THAT(status, IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
-  EXPECT_EQ(Metadata(status, "vendor_message"),
-            "JOB_CANCEL_CONFLICT: Job is still initializing");
+  EXPECT_EQ(Metadata(status, "vendor_message"), "JOB_CANCEL_CONFLICT: Job is still initializing");
 }
 
 TEST_F(QbraidAdapterTest, DeleteSendsDeleteAndChecksTheEnvelope) {
-  server_.AnswerWith(
-      200, R"({"success":true,"data":{"message":"Job deleted successfully"}})");
+  server_.AnswerWith(200, R"({"success":true,"data":{"message":"Job deleted successfully"}})");
   EXPECT_THAT(Delete(kQrn), IsOk());
   RecordingServer::Request request = server_.OnlyRequest();
   EXPECT_EQ(request.method, "DELETE");
@@ -345,12 +322,10 @@ TEST_F(QbraidAdapterTest, DeleteSendsDeleteAndChecksTheEnvelope) {
 }
 
 TEST_F(QbraidAdapterTest, RateLimitCarriesRetryAfter) {
-  server_.AnswerWith(429, R"({"detail":"Too many requests"})",
-                     {{"Retry-After", "3"}});
+  server_.AnswerWith(429, R"({"detail":"Too many requests"})", {{"Retry-After", "3"}});
   absl::StatusOr<v1::Job> job = Get(kQrn);
   EXPECT_THAT(job, IsError(Code::kResourceExhausted, "VENDOR_RATE_LIMITED"));
-  EXPECT_THAT(::jobfacade::testing::RetryDelay(job.status()),
-              Optional(absl::Seconds(3)));
+  EXPECT_THAT(::jobfacade::testing::RetryDelay(job.status()), Optional(absl::Seconds(3)));
 }
 
 TEST_F(QbraidAdapterTest, PassedDeadlineIsDeadlineExceeded) {
@@ -364,8 +339,7 @@ TEST_F(QbraidAdapterTest, CancelledCallIsCancelled) {
   CallContext ctx = Context();
   ctx.cancellation = std::make_shared<Cancellation>();
   ctx.cancellation->Cancel();
-  EXPECT_THAT(Get(kQrn, v1::JOB_VIEW_BASIC, ctx),
-              IsError(Code::kCancelled, "CANCELLED"));
+  EXPECT_THAT(Get(kQrn, v1::JOB_VIEW_BASIC, ctx), IsError(Code::kCancelled, "CANCELLED"));
 }
 
 }  // namespace

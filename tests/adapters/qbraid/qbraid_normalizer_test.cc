@@ -36,12 +36,9 @@ using Code = absl::StatusCode;
 constexpr Code kInternal = Code::kInternal;
 constexpr char kBadResponse[] = "VENDOR_BAD_RESPONSE";
 
-std::string Example(const std::string& file) {
-  return ReadExample("qbraid", file);
-}
+std::string Example(const std::string& file) { return ReadExample("qbraid", file); }
 
-v1::Job MustNormalize(const std::string& body,
-                      v1::JobView view = v1::JOB_VIEW_BASIC) {
+v1::Job MustNormalize(const std::string& body, v1::JobView view = v1::JOB_VIEW_BASIC) {
   absl::StatusOr<v1::Job> job = NormalizeQbraidJob(body, view);
   EXPECT_TRUE(job.ok()) << job.status();
   return job.ok() ? *job : v1::Job();
@@ -54,9 +51,8 @@ std::string Envelope(const std::string& job_members) {
 
 // The smallest job the normaliser accepts, plus `more` members.
 std::string MinimalJob(const std::string& more = "") {
-  return Envelope(
-      absl::StrCat(R"("jobQrn":"qbraid:qbraid:sim:qir-sv-1a2b-qjob-x")",
-                   more.empty() ? "" : ",", more));
+  return Envelope(absl::StrCat(R"("jobQrn":"qbraid:qbraid:sim:qir-sv-1a2b-qjob-x")",
+                               more.empty() ? "" : ",", more));
 }
 
 // --- Every example file
@@ -92,8 +88,7 @@ TEST(QbraidExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
   for (const auto& [file, kind] : kFiles) {
     const std::string body = Example(file);
     absl::StatusOr<v1::Job> job = NormalizeQbraidJob(body, v1::JOB_VIEW_FULL);
-    absl::StatusOr<QbraidJobList> list =
-        NormalizeQbraidJobList(body, v1::JOB_VIEW_FULL);
+    absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(body, v1::JOB_VIEW_FULL);
     switch (kind) {
       case kJob:
         EXPECT_TRUE(job.ok()) << file << ": " << job.status();
@@ -112,8 +107,8 @@ TEST(QbraidExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
 }
 
 TEST(QbraidExamplesTest, ListJobsDocsExample) {
-  absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(
-      Example("docs_example_list_jobs.json"), v1::JOB_VIEW_BASIC);
+  absl::StatusOr<QbraidJobList> list =
+      NormalizeQbraidJobList(Example("docs_example_list_jobs.json"), v1::JOB_VIEW_BASIC);
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_FALSE(list->has_next);
   ASSERT_EQ(list->jobs.size(), 1u);
@@ -140,8 +135,7 @@ TEST(QbraidExamplesTest, ListJobsDocsExample) {
   ASSERT_TRUE(job.has_estimated_cost());
   EXPECT_DOUBLE_EQ(job.estimated_cost().amount(), 0.5);
   EXPECT_EQ(job.estimated_cost().unit(), "credits");
-  EXPECT_THAT(job.tags(),
-              UnorderedElementsAre(Pair("experiment", "bell-state")));
+  EXPECT_THAT(job.tags(), UnorderedElementsAre(Pair("experiment", "bell-state")));
   EXPECT_EQ(job.batch_id(), "");
   EXPECT_FALSE(job.has_vendor_payload());
 }
@@ -183,10 +177,8 @@ TEST(QbraidExamplesTest, AquilaQueued) {
 }
 
 TEST(QbraidExamplesTest, PasqalEmulatorCompleted) {
-  v1::Job job =
-      MustNormalize(Example("sdk_get_job_pasqal_emu_tn_completed.json"));
-  EXPECT_EQ(job.vendor_job_id(),
-            "azure:pasqal:sim:emu-tn-37f5-qjob-696aafc96a18e4f726abf2ba");
+  v1::Job job = MustNormalize(Example("sdk_get_job_pasqal_emu_tn_completed.json"));
+  EXPECT_EQ(job.vendor_job_id(), "azure:pasqal:sim:emu-tn-37f5-qjob-696aafc96a18e4f726abf2ba");
   EXPECT_EQ(job.provider(), "pasqal");
   EXPECT_EQ(job.device(), "azure:pasqal:sim:emu-tn");
   EXPECT_EQ(job.display_name(), "Pulser Sequence Job");
@@ -214,8 +206,7 @@ TEST(QbraidExamplesTest, QirSimulatorFailed) {
 }
 
 TEST(QbraidExamplesTest, RigettiQvmCompleted) {
-  v1::Job job =
-      MustNormalize(Example("sdk_get_job_rigetti_qvm_completed.json"));
+  v1::Job job = MustNormalize(Example("sdk_get_job_rigetti_qvm_completed.json"));
   EXPECT_EQ(job.provider(), "rigetti");
   EXPECT_EQ(job.device(), "azure:rigetti:sim:qvm");
   EXPECT_EQ(job.display_name(), "Quil Job");
@@ -228,9 +219,7 @@ TEST(QbraidExamplesTest, RigettiQvmCompleted) {
 
 TEST(QbraidExamplesTest, Sv1Completed) {
   v1::Job job = MustNormalize(Example("sdk_get_job_sv1_completed.json"));
-  EXPECT_EQ(
-      job.name(),
-      "vendors/qbraid/jobs/aws:aws:sim:sv1-37f5-qjob-696a938393f44d9db42773d6");
+  EXPECT_EQ(job.name(), "vendors/qbraid/jobs/aws:aws:sim:sv1-37f5-qjob-696a938393f44d9db42773d6");
   EXPECT_EQ(job.provider(), "aws");
   EXPECT_EQ(job.display_name(), "QASM job");
   EXPECT_EQ(TimeOf(job.create_time()), Rfc3339("2026-01-16T19:37:43.066Z"));
@@ -240,13 +229,12 @@ TEST(QbraidExamplesTest, Sv1Completed) {
 }
 
 TEST(QbraidExamplesTest, CreateResponsesAreInitializingJobs) {
-  for (const char* file : {"sdk_create_job_response_aquila.json",
-                           "sdk_create_job_response_rigetti_qvm.json",
-                           "sdk_create_job_response_sv1.json"}) {
+  for (const char* file :
+       {"sdk_create_job_response_aquila.json", "sdk_create_job_response_rigetti_qvm.json",
+        "sdk_create_job_response_sv1.json"}) {
     v1::Job job = MustNormalize(Example(file));
     EXPECT_EQ(job.state(), v1::Job::INITIALIZING) << file;
-    EXPECT_FALSE(job.has_create_time())
-        << file;  // timeStamps null, no createdAt
+    EXPECT_FALSE(job.has_create_time()) << file;  // timeStamps null, no createdAt
     EXPECT_FALSE(job.has_cost()) << file;
     EXPECT_TRUE(job.has_estimated_cost()) << file;
     EXPECT_FALSE(job.has_queue_position()) << file;
@@ -261,18 +249,16 @@ TEST(QbraidExamplesTest, FullViewCarriesTheDataObjectVerbatim) {
   ASSERT_TRUE(root.ok());
   const json::Struct* data = json::GetObject(*root, "data");
   ASSERT_NE(data, nullptr);
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-      full.vendor_payload(), *data));
-  EXPECT_EQ(json::GetString(full.vendor_payload(), "_id"),
-            "696aae286a18e4f726abf2b0");
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(full.vendor_payload(), *data));
+  EXPECT_EQ(json::GetString(full.vendor_payload(), "_id"), "696aae286a18e4f726abf2b0");
   for (v1::JobView view : {v1::JOB_VIEW_BASIC, v1::JOB_VIEW_UNSPECIFIED}) {
     EXPECT_FALSE(MustNormalize(body, view).has_vendor_payload());
   }
 }
 
 TEST(QbraidExamplesTest, NonJobFilesFailWithoutEchoingTheBody) {
-  absl::StatusOr<v1::Job> job = NormalizeQbraidJob(
-      Example("sdk_get_job_program_sv1.json"), v1::JOB_VIEW_BASIC);
+  absl::StatusOr<v1::Job> job =
+      NormalizeQbraidJob(Example("sdk_get_job_program_sv1.json"), v1::JOB_VIEW_BASIC);
   EXPECT_THAT(job, IsError(kInternal, kBadResponse));
   EXPECT_EQ(Metadata(job.status(), "vendor"), "qbraid");
   EXPECT_THAT(std::string(job.status().message()), Not(HasSubstr("OPENQASM")));
@@ -310,38 +296,28 @@ TEST(QbraidTrapTest, KeysNullRatherThanAbsent) {
 }
 
 TEST(QbraidTrapTest, ProviderAsString) {
-  EXPECT_EQ(MustNormalize(MinimalJob(R"("provider":"QuEra")")).provider(),
-            "quera");
+  EXPECT_EQ(MustNormalize(MinimalJob(R"("provider":"QuEra")")).provider(), "quera");
 }
 
 TEST(QbraidTrapTest, ProviderAsObject) {
-  EXPECT_EQ(
-      MustNormalize(MinimalJob(R"("provider":{"_id":"1","provider":"AWS"})"))
-          .provider(),
-      "aws");
-  EXPECT_EQ(
-      MustNormalize(MinimalJob(R"("provider":{"name":"IonQ"})")).provider(),
-      "ionq");
+  EXPECT_EQ(MustNormalize(MinimalJob(R"("provider":{"_id":"1","provider":"AWS"})")).provider(),
+            "aws");
+  EXPECT_EQ(MustNormalize(MinimalJob(R"("provider":{"name":"IonQ"})")).provider(), "ionq");
   EXPECT_EQ(MustNormalize(MinimalJob(R"("provider":{"id":7})")).provider(), "");
 }
 
 TEST(QbraidTrapTest, VendorAsStringOrObjectIsTolerated) {
-  EXPECT_EQ(
-      MustNormalize(MinimalJob(R"("vendor":{"name":"AWS"},"provider":"aws")"))
-          .vendor(),
-      "qbraid");
+  EXPECT_EQ(MustNormalize(MinimalJob(R"("vendor":{"name":"AWS"},"provider":"aws")")).vendor(),
+            "qbraid");
   EXPECT_EQ(MustNormalize(MinimalJob(R"("vendor":"aws")")).vendor(), "qbraid");
 }
 
 TEST(QbraidTrapTest, CostAsNumber) {
-  EXPECT_DOUBLE_EQ(
-      MustNormalize(MinimalJob(R"("cost":0.501875)")).cost().amount(),
-      0.501875);
+  EXPECT_DOUBLE_EQ(MustNormalize(MinimalJob(R"("cost":0.501875)")).cost().amount(), 0.501875);
 }
 
 TEST(QbraidTrapTest, CostAsDecimalString) {
-  v1::Job job =
-      MustNormalize(MinimalJob(R"("cost":"0.375","estimatedCost":"0E-33")"));
+  v1::Job job = MustNormalize(MinimalJob(R"("cost":"0.375","estimatedCost":"0E-33")"));
   ASSERT_TRUE(job.has_cost());
   EXPECT_DOUBLE_EQ(job.cost().amount(), 0.375);
   EXPECT_EQ(job.cost().unit(), "credits");
@@ -360,17 +336,16 @@ TEST(QbraidTrapTest, TimestampForms) {
       {"2026-01-16T21:33:15.123456789Z", "2026-01-16T21:33:15.123456789Z"},
   };
   for (const auto& [sent, expected] : kForms) {
-    v1::Job job = MustNormalize(
-        MinimalJob(absl::StrCat(R"("timeStamps":{"createdAt":")", sent,
-                                R"(","endedAt":")", sent, R"("})")));
+    v1::Job job = MustNormalize(MinimalJob(
+        absl::StrCat(R"("timeStamps":{"createdAt":")", sent, R"(","endedAt":")", sent, R"("})")));
     EXPECT_EQ(TimeOf(job.create_time()), Rfc3339(expected)) << sent;
     EXPECT_EQ(TimeOf(job.end_time()), Rfc3339(expected)) << sent;
   }
 }
 
 TEST(QbraidTrapTest, UnparseableTimestampLeavesTheFieldUnset) {
-  v1::Job job = MustNormalize(MinimalJob(
-      R"("timeStamps":{"createdAt":"yesterday","endedAt":1736937000})"));
+  v1::Job job =
+      MustNormalize(MinimalJob(R"("timeStamps":{"createdAt":"yesterday","endedAt":1736937000})"));
   EXPECT_FALSE(job.has_create_time());
   EXPECT_FALSE(job.has_end_time());
 }
@@ -383,47 +358,39 @@ TEST(QbraidTrapTest, TimeStampsNull) {
 }
 
 TEST(QbraidTrapTest, TimeStampsWithOnlyCreatedAt) {
-  v1::Job job = MustNormalize(
-      MinimalJob(R"("timeStamps":{"createdAt":"2025-01-15T10:30:00Z"})"));
+  v1::Job job = MustNormalize(MinimalJob(R"("timeStamps":{"createdAt":"2025-01-15T10:30:00Z"})"));
   EXPECT_EQ(TimeOf(job.create_time()), Rfc3339("2025-01-15T10:30:00Z"));
   EXPECT_FALSE(job.has_end_time());
   EXPECT_FALSE(job.has_execution_duration());
 }
 
 TEST(QbraidTrapTest, TimeStampsCreatedAtWinsOverTheRecordsCreatedAt) {
-  v1::Job job = MustNormalize(
-      MinimalJob(R"("timeStamps":{"createdAt":"2025-01-15T10:30:00Z"},
+  v1::Job job = MustNormalize(MinimalJob(R"("timeStamps":{"createdAt":"2025-01-15T10:30:00Z"},
                                             "createdAt":"2025-01-15T10:29:00Z")"));
   EXPECT_EQ(TimeOf(job.create_time()), Rfc3339("2025-01-15T10:30:00Z"));
 }
 
 TEST(QbraidTrapTest, ExecutionDurationInMilliseconds) {
-  v1::Job job =
-      MustNormalize(MinimalJob(R"("timeStamps":{"executionDuration":1250})"));
+  v1::Job job = MustNormalize(MinimalJob(R"("timeStamps":{"executionDuration":1250})"));
   EXPECT_EQ(DurationOf(job.execution_duration()), absl::Milliseconds(1250));
 }
 
 TEST(QbraidTrapTest, ExecutionDurationNull) {
-  v1::Job job = MustNormalize(MinimalJob(
-      R"("timeStamps":{"createdAt":"2025-01-15T10:30:00Z","executionDuration":null})"));
+  v1::Job job = MustNormalize(
+      MinimalJob(R"("timeStamps":{"createdAt":"2025-01-15T10:30:00Z","executionDuration":null})"));
   EXPECT_FALSE(job.has_execution_duration());
   EXPECT_TRUE(job.has_create_time());
 }
 
 TEST(QbraidTrapTest, GroupJobQrnPreferredOverBatchJobQrn) {
-  EXPECT_EQ(
-      MustNormalize(MinimalJob(R"("batchJobQrn":"old","groupJobQrn":"new")"))
-          .batch_id(),
-      "new");
+  EXPECT_EQ(MustNormalize(MinimalJob(R"("batchJobQrn":"old","groupJobQrn":"new")")).batch_id(),
+            "new");
 }
 
 TEST(QbraidTrapTest, BatchJobQrnWhenGroupJobQrnAbsentOrNull) {
-  EXPECT_EQ(MustNormalize(MinimalJob(R"("batchJobQrn":"old")")).batch_id(),
+  EXPECT_EQ(MustNormalize(MinimalJob(R"("batchJobQrn":"old")")).batch_id(), "old");
+  EXPECT_EQ(MustNormalize(MinimalJob(R"("batchJobQrn":"old","groupJobQrn":null)")).batch_id(),
             "old");
-  EXPECT_EQ(
-      MustNormalize(MinimalJob(R"("batchJobQrn":"old","groupJobQrn":null)"))
-          .batch_id(),
-      "old");
 }
 
 TEST(QbraidTrapTest, ExtraKeysAreIgnored) {
@@ -442,8 +409,7 @@ TEST(QbraidTrapTest, UnknownStatusIsUnspecifiedAndKeptVerbatim) {
   v1::Job unknown = MustNormalize(MinimalJob(R"("status":"UNKNOWN")"));
   EXPECT_EQ(unknown.state(), v1::Job::STATE_UNSPECIFIED);
   EXPECT_EQ(unknown.vendor_state(), "UNKNOWN");
-  v1::Job novel =
-      MustNormalize(MinimalJob(R"("status":"PAUSED_FOR_CALIBRATION")"));
+  v1::Job novel = MustNormalize(MinimalJob(R"("status":"PAUSED_FOR_CALIBRATION")"));
   EXPECT_EQ(novel.state(), v1::Job::STATE_UNSPECIFIED);
   EXPECT_EQ(novel.vendor_state(), "PAUSED_FOR_CALIBRATION");
 }
@@ -462,19 +428,17 @@ TEST(QbraidTrapTest, EveryDocumentedStatus) {
       {"HOLD", v1::Job::ON_HOLD},
   };
   for (const auto& [status, state] : kStates) {
-    v1::Job job = MustNormalize(
-        MinimalJob(absl::StrCat(R"("status":")", status, R"(")")));
+    v1::Job job = MustNormalize(MinimalJob(absl::StrCat(R"("status":")", status, R"(")")));
     EXPECT_EQ(job.state(), state) << status;
     EXPECT_EQ(job.vendor_state(), status);
   }
 }
 
 TEST(QbraidTrapTest, TagValuesAsText) {
-  v1::Job job = MustNormalize(MinimalJob(
-      R"("tags":{"experiment":"bell","round":2,"ok":true,"w":0.5})"));
-  EXPECT_THAT(job.tags(), UnorderedElementsAre(
-                              Pair("experiment", "bell"), Pair("round", "2"),
-                              Pair("ok", "true"), Pair("w", "0.5")));
+  v1::Job job =
+      MustNormalize(MinimalJob(R"("tags":{"experiment":"bell","round":2,"ok":true,"w":0.5})"));
+  EXPECT_THAT(job.tags(), UnorderedElementsAre(Pair("experiment", "bell"), Pair("round", "2"),
+                                               Pair("ok", "true"), Pair("w", "0.5")));
 }
 
 TEST(QbraidTrapTest, QueuePositionOnlyWhenPresent) {
@@ -515,9 +479,8 @@ TEST(QbraidTrapTest, OutOfRangeNumbersLeaveFieldsUnset) {
   EXPECT_FALSE(job.has_cost());
   // A number beyond double range is not JSON protobuf can hold: a clean error,
   // not a crash.
-  EXPECT_THAT(
-      NormalizeQbraidJob(MinimalJob(R"("cost":1e999)"), v1::JOB_VIEW_BASIC),
-      IsError(kInternal, kBadResponse));
+  EXPECT_THAT(NormalizeQbraidJob(MinimalJob(R"("cost":1e999)"), v1::JOB_VIEW_BASIC),
+              IsError(kInternal, kBadResponse));
 }
 
 // --- Envelope and required fields
@@ -525,35 +488,29 @@ TEST(QbraidTrapTest, OutOfRangeNumbersLeaveFieldsUnset) {
 
 TEST(QbraidEnvelopeTest, SuccessFalseIsABadResponse) {
   absl::StatusOr<v1::Job> job = NormalizeQbraidJob(
-      R"({"success":false,"data":{"jobQrn":"q"},"message":"nope"})",
-      v1::JOB_VIEW_BASIC);
+      R"({"success":false,"data":{"jobQrn":"q"},"message":"nope"})", v1::JOB_VIEW_BASIC);
   EXPECT_THAT(job, IsError(kInternal, kBadResponse));
   EXPECT_EQ(Metadata(job.status(), "vendor"), "qbraid");
 }
 
 TEST(QbraidEnvelopeTest, SuccessMissingOrNotBooleanIsABadResponse) {
-  EXPECT_THAT(
-      NormalizeQbraidJob(R"({"data":{"jobQrn":"q"}})", v1::JOB_VIEW_BASIC),
-      IsError(kInternal, kBadResponse));
-  EXPECT_THAT(NormalizeQbraidJob(R"({"success":"true","data":{"jobQrn":"q"}})",
-                                 v1::JOB_VIEW_BASIC),
+  EXPECT_THAT(NormalizeQbraidJob(R"({"data":{"jobQrn":"q"}})", v1::JOB_VIEW_BASIC),
+              IsError(kInternal, kBadResponse));
+  EXPECT_THAT(NormalizeQbraidJob(R"({"success":"true","data":{"jobQrn":"q"}})", v1::JOB_VIEW_BASIC),
               IsError(kInternal, kBadResponse));
 }
 
 TEST(QbraidEnvelopeTest, DataMustBeAnObject) {
-  for (const char* body :
-       {R"({"success":true})", R"({"success":true,"data":null})",
-        R"({"success":true,"data":[]})", R"({"success":true,"data":"q"})"}) {
-    EXPECT_THAT(NormalizeQbraidJob(body, v1::JOB_VIEW_BASIC),
-                IsError(kInternal, kBadResponse))
+  for (const char* body : {R"({"success":true})", R"({"success":true,"data":null})",
+                           R"({"success":true,"data":[]})", R"({"success":true,"data":"q"})"}) {
+    EXPECT_THAT(NormalizeQbraidJob(body, v1::JOB_VIEW_BASIC), IsError(kInternal, kBadResponse))
         << body;
   }
 }
 
 TEST(QbraidEnvelopeTest, JobQrnMustBeANonEmptyString) {
-  for (const char* members :
-       {R"("status":"QUEUED")", R"("jobQrn":null)", R"("jobQrn":"")",
-        R"("jobQrn":42)", R"("jobQrn":{"id":"q"})"}) {
+  for (const char* members : {R"("status":"QUEUED")", R"("jobQrn":null)", R"("jobQrn":"")",
+                              R"("jobQrn":42)", R"("jobQrn":{"id":"q"})"}) {
     EXPECT_THAT(NormalizeQbraidJob(Envelope(members), v1::JOB_VIEW_BASIC),
                 IsError(kInternal, kBadResponse))
         << members;
@@ -573,16 +530,13 @@ TEST(QbraidEnvelopeTest, GarbageAndTruncatedJson) {
 
 TEST(QbraidEnvelopeTest, NonObjectBodies) {
   for (const char* body : {"[]", "null", "true", "42", R"("success")"}) {
-    EXPECT_THAT(NormalizeQbraidJob(body, v1::JOB_VIEW_BASIC),
-                IsError(kInternal, kBadResponse));
-    EXPECT_THAT(NormalizeQbraidJobList(body, v1::JOB_VIEW_BASIC),
-                IsError(kInternal, kBadResponse));
+    EXPECT_THAT(NormalizeQbraidJob(body, v1::JOB_VIEW_BASIC), IsError(kInternal, kBadResponse));
+    EXPECT_THAT(NormalizeQbraidJobList(body, v1::JOB_VIEW_BASIC), IsError(kInternal, kBadResponse));
   }
 }
 
 TEST(QbraidEnvelopeTest, InvalidUtf8InsideAStringIsTolerated) {
-  v1::Job job = MustNormalize(
-      MinimalJob("\"name\":\"caf\xE9 job\",\"status\":\"QUEUED\""));
+  v1::Job job = MustNormalize(MinimalJob("\"name\":\"caf\xE9 job\",\"status\":\"QUEUED\""));
   EXPECT_EQ(job.display_name(), "caf\xEF\xBF\xBD job");
   EXPECT_EQ(job.state(), v1::Job::QUEUED);
   // The job must be serialisable: proto3 strings have to be valid UTF-8.
@@ -592,15 +546,13 @@ TEST(QbraidEnvelopeTest, InvalidUtf8InsideAStringIsTolerated) {
 
 TEST(QbraidEnvelopeTest, DeeplyNestedJsonIsRefusedCleanly) {
   std::string nested = std::string(100000, '[') + std::string(100000, ']');
-  EXPECT_THAT(NormalizeQbraidJob(
-                  MinimalJob(absl::StrCat(R"("runtimeOptions":)", nested)),
-                  v1::JOB_VIEW_BASIC),
+  EXPECT_THAT(NormalizeQbraidJob(MinimalJob(absl::StrCat(R"("runtimeOptions":)", nested)),
+                                 v1::JOB_VIEW_BASIC),
               IsError(kInternal, kBadResponse));
   // Moderate nesting in an ignored member is fine.
   std::string moderate = std::string(20, '[') + std::string(20, ']');
-  EXPECT_TRUE(NormalizeQbraidJob(
-                  MinimalJob(absl::StrCat(R"("runtimeOptions":)", moderate)),
-                  v1::JOB_VIEW_FULL)
+  EXPECT_TRUE(NormalizeQbraidJob(MinimalJob(absl::StrCat(R"("runtimeOptions":)", moderate)),
+                                 v1::JOB_VIEW_FULL)
                   .ok());
 }
 
@@ -610,25 +562,22 @@ TEST(QbraidEnvelopeTest, DeeplyNestedJsonIsRefusedCleanly) {
 std::string ListBody(const std::string& pagination, int jobs = 2) {
   std::string data;
   for (int i = 0; i < jobs; ++i) {
-    absl::StrAppend(&data, i ? "," : "", R"({"jobQrn":"q)", i,
-                    R"(","status":"COMPLETED"})");
+    absl::StrAppend(&data, i ? "," : "", R"({"jobQrn":"q)", i, R"(","status":"COMPLETED"})");
   }
-  return absl::StrCat(R"({"success":true,"data":[)", data, "]",
-                      pagination.empty() ? "" : ",", pagination, "}");
+  return absl::StrCat(R"({"success":true,"data":[)", data, "]", pagination.empty() ? "" : ",",
+                      pagination, "}");
 }
 
 TEST(QbraidListTest, HasNextFromPagination) {
   absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(
-      ListBody(R"("pagination":{"page":1,"totalPages":1,"hasNext":true})"),
-      v1::JOB_VIEW_BASIC);
+      ListBody(R"("pagination":{"page":1,"totalPages":1,"hasNext":true})"), v1::JOB_VIEW_BASIC);
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_TRUE(list->has_next);  // hasNext wins over the page arithmetic
   ASSERT_EQ(list->jobs.size(), 2u);
   EXPECT_EQ(list->jobs[0].name(), "vendors/qbraid/jobs/q0");
   EXPECT_EQ(list->jobs[1].name(), "vendors/qbraid/jobs/q1");
-  list = NormalizeQbraidJobList(
-      ListBody(R"("pagination":{"hasNext":false,"totalPages":9})"),
-      v1::JOB_VIEW_BASIC);
+  list = NormalizeQbraidJobList(ListBody(R"("pagination":{"hasNext":false,"totalPages":9})"),
+                                v1::JOB_VIEW_BASIC);
   ASSERT_TRUE(list.ok());
   EXPECT_FALSE(list->has_next);
 }
@@ -642,22 +591,20 @@ TEST(QbraidListTest, HasNextFromPageCountsWhenHasNextIsAbsent) {
   };
   EXPECT_TRUE(has_next(R"("pagination":{"page":1,"totalPages":3})"));
   EXPECT_FALSE(has_next(R"("pagination":{"page":3,"totalPages":3})"));
-  EXPECT_FALSE(
-      has_next(R"("pagination":{"page":1,"totalPages":null,"hasNext":null})"));
+  EXPECT_FALSE(has_next(R"("pagination":{"page":1,"totalPages":null,"hasNext":null})"));
   EXPECT_FALSE(has_next(R"("pagination":null)"));
   EXPECT_FALSE(has_next(""));
 }
 
 TEST(QbraidListTest, EmptyPage) {
-  absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(
-      ListBody(R"("pagination":{"hasNext":false})", 0), v1::JOB_VIEW_BASIC);
+  absl::StatusOr<QbraidJobList> list =
+      NormalizeQbraidJobList(ListBody(R"("pagination":{"hasNext":false})", 0), v1::JOB_VIEW_BASIC);
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_THAT(list->jobs, IsEmpty());
 }
 
 TEST(QbraidListTest, FullViewGivesEachJobItsOwnPayload) {
-  absl::StatusOr<QbraidJobList> list =
-      NormalizeQbraidJobList(ListBody(""), v1::JOB_VIEW_FULL);
+  absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(ListBody(""), v1::JOB_VIEW_FULL);
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->jobs.size(), 2u);
   EXPECT_EQ(json::GetString(list->jobs[1].vendor_payload(), "jobQrn"), "q1");
@@ -666,11 +613,9 @@ TEST(QbraidListTest, FullViewGivesEachJobItsOwnPayload) {
 TEST(QbraidListTest, MalformedListsAreBadResponses) {
   for (const char* body :
        {R"({"success":true,"data":{"jobQrn":"q"}})", R"({"success":true})",
-        R"({"success":false,"data":[]})",
-        R"({"success":true,"data":[{"jobQrn":"q"},7]})",
+        R"({"success":false,"data":[]})", R"({"success":true,"data":[{"jobQrn":"q"},7]})",
         R"({"success":true,"data":[{"jobQrn":"q"},{"status":"QUEUED"}]})"}) {
-    EXPECT_THAT(NormalizeQbraidJobList(body, v1::JOB_VIEW_BASIC),
-                IsError(kInternal, kBadResponse))
+    EXPECT_THAT(NormalizeQbraidJobList(body, v1::JOB_VIEW_BASIC), IsError(kInternal, kBadResponse))
         << body;
   }
 }
@@ -679,14 +624,13 @@ TEST(QbraidListTest, MalformedListsAreBadResponses) {
 // --------------------------------------------
 
 TEST(QbraidErrorBodiesTest, GatewayAndFastApiEnvelopes) {
-  absl::Status gateway = VendorHttpError(
-      "qbraid", VendorOperation::kGet,
-      HttpResponse(401, R"({"success":false,"message":"Unauthorized",
+  absl::Status gateway =
+      VendorHttpError("qbraid", VendorOperation::kGet,
+                      HttpResponse(401, R"({"success":false,"message":"Unauthorized",
                             "error":{"code":"INVALID_API_KEY","message":"Invalid API key"}})"),
-      false, {});
+                      false, {});
   EXPECT_THAT(gateway, IsError(kInternal, "VENDOR_AUTH_FAILED"));
-  EXPECT_EQ(Metadata(gateway, "vendor_message"),
-            "INVALID_API_KEY: Invalid API key");
+  EXPECT_EQ(Metadata(gateway, "vendor_message"), "INVALID_API_KEY: Invalid API key");
   absl::Status conflict = VendorHttpError(
       "qbraid", VendorOperation::kCancel,
       HttpResponse(
@@ -694,19 +638,14 @@ TEST(QbraidErrorBodiesTest, GatewayAndFastApiEnvelopes) {
           R"({"success":false,"message":"Job is still initializing, try again in a few moments",
                             "error":{"code":"JOB_CANCEL_CONFLICT"}})"),
       false, {});
-  EXPECT_THAT(conflict,
-              IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
-  EXPECT_THAT(Metadata(conflict, "vendor_message"),
-              HasSubstr("JOB_CANCEL_CONFLICT"));
+  EXPECT_THAT(conflict, IsError(Code::kFailedPrecondition, "JOB_STATE_CONFLICT"));
+  EXPECT_THAT(Metadata(conflict, "vendor_message"), HasSubstr("JOB_CANCEL_CONFLICT"));
   absl::Status fastapi = VendorHttpError(
       "qbraid", VendorOperation::kDelete,
-      HttpResponse(
-          403, R"({"detail":"You do not have permission to delete this job"})"),
-      false, {});
-  EXPECT_THAT(fastapi,
-              IsError(Code::kPermissionDenied, "VENDOR_PERMISSION_DENIED"));
-  EXPECT_EQ(Metadata(fastapi, "vendor_message"),
-            "You do not have permission to delete this job");
+      HttpResponse(403, R"({"detail":"You do not have permission to delete this job"})"), false,
+      {});
+  EXPECT_THAT(fastapi, IsError(Code::kPermissionDenied, "VENDOR_PERMISSION_DENIED"));
+  EXPECT_EQ(Metadata(fastapi, "vendor_message"), "You do not have permission to delete this job");
 }
 
 }  // namespace
