@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -59,6 +60,38 @@ inline std::vector<std::string> ExampleFiles(const std::string& vendor) {
 }
 
 // An RFC 3339 time, parsed independently of the code under test.
+// What an example payload is: one job, a job list, or neither (an error, a request...).
+enum class ExampleKind { kJob, kJobList, kNotAJob };
+
+// Checks that `files` classifies every example of `vendor` (a new example file fails this until
+// it is listed), and that each is accepted by exactly the normaliser its kind names and
+// rejected by the other ones with INTERNAL / VENDOR_BAD_RESPONSE.
+template <typename NormalizeJob, typename NormalizeList>
+void ExpectExamplesClassified(const std::string& vendor,
+                              const std::map<std::string, ExampleKind>& files,
+                              NormalizeJob normalize_job, NormalizeList normalize_list) {
+  std::vector<std::string> classified;
+  for (const auto& [file, kind] : files) classified.push_back(file);
+  EXPECT_EQ(ExampleFiles(vendor), classified);
+  auto is_bad_response = [](const absl::Status& status) {
+    return status.code() == absl::StatusCode::kInternal &&
+           ErrorReason(status) == reason::kVendorBadResponse;
+  };
+  for (const auto& [file, kind] : files) {
+    const std::string body = ReadExample(vendor, file);
+    const absl::Status job = normalize_job(body).status();
+    const absl::Status list = normalize_list(body).status();
+    EXPECT_EQ(job.ok(), kind == ExampleKind::kJob) << file << ": " << job;
+    EXPECT_EQ(list.ok(), kind == ExampleKind::kJobList) << file << ": " << list;
+    if (!job.ok()) {
+      EXPECT_TRUE(is_bad_response(job)) << file << ": " << job;
+    }
+    if (!list.ok()) {
+      EXPECT_TRUE(is_bad_response(list)) << file << ": " << list;
+    }
+  }
+}
+
 inline absl::Time Rfc3339(const std::string& text) {
   absl::Time t;
   std::string error;

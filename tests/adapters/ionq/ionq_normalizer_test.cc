@@ -17,7 +17,8 @@ namespace jobfacade {
 namespace {
 
 using ::jobfacade::testing::DurationOf;
-using ::jobfacade::testing::ExampleFiles;
+using ::jobfacade::testing::ExampleKind;
+using ::jobfacade::testing::ExpectExamplesClassified;
 using ::jobfacade::testing::HasMetadata;
 using ::jobfacade::testing::HttpResponse;
 using ::jobfacade::testing::IsError;
@@ -53,50 +54,31 @@ std::string Job(const std::string& more = "") {
 // ---------------------------------------------------------------------
 
 TEST(IonqExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
-  enum Kind { kJob, kJobList, kNotAJob };
-  const std::map<std::string, Kind> kFiles = {
-      {"v03_cancel_jobs_response.docs.json", kNotAJob},
-      {"v03_get_job.docs.json", kJob},
-      {"v03_list_jobs.docs.json", kJobList},
-      {"v04_cancel_job_response.docs.json", kJob},
-      {"v04_cancel_jobs_request.docs.json", kNotAJob},
-      {"v04_cancel_jobs_response.docs.json", kNotAJob},
-      {"v04_delete_job_response.schema-derived.json", kJob},
-      {"v04_error_400_bad_request.spec.json", kNotAJob},
-      {"v04_error_401_unauthorized.spec.json", kNotAJob},
-      {"v04_error_404_not_found.spec.json", kNotAJob},
-      {"v04_error_500_internal.spec.json", kNotAJob},
-      {"v04_get_job_legacy_url_results.spec-2026-05.json", kJob},
-      {"v04_get_job_multi_circuit.spec-2026-09.json", kJob},
-      {"v04_get_job_qaoa.spec-2026-09.json", kJob},
-      {"v04_get_job_quantum_function.spec-2026-09.json", kJob},
-      {"v04_get_job_single_circuit.spec-2026-09.json", kJob},
-      {"v04_job_cost_response.schema-derived.json", kNotAJob},
-      {"v04_list_jobs.spec-2026-09.json", kJobList},
-      {"v04_list_jobs_legacy_url_results.spec-2026-05.json", kJobList},
+  const std::map<std::string, ExampleKind> kFiles = {
+      {"v03_cancel_jobs_response.docs.json", ExampleKind::kNotAJob},
+      {"v03_get_job.docs.json", ExampleKind::kJob},
+      {"v03_list_jobs.docs.json", ExampleKind::kJobList},
+      {"v04_cancel_job_response.docs.json", ExampleKind::kJob},
+      {"v04_cancel_jobs_request.docs.json", ExampleKind::kNotAJob},
+      {"v04_cancel_jobs_response.docs.json", ExampleKind::kNotAJob},
+      {"v04_delete_job_response.schema-derived.json", ExampleKind::kJob},
+      {"v04_error_400_bad_request.spec.json", ExampleKind::kNotAJob},
+      {"v04_error_401_unauthorized.spec.json", ExampleKind::kNotAJob},
+      {"v04_error_404_not_found.spec.json", ExampleKind::kNotAJob},
+      {"v04_error_500_internal.spec.json", ExampleKind::kNotAJob},
+      {"v04_get_job_legacy_url_results.spec-2026-05.json", ExampleKind::kJob},
+      {"v04_get_job_multi_circuit.spec-2026-09.json", ExampleKind::kJob},
+      {"v04_get_job_qaoa.spec-2026-09.json", ExampleKind::kJob},
+      {"v04_get_job_quantum_function.spec-2026-09.json", ExampleKind::kJob},
+      {"v04_get_job_single_circuit.spec-2026-09.json", ExampleKind::kJob},
+      {"v04_job_cost_response.schema-derived.json", ExampleKind::kNotAJob},
+      {"v04_list_jobs.spec-2026-09.json", ExampleKind::kJobList},
+      {"v04_list_jobs_legacy_url_results.spec-2026-05.json", ExampleKind::kJobList},
   };
-  std::vector<std::string> classified;
-  for (const auto& [file, kind] : kFiles) classified.push_back(file);
-  EXPECT_EQ(ExampleFiles("ionq"), classified);
-  for (const auto& [file, kind] : kFiles) {
-    const std::string body = Example(file);
-    absl::StatusOr<v1::Job> job = NormalizeIonqJob(body, v1::JOB_VIEW_FULL);
-    absl::StatusOr<IonqJobList> list = NormalizeIonqJobList(body, v1::JOB_VIEW_FULL);
-    switch (kind) {
-      case kJob:
-        EXPECT_TRUE(job.ok()) << file << ": " << job.status();
-        EXPECT_THAT(list, IsError(kInternal, kBadResponse)) << file;
-        break;
-      case kJobList:
-        EXPECT_TRUE(list.ok()) << file << ": " << list.status();
-        EXPECT_THAT(job, IsError(kInternal, kBadResponse)) << file;
-        break;
-      case kNotAJob:
-        EXPECT_THAT(job, IsError(kInternal, kBadResponse)) << file;
-        EXPECT_THAT(list, IsError(kInternal, kBadResponse)) << file;
-        break;
-    }
-  }
+  ExpectExamplesClassified(
+      "ionq", kFiles,
+      [](const std::string& body) { return NormalizeIonqJob(body, v1::JOB_VIEW_FULL); },
+      [](const std::string& body) { return NormalizeIonqJobList(body, v1::JOB_VIEW_FULL); });
 }
 
 TEST(IonqExamplesTest, SingleCircuit) {

@@ -16,7 +16,8 @@
 namespace jobfacade {
 namespace {
 
-using ::jobfacade::testing::ExampleFiles;
+using ::jobfacade::testing::ExampleKind;
+using ::jobfacade::testing::ExpectExamplesClassified;
 using ::jobfacade::testing::HttpResponse;
 using ::jobfacade::testing::IsError;
 using ::jobfacade::testing::Metadata;
@@ -53,44 +54,25 @@ constexpr char kAllKeysNull[] =
 // ---------------------------------------------------------------------
 
 TEST(PraisonaiExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
-  enum Kind { kJob, kJobList, kNotAJob };
-  const std::map<std::string, Kind> kFiles = {
-      {"docs_cancel_200.json", kJob},
-      {"docs_delete_400_job_running.json", kNotAJob},
-      {"docs_error_404.json", kNotAJob},
-      {"docs_list_200.json", kJobList},
-      {"docs_result_200.json", kJob},
-      {"docs_status_failed_200.json", kJob},
-      {"docs_status_running_200.json", kJob},
-      {"docs_status_succeeded_200.json", kJob},
-      {"docs_submit_request.json", kNotAJob},
-      {"docs_submit_request_recipe.json", kNotAJob},
-      {"docs_submit_response_202.json", kJob},
-      {"docs_webhook_payload.json", kJob},
-      {"test_submit_request_all_fields.json", kNotAJob},
+  const std::map<std::string, ExampleKind> kFiles = {
+      {"docs_cancel_200.json", ExampleKind::kJob},
+      {"docs_delete_400_job_running.json", ExampleKind::kNotAJob},
+      {"docs_error_404.json", ExampleKind::kNotAJob},
+      {"docs_list_200.json", ExampleKind::kJobList},
+      {"docs_result_200.json", ExampleKind::kJob},
+      {"docs_status_failed_200.json", ExampleKind::kJob},
+      {"docs_status_running_200.json", ExampleKind::kJob},
+      {"docs_status_succeeded_200.json", ExampleKind::kJob},
+      {"docs_submit_request.json", ExampleKind::kNotAJob},
+      {"docs_submit_request_recipe.json", ExampleKind::kNotAJob},
+      {"docs_submit_response_202.json", ExampleKind::kJob},
+      {"docs_webhook_payload.json", ExampleKind::kJob},
+      {"test_submit_request_all_fields.json", ExampleKind::kNotAJob},
   };
-  std::vector<std::string> classified;
-  for (const auto& [file, kind] : kFiles) classified.push_back(file);
-  EXPECT_EQ(ExampleFiles("praisonai"), classified);
-  for (const auto& [file, kind] : kFiles) {
-    const std::string body = Example(file);
-    absl::StatusOr<v1::Job> job = NormalizePraisonaiJob(body, v1::JOB_VIEW_FULL);
-    absl::StatusOr<PraisonaiJobList> list = NormalizePraisonaiJobList(body, v1::JOB_VIEW_FULL);
-    switch (kind) {
-      case kJob:
-        EXPECT_TRUE(job.ok()) << file << ": " << job.status();
-        EXPECT_THAT(list, IsError(kInternal, kBadResponse)) << file;
-        break;
-      case kJobList:
-        EXPECT_TRUE(list.ok()) << file << ": " << list.status();
-        EXPECT_THAT(job, IsError(kInternal, kBadResponse)) << file;
-        break;
-      case kNotAJob:
-        EXPECT_THAT(job, IsError(kInternal, kBadResponse)) << file;
-        EXPECT_THAT(list, IsError(kInternal, kBadResponse)) << file;
-        break;
-    }
-  }
+  ExpectExamplesClassified(
+      "praisonai", kFiles,
+      [](const std::string& body) { return NormalizePraisonaiJob(body, v1::JOB_VIEW_FULL); },
+      [](const std::string& body) { return NormalizePraisonaiJobList(body, v1::JOB_VIEW_FULL); });
 }
 
 TEST(PraisonaiExamplesTest, StatusRunning) {

@@ -18,7 +18,8 @@ namespace jobfacade {
 namespace {
 
 using ::jobfacade::testing::DurationOf;
-using ::jobfacade::testing::ExampleFiles;
+using ::jobfacade::testing::ExampleKind;
+using ::jobfacade::testing::ExpectExamplesClassified;
 using ::jobfacade::testing::HttpResponse;
 using ::jobfacade::testing::IsError;
 using ::jobfacade::testing::Metadata;
@@ -61,49 +62,30 @@ std::string MinimalJob(const std::string& more = "") {
 // What each file in qbraid/examples is; a new file fails this test until it is
 // classified.
 TEST(QbraidExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
-  enum Kind { kJob, kJobList, kNotAJob };
-  const std::map<std::string, Kind> kFiles = {
-      {"docs_example_delete_jobs_bulk.json", kNotAJob},
-      {"docs_example_list_jobs.json", kJobList},
-      {"sdk_create_job_request_sv1_qasm3.json", kNotAJob},
-      {"sdk_create_job_response_aquila.json", kJob},
-      {"sdk_create_job_response_rigetti_qvm.json", kJob},
-      {"sdk_create_job_response_sv1.json", kJob},
-      {"sdk_get_device_aws_sv1.json", kNotAJob},
-      {"sdk_get_device_azure_rigetti_qvm.json", kNotAJob},
-      {"sdk_get_job_aquila_completed.json", kJob},
-      {"sdk_get_job_aquila_queued.json", kJob},
-      {"sdk_get_job_pasqal_emu_tn_completed.json", kJob},
-      {"sdk_get_job_program_sv1.json", kNotAJob},
-      {"sdk_get_job_qir_sv_failed.json", kJob},
-      {"sdk_get_job_result_pasqal_emu_tn.json", kNotAJob},
-      {"sdk_get_job_result_rigetti_qvm.json", kNotAJob},
-      {"sdk_get_job_result_sv1.json", kNotAJob},
-      {"sdk_get_job_rigetti_qvm_completed.json", kJob},
-      {"sdk_get_job_sv1_completed.json", kJob},
+  const std::map<std::string, ExampleKind> kFiles = {
+      {"docs_example_delete_jobs_bulk.json", ExampleKind::kNotAJob},
+      {"docs_example_list_jobs.json", ExampleKind::kJobList},
+      {"sdk_create_job_request_sv1_qasm3.json", ExampleKind::kNotAJob},
+      {"sdk_create_job_response_aquila.json", ExampleKind::kJob},
+      {"sdk_create_job_response_rigetti_qvm.json", ExampleKind::kJob},
+      {"sdk_create_job_response_sv1.json", ExampleKind::kJob},
+      {"sdk_get_device_aws_sv1.json", ExampleKind::kNotAJob},
+      {"sdk_get_device_azure_rigetti_qvm.json", ExampleKind::kNotAJob},
+      {"sdk_get_job_aquila_completed.json", ExampleKind::kJob},
+      {"sdk_get_job_aquila_queued.json", ExampleKind::kJob},
+      {"sdk_get_job_pasqal_emu_tn_completed.json", ExampleKind::kJob},
+      {"sdk_get_job_program_sv1.json", ExampleKind::kNotAJob},
+      {"sdk_get_job_qir_sv_failed.json", ExampleKind::kJob},
+      {"sdk_get_job_result_pasqal_emu_tn.json", ExampleKind::kNotAJob},
+      {"sdk_get_job_result_rigetti_qvm.json", ExampleKind::kNotAJob},
+      {"sdk_get_job_result_sv1.json", ExampleKind::kNotAJob},
+      {"sdk_get_job_rigetti_qvm_completed.json", ExampleKind::kJob},
+      {"sdk_get_job_sv1_completed.json", ExampleKind::kJob},
   };
-  std::vector<std::string> classified;
-  for (const auto& [file, kind] : kFiles) classified.push_back(file);
-  EXPECT_EQ(ExampleFiles("qbraid"), classified);
-  for (const auto& [file, kind] : kFiles) {
-    const std::string body = Example(file);
-    absl::StatusOr<v1::Job> job = NormalizeQbraidJob(body, v1::JOB_VIEW_FULL);
-    absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(body, v1::JOB_VIEW_FULL);
-    switch (kind) {
-      case kJob:
-        EXPECT_TRUE(job.ok()) << file << ": " << job.status();
-        EXPECT_THAT(list, IsError(kInternal, kBadResponse)) << file;
-        break;
-      case kJobList:
-        EXPECT_TRUE(list.ok()) << file << ": " << list.status();
-        EXPECT_THAT(job, IsError(kInternal, kBadResponse)) << file;
-        break;
-      case kNotAJob:
-        EXPECT_THAT(job, IsError(kInternal, kBadResponse)) << file;
-        EXPECT_THAT(list, IsError(kInternal, kBadResponse)) << file;
-        break;
-    }
-  }
+  ExpectExamplesClassified(
+      "qbraid", kFiles,
+      [](const std::string& body) { return NormalizeQbraidJob(body, v1::JOB_VIEW_FULL); },
+      [](const std::string& body) { return NormalizeQbraidJobList(body, v1::JOB_VIEW_FULL); });
 }
 
 TEST(QbraidExamplesTest, ListJobsDocsExample) {
