@@ -2,13 +2,16 @@
 // out-of-process tests.
 //
 // Prints exactly one line, "jobfacade-emulator listening on HOST:PORT", once it
-// accepts connections, and exits 0 on SIGTERM or SIGINT.
+// accepts connections, and exits 0 on SIGTERM or SIGINT. With --tls-cert/--tls-key
+// or --tls-self-signed the port speaks HTTPS only; --tls-self-signed names the
+// certificate it made on stderr (clients that should trust it take it as their CA).
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -16,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
+#include "tests/fakes/self_signed_cert.h"
 #include "tests/fakes/vendor_emulator.h"
 
 namespace {
@@ -26,7 +30,8 @@ constexpr char kUsage[] =
     "                          [--qbraid-key=K] [--ionq-key=K] "
     "[--praisonai-key=K]\n"
     "                          [--no-demo] [--latency-ms=N] "
-    "[--qbraid-fastapi-errors]\n";
+    "[--qbraid-fastapi-errors]\n"
+    "                          [--tls-cert=PEM --tls-key=PEM | --tls-self-signed]\n";
 
 // Accepts "--name=value" and "--name value".
 bool FlagValue(int argc, char** argv, int& i, const char* name, std::string& out) {
@@ -55,6 +60,7 @@ int main(int argc, char** argv) {
   using jobfacade::fakes::VendorEmulator;
   VendorEmulator::Options options;
   bool manual_clock = false;
+  bool self_signed = false;
   int latency_ms = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -68,6 +74,12 @@ int main(int argc, char** argv) {
       options.seed_demo_jobs = false;
     } else if (arg == "--qbraid-fastapi-errors") {
       options.qbraid_fastapi_errors = true;
+    } else if (arg == "--tls-self-signed") {
+      self_signed = true;
+    } else if (FlagValue(argc, argv, i, "tls-cert", value)) {
+      options.tls_cert_file = value;
+    } else if (FlagValue(argc, argv, i, "tls-key", value)) {
+      options.tls_key_file = value;
     } else if (FlagValue(argc, argv, i, "host", value)) {
       options.host = value;
     } else if (FlagValue(argc, argv, i, "port", value)) {
@@ -91,6 +103,27 @@ int main(int argc, char** argv) {
     } else {
       return Fail("unknown argument " + arg);
     }
+  }
+
+  if (self_signed && !options.tls_cert_file.empty()) {
+    return Fail("--tls-self-signed and --tls-cert exclude each other");
+  }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Fail("--tls-cert and --tls-key go together");
+  }
+  std::optional<jobfacade::fakes::SelfSignedCert> cert;
+  if (self_signed) {
+    auto made = jobfacade::fakes::SelfSignedCert::Create();
+    if (!made.ok()) {
+      std::fprintf(stderr, "jobfacade-emulator: %s\n",
+                   std::string(made.status().message()).c_str());
+      return 1;
+    }
+    cert = *std::move(made);
+    options.tls_cert_file = cert->cert_path();
+    options.tls_key_file = cert->key_path();
+    std::fprintf(stderr, "jobfacade-emulator: self-signed certificate %s\n",
+                 cert->cert_path().c_str());
   }
 
   // Every thread started from here on inherits this mask, so only sigwait sees

@@ -28,6 +28,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "adapters/core/json.h"
@@ -104,6 +105,14 @@ Reply DetailReply(int status, absl::string_view detail) {
 
 absl::string_view ReasonPhrase(int status) {
   switch (status) {
+    case 200:
+      return "OK";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 307:
+      return "Temporary Redirect";
     case 400:
       return "Bad Request";
     case 401:
@@ -291,8 +300,16 @@ std::string RawPath(const httplib::Request& req) {
   return q == std::string::npos ? req.target : req.target.substr(0, q);
 }
 
+// The two TCP ports of one accepted connection: what identifies its socket.
+struct ConnectionPorts {
+  int local = -1;
+  int peer = -1;
+};
+
+ConnectionPorts PortsOf(const httplib::Request& req) { return {req.local_port, req.remote_port}; }
+
 // httplib hands handlers no socket; find the accepted one by its two endpoints.
-int FindConnectionSocket(const httplib::Request& req) {
+int FindConnectionSocket(ConnectionPorts ports) {
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return -1;
   int found = -1;
@@ -313,7 +330,7 @@ int FindConnectionSocket(const httplib::Request& req) {
       local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
       peer_port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
     }
-    if (local_port == req.local_port && peer_port == req.remote_port) {
+    if (local_port == ports.local && peer_port == ports.peer) {
       found = fd;
       break;
     }
@@ -325,8 +342,8 @@ int FindConnectionSocket(const httplib::Request& req) {
 // Drops the request's connection without answering. With `reset` the peer sees
 // a TCP RST (connect(AF_UNSPEC) disconnects the socket without closing the
 // descriptor httplib owns), otherwise an orderly close.
-void DropConnection(const httplib::Request& req, bool reset) {
-  const int fd = FindConnectionSocket(req);
+void DropConnection(ConnectionPorts ports, bool reset) {
+  const int fd = FindConnectionSocket(ports);
   if (fd < 0) return;
   if (reset) {
     sockaddr unspec{};
@@ -334,6 +351,114 @@ void DropConnection(const httplib::Request& req, bool reset) {
     if (connect(fd, &unspec, sizeof(unspec)) == 0) return;
   }
   shutdown(fd, SHUT_RDWR);
+}
+
+// What a proxy in front of a vendor answers on its own: nginx's error page, or
+// (with a 2xx) a maintenance page.
+std::string HtmlPage(int status) {
+  if (status < 400) {
+    return "<!DOCTYPE html>\n<html><head><title>Scheduled maintenance</title></head>\n"
+           "<body><h1>We&rsquo;ll be back soon</h1><p>The API is down for maintenance."
+           "</p></body></html>\n";
+  }
+  const std::string title = absl::StrCat(status, " ", ReasonPhrase(status));
+  return absl::StrCat("<html>\r\n<head><title>", title, "</title></head>\r\n<body>\r\n<center><h1>",
+                      title,
+                      "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n");
+}
+
+// Stands in for the replaced value while the document is serialised; no real
+// payload holds it.
+constexpr char kFieldMarker[] = "@@jobfacade-emulator-field-value@@";
+
+// The job objects of a vendor answer: qBraid's "data" (object or list), IonQ's
+// and PraisonAI's "jobs" list, else the document itself.
+std::vector<Struct*> JobObjects(Struct& root) {
+  std::vector<Struct*> jobs;
+  auto& fields = *root.mutable_fields();
+  for (const char* key : {"data", "jobs"}) {
+    auto it = fields.find(key);
+    if (it == fields.end()) continue;
+    Value& value = it->second;
+    if (value.has_struct_value()) {
+      jobs.push_back(value.mutable_struct_value());
+    } else if (value.has_list_value()) {
+      for (Value& item : *value.mutable_list_value()->mutable_values()) {
+        if (item.has_struct_value()) jobs.push_back(item.mutable_struct_value());
+      }
+    }
+    return jobs;
+  }
+  jobs.push_back(&root);
+  return jobs;
+}
+
+// `body` with the member at dotted `path` of each job object replaced by the
+// raw bytes `raw` (which may not be JSON at all); `body` itself when it is not
+// a JSON object.
+std::string ReplaceJobField(const std::string& body, absl::string_view path,
+                            absl::string_view raw) {
+  absl::StatusOr<Struct> root = json::ParseObject(body);
+  if (!root.ok() || path.empty()) return body;
+  const std::vector<std::string> parts = absl::StrSplit(path, '.');
+  for (Struct* job : JobObjects(*root)) {
+    Struct* object = job;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      Value& next = (*object->mutable_fields())[parts[i]];
+      if (!next.has_struct_value()) next.mutable_struct_value();
+      object = next.mutable_struct_value();
+    }
+    (*object->mutable_fields())[parts.back()] = json::Str(kFieldMarker);
+  }
+  std::string out = internal::ToSortedJson(*root);
+  absl::StrReplaceAll({{absl::StrCat("\"", kFieldMarker, "\""), raw}}, &out);
+  return out;
+}
+
+// `body` grown to exactly `size` bytes and still the same JSON: a "_padding"
+// string member first in an object, trailing spaces otherwise. Bodies already
+// that long are left alone.
+std::string PadBody(const std::string& body, int64_t size) {
+  const size_t target = static_cast<size_t>(std::max<int64_t>(0, size));
+  if (body.size() >= target) return body;
+  constexpr absl::string_view kKey = "\"_padding\":\"";
+  const bool object = !body.empty() && body.front() == '{';
+  const bool empty_object = object && absl::StripAsciiWhitespace(body.substr(1)) == "}";
+  const size_t overhead = kKey.size() + 1 + (empty_object ? 0 : 1);
+  if (!object || body.size() + overhead > target) {
+    return body + std::string(target - body.size(), ' ');
+  }
+  std::string out;
+  out.reserve(target);
+  out += '{';
+  out.append(kKey.data(), kKey.size());
+  out.append(target - body.size() - overhead, 'x');
+  out += '"';
+  if (!empty_object) out += ',';
+  out.append(body, 1, std::string::npos);
+  return out;
+}
+
+// The fault's own headers plus its Retry-After.
+std::vector<std::pair<std::string, std::string>> FaultHeaders(const FaultSpec& fault) {
+  auto headers = fault.headers;
+  if (!fault.retry_after.has_value()) return headers;
+  const absl::Duration delay = std::max(*fault.retry_after, absl::ZeroDuration());
+  int64_t seconds = absl::ToInt64Seconds(delay);
+  if (absl::Seconds(seconds) < delay) ++seconds;  // never earlier than asked
+  if (!fault.retry_after_http_date) {
+    headers.emplace_back("Retry-After", absl::StrCat(seconds));
+    return headers;
+  }
+  // An HTTP-date has whole seconds: round the moment up so the wait it implies
+  // is never shorter than `delay`.
+  const absl::Time when = absl::Now() + absl::Seconds(seconds);
+  int64_t unix_seconds = absl::ToUnixSeconds(when);
+  if (absl::FromUnixSeconds(unix_seconds) < when) ++unix_seconds;
+  headers.emplace_back("Retry-After",
+                       absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT",
+                                        absl::FromUnixSeconds(unix_seconds), absl::UTCTimeZone()));
+  return headers;
 }
 
 bool IsLoopback(const std::string& addr) {
@@ -539,10 +664,47 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
   return spec;
 }
 
+constexpr FaultKind kAllFaultKinds[] = {
+    FaultKind::kHttpStatus,   FaultKind::kReset,         FaultKind::kClose,
+    FaultKind::kTruncate,     FaultKind::kBody,          FaultKind::kStall,
+    FaultKind::kResetMidBody, FaultKind::kTruncatedJson, FaultKind::kFieldValue,
+    FaultKind::kLargeBody,    FaultKind::kHtmlPage,      FaultKind::kRedirect};
+
+// The status a kind answers with when the control API names none.
+int DefaultFaultStatus(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kBody:
+      return 200;
+    case FaultKind::kHtmlPage:
+      return 502;
+    case FaultKind::kRedirect:
+      return 302;
+    default:
+      return 500;
+  }
+}
+
 absl::StatusOr<FaultSpec> FaultSpecFromJson(const Struct& s) {
-  static const auto* kKnown = new std::set<std::string>{
-      "vendor",      "job_id", "method",       "route",   "kind",          "status", "body",
-      "body_base64", "repeat", "content_type", "headers", "stall_seconds", "count"};
+  static const auto* kKnown = new std::set<std::string>{"vendor",
+                                                        "job_id",
+                                                        "method",
+                                                        "route",
+                                                        "kind",
+                                                        "status",
+                                                        "body",
+                                                        "body_base64",
+                                                        "repeat",
+                                                        "content_type",
+                                                        "headers",
+                                                        "stall_seconds",
+                                                        "count",
+                                                        "retry_after_seconds",
+                                                        "retry_after_http_date",
+                                                        "field",
+                                                        "raw_value",
+                                                        "raw_value_base64",
+                                                        "body_size",
+                                                        "location"};
   if (auto st = CheckKnownFields(s, *kKnown); !st.ok()) return st;
   FaultSpec fault;
   fault.vendor = json::GetString(s, "vendor").value_or("*");
@@ -553,23 +715,20 @@ absl::StatusOr<FaultSpec> FaultSpecFromJson(const Struct& s) {
   fault.method = absl::AsciiStrToUpper(json::GetString(s, "method").value_or(""));
   fault.route = json::GetString(s, "route").value_or("");
   const std::string kind = json::GetString(s, "kind").value_or("http_status");
-  if (kind == "http_status") {
-    fault.kind = FaultKind::kHttpStatus;
-  } else if (kind == "reset") {
-    fault.kind = FaultKind::kReset;
-  } else if (kind == "close") {
-    fault.kind = FaultKind::kClose;
-  } else if (kind == "truncate") {
-    fault.kind = FaultKind::kTruncate;
-  } else if (kind == "body") {
-    fault.kind = FaultKind::kBody;
-    fault.status = 200;
-  } else if (kind == "stall") {
-    fault.kind = FaultKind::kStall;
-  } else {
-    return absl::InvalidArgumentError(
-        "kind must be http_status, reset, close, truncate, body or stall");
+  bool known_kind = false;
+  std::vector<std::string> names;
+  for (FaultKind candidate : kAllFaultKinds) {
+    names.push_back(FaultKindName(candidate));
+    if (kind == FaultKindName(candidate)) {
+      fault.kind = candidate;
+      known_kind = true;
+    }
   }
+  if (!known_kind) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("kind must be one of ", absl::StrJoin(names, ", ")));
+  }
+  fault.status = DefaultFaultStatus(fault.kind);
   if (auto v = json::GetInt(s, "status")) fault.status = static_cast<int>(*v);
   if (fault.status < 100 || fault.status > 599) {
     return absl::InvalidArgumentError("status must be 100..599");
@@ -597,6 +756,36 @@ absl::StatusOr<FaultSpec> FaultSpecFromJson(const Struct& s) {
   if (stall->has_value()) fault.stall = **stall;
   if (auto v = json::GetInt(s, "count")) fault.count = static_cast<int>(*v);
   if (fault.count == 0) return absl::InvalidArgumentError("count must be -1 or positive");
+  if (const Value* v = json::Find(s, "retry_after_seconds"); !json::IsNull(v)) {
+    auto seconds = json::GetNumber(s, "retry_after_seconds");
+    if (!seconds || *seconds < 0 || *seconds > 1e9) {
+      return absl::InvalidArgumentError("retry_after_seconds must be a number >= 0");
+    }
+    fault.retry_after = absl::Seconds(*seconds);
+  }
+  fault.retry_after_http_date = json::GetBool(s, "retry_after_http_date").value_or(false);
+  if (fault.retry_after_http_date && !fault.retry_after.has_value()) {
+    return absl::InvalidArgumentError("retry_after_http_date needs retry_after_seconds");
+  }
+  fault.field = json::GetString(s, "field").value_or("");
+  fault.raw_value = json::GetString(s, "raw_value").value_or("");
+  if (auto b64 = json::GetString(s, "raw_value_base64")) {
+    if (!absl::Base64Unescape(*b64, &fault.raw_value)) {
+      return absl::InvalidArgumentError("raw_value_base64 is not base64");
+    }
+  }
+  if (fault.kind == FaultKind::kFieldValue && (fault.field.empty() || fault.raw_value.empty())) {
+    return absl::InvalidArgumentError(
+        "field_value needs field and raw_value (or raw_value_base64)");
+  }
+  if (const Value* v = json::Find(s, "body_size"); !json::IsNull(v)) {
+    auto size = json::GetInt(s, "body_size");
+    if (!size || *size < 1 || *size > (int64_t{256} << 20)) {
+      return absl::InvalidArgumentError("body_size must be 1..268435456");
+    }
+    fault.body_size = *size;
+  }
+  fault.location = json::GetString(s, "location").value_or("");
   return fault;
 }
 
@@ -619,6 +808,7 @@ Struct StatsJson(const Stats& stats) {
     Put(item, "job_id", json::Str(r.job_id));
     Put(item, "has_auth", json::Bool(r.has_auth));
     Put(item, "status", Int(r.status));
+    Put(item, "received", json::Str(FormatRfc3339(r.received)));
     recent.push_back(json::Obj(std::move(item)));
   }
   Put(s, "recent", ListOf(std::move(recent)));
@@ -626,6 +816,36 @@ Struct StatsJson(const Stats& stats) {
 }
 
 }  // namespace
+
+const char* FaultKindName(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kHttpStatus:
+      return "http_status";
+    case FaultKind::kReset:
+      return "reset";
+    case FaultKind::kClose:
+      return "close";
+    case FaultKind::kTruncate:
+      return "truncate";
+    case FaultKind::kBody:
+      return "body";
+    case FaultKind::kStall:
+      return "stall";
+    case FaultKind::kResetMidBody:
+      return "reset_mid_body";
+    case FaultKind::kTruncatedJson:
+      return "truncated_json";
+    case FaultKind::kFieldValue:
+      return "field_value";
+    case FaultKind::kLargeBody:
+      return "large_body";
+    case FaultKind::kHtmlPage:
+      return "html";
+    case FaultKind::kRedirect:
+      return "redirect";
+  }
+  return "unknown";
+}
 
 int64_t Stats::Count(absl::string_view method, absl::string_view route) const {
   auto it = by_route.find(absl::StrCat(method, " ", route));
@@ -650,13 +870,28 @@ class VendorEmulator::Impl {
       const absl::Time now = clock_->Now();
       for (const JobSpec& spec : internal::DemoJobs(now)) AddJob(spec);
     }
+    if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
+      return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
+    }
+    if (tls()) {
+      auto ssl = std::make_unique<httplib::SSLServer>(options_.tls_cert_file.c_str(),
+                                                      options_.tls_key_file.c_str());
+      if (!ssl->is_valid()) {
+        return absl::InvalidArgumentError(absl::StrCat("cannot load the TLS certificate ",
+                                                       options_.tls_cert_file, " or its key"));
+      }
+      server_ = std::move(ssl);
+    } else {
+      server_ = std::make_unique<httplib::Server>();
+    }
+    httplib::Server& server = *server_;
     const int threads = std::max(1, options_.threads);
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     // Clients should keep reusing their connections, as they do with the real
     // services.
-    server_.set_keep_alive_max_count(1000000);
-    server_.set_keep_alive_timeout(10);
-    server_.set_tcp_nodelay(true);
+    server.set_keep_alive_max_count(1000000);
+    server.set_keep_alive_timeout(10);
+    server.set_tcp_nodelay(true);
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
       Handle(req, res);
     };
@@ -675,32 +910,32 @@ class VendorEmulator::Impl {
       }
       Handle(with_body, res);
     };
-    server_.Get(".*", handler);
-    server_.Options(".*", handler);
-    server_.Post(".*", body_handler);
-    server_.Put(".*", body_handler);
-    server_.Patch(".*", body_handler);
-    server_.Delete(".*", body_handler);
+    server.Get(".*", handler);
+    server.Options(".*", handler);
+    server.Post(".*", body_handler);
+    server.Put(".*", body_handler);
+    server.Patch(".*", body_handler);
+    server.Delete(".*", body_handler);
 
     // Remember the listening socket: cpp-httplib listens with a backlog of 5, too shallow for
     // a burst of hundreds of connects (a load test), which would stall on SYN retries.
-    server_.set_socket_options([this](int sock) {
+    server.set_socket_options([this](int sock) {
       httplib::default_socket_options(sock);
       listen_socket_ = sock;
     });
     if (options_.port == 0) {
-      port_ = server_.bind_to_any_port(options_.host);
+      port_ = server.bind_to_any_port(options_.host);
     } else {
-      port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+      port_ = server.bind_to_port(options_.host, options_.port) ? options_.port : -1;
     }
     if (port_ <= 0) {
       return absl::UnavailableError(
           absl::StrCat("vendor emulator cannot bind ", options_.host, ":", options_.port));
     }
     if (listen_socket_ >= 0) ::listen(listen_socket_, 1024);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
     const absl::Time give_up = absl::Now() + absl::Seconds(10);
-    while (!server_.is_running()) {
+    while (!server.is_running()) {
       if (absl::Now() > give_up)
         return absl::DeadlineExceededError("vendor emulator did not start");
       absl::SleepFor(absl::Milliseconds(1));
@@ -714,7 +949,7 @@ class VendorEmulator::Impl {
       if (stopping_) return;
       stopping_ = true;  // ends latency and stall waits
     }
-    server_.stop();
+    if (server_ != nullptr) server_->stop();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -723,8 +958,10 @@ class VendorEmulator::Impl {
   std::string root_url() const {
     const std::string host =
         options_.host == "0.0.0.0" || options_.host.empty() ? "127.0.0.1" : options_.host;
-    return absl::StrCat("http://", host, ":", port_);
+    return absl::StrCat(tls() ? "https://" : "http://", host, ":", port_);
   }
+
+  bool tls() const { return !options_.tls_cert_file.empty(); }
 
   std::string base_url(absl::string_view vendor) const {
     if (vendor == kQbraid) return root_url() + kQbraidPrefix;
@@ -859,7 +1096,7 @@ class VendorEmulator::Impl {
           break;
         case FaultKind::kReset:
         case FaultKind::kClose:
-          DropConnection(req, fault->kind == FaultKind::kReset);
+          DropConnection(PortsOf(req), fault->kind == FaultKind::kReset);
           res.status = 500;
           return 0;
         case FaultKind::kHttpStatus:
@@ -867,7 +1104,7 @@ class VendorEmulator::Impl {
           Reply reply;
           reply.status = fault->status;
           reply.content_type = fault->content_type;
-          reply.headers = fault->headers;
+          reply.headers = FaultHeaders(*fault);
           reply.body = fault->body;
           if (fault->kind == FaultKind::kHttpStatus && reply.body.empty()) {
             reply.body = DefaultErrorReply(vendor, fault->status).body;
@@ -876,19 +1113,72 @@ class VendorEmulator::Impl {
           Write(res, reply);
           return reply.status;
         }
+        case FaultKind::kHtmlPage: {
+          Reply reply;
+          reply.status = fault->status;
+          reply.content_type = "text/html";
+          reply.headers = FaultHeaders(*fault);
+          reply.headers.emplace_back("Server", "nginx");
+          reply.body = HtmlPage(fault->status);
+          Write(res, reply);
+          return reply.status;
+        }
+        case FaultKind::kRedirect: {
+          Reply reply;
+          reply.status = fault->status >= 300 && fault->status <= 399 ? fault->status : 302;
+          reply.content_type = "text/html";
+          reply.headers = FaultHeaders(*fault);
+          std::string location = fault->location;
+          if (location.empty()) {
+            const std::string query = RawQuery(req);
+            location = absl::StrCat(
+                tls() ? "https" : "http", "://localhost:", port_, VendorPrefix(vendor), "/moved",
+                RawPath(req).substr(VendorPrefix(vendor).size()), query.empty() ? "" : "?", query);
+          }
+          reply.headers.emplace_back("Location", location);
+          reply.body = HtmlPage(reply.status);
+          Write(res, reply);
+          return reply.status;
+        }
         case FaultKind::kTruncate:
-          break;
+        case FaultKind::kResetMidBody:
+        case FaultKind::kTruncatedJson:
+        case FaultKind::kFieldValue:
+        case FaultKind::kLargeBody:
+          break;  // these spoil the real answer below
       }
     }
-    const Reply reply = Answer(vendor, rest, route, req);
+    Reply reply = Answer(vendor, rest, route, req);
+    const std::optional<FaultKind> kind =
+        fault.has_value() ? std::optional<FaultKind>(fault->kind) : std::nullopt;
+    const bool cut = kind == FaultKind::kTruncate || kind == FaultKind::kResetMidBody;
     if (!reply.stream_job.empty()) {
-      StartStream(res, reply.stream_job, fault.has_value() && fault->kind == FaultKind::kTruncate);
-    } else if (fault.has_value() && fault->kind == FaultKind::kTruncate) {
-      WriteTruncated(res, reply);
+      StartStream(res, reply.stream_job, cut);
+      return reply.status;
+    }
+    if (fault.has_value()) {
+      for (auto& header : FaultHeaders(*fault)) reply.headers.push_back(std::move(header));
+    }
+    if (kind == FaultKind::kTruncatedJson) {
+      reply.body.resize(reply.body.size() / 2);
+    } else if (kind == FaultKind::kFieldValue) {
+      reply.body = ReplaceJobField(reply.body, fault->field, fault->raw_value);
+    } else if (kind == FaultKind::kLargeBody) {
+      reply.body = PadBody(reply.body, fault->body_size);
+    }
+    if (cut) {
+      const bool reset = kind == FaultKind::kResetMidBody;
+      WriteCut(res, reply, reset, reset ? PortsOf(req) : ConnectionPorts{});
     } else {
       Write(res, reply);
     }
     return reply.status;
+  }
+
+  static std::string VendorPrefix(absl::string_view vendor) {
+    if (vendor == kQbraid) return kQbraidPrefix;
+    if (vendor == kIonq) return kIonqPrefix;
+    return kPraisonaiPrefix;
   }
 
   Reply Answer(const std::string& vendor, absl::string_view rest, const RouteInfo& route,
@@ -1490,9 +1780,11 @@ class VendorEmulator::Impl {
     }
   }
 
-  // Announces the whole body, sends half of it, then makes httplib drop the
-  // connection.
-  static void WriteTruncated(httplib::Response& res, const Reply& reply) {
+  // Announces the whole body and sends half of it. Then httplib closes the
+  // connection (FIN), or with `reset` the peer gets a TCP RST right after the
+  // bytes sent.
+  static void WriteCut(httplib::Response& res, const Reply& reply, bool reset,
+                       ConnectionPorts ports) {
     res.status = reply.status;
     for (const auto& [k, v] : reply.headers) res.set_header(k.c_str(), v);
     const std::string body = reply.body;
@@ -1500,8 +1792,9 @@ class VendorEmulator::Impl {
     const size_t sent = body.size() / 2;
     res.set_content_provider(
         announced, reply.content_type.empty() ? "application/json" : reply.content_type.c_str(),
-        [body, sent](size_t offset, size_t, httplib::DataSink& sink) {
+        [body, sent, reset, ports](size_t offset, size_t, httplib::DataSink& sink) {
           if (offset < sent) sink.write(body.data() + offset, sent - offset);
+          if (reset) DropConnection(ports, /*reset=*/true);
           return false;
         });
   }
@@ -1554,6 +1847,7 @@ class VendorEmulator::Impl {
     record.route = route.route;
     record.job_id = route.job_id;
     record.has_auth = HasAuthHeader(vendor, req);
+    record.received = absl::Now();
     absl::MutexLock lock(&mu_);
     const uint64_t seq = ++request_seq_;
     const size_t keep = static_cast<size_t>(std::max(1, options_.recent_requests));
@@ -1723,7 +2017,7 @@ class VendorEmulator::Impl {
 
   Options options_;
   const Clock* const clock_;
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;  // an SSLServer with Options::tls_*
   std::thread thread_;
   int listen_socket_ = -1;
   int port_ = 0;

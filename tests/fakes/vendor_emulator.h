@@ -13,6 +13,12 @@
 //   /praisonai/api/v1/runs[/{id}[/cancel|/stream]]  optional Bearer/X-API-Key
 //   /_emulator/  health, jobs, raw_jobs, faults, stalls/release, latency,
 //                stats, stats/reset, clock, clock/advance (loopback only)
+//
+// Faults cover what real vendors and the networks in front of them do: error
+// statuses with or without Retry-After, connections reset or closed before or
+// during the body, stalls, truncated or malformed JSON, wrong field types,
+// huge bodies, HTML error pages, redirects, and (Options::tls_*) a TLS
+// certificate the client does not trust.
 #ifndef JOBFACADE_TESTS_FAKES_VENDOR_EMULATOR_H_
 #define JOBFACADE_TESTS_FAKES_VENDOR_EMULATOR_H_
 
@@ -112,11 +118,35 @@ enum class FaultKind {
   kHttpStatus,
   kReset,     // reset the connection (TCP RST) before answering
   kClose,     // close the connection (FIN) before answering
-  kTruncate,  // send the real answer's headers, half its body, then close
+  kTruncate,  // send the real answer's headers, half its body, then close (FIN)
   kBody,      // answer `status` (default 200) with `body` verbatim
   // Hold the request until ReleaseStalls() or `stall` passes, then answer.
   kStall,
+  // Send the real answer's headers (announcing the whole body), half its body,
+  // then reset the connection (TCP RST).
+  kResetMidBody,
+  // The real answer, correctly framed, with only the first half of its body:
+  // a whole HTTP response carrying truncated JSON.
+  kTruncatedJson,
+  // The real answer with `field` of every job object in it replaced by the raw
+  // bytes `raw_value`, which need not be valid JSON or UTF-8: `42` for a
+  // status, `{"$date":1}` for a timestamp, "\"RUN\xffNING\"" for a string.
+  kFieldValue,
+  // The real answer padded (with a "_padding" member when it is a JSON object,
+  // still valid JSON) to exactly `body_size` bytes.
+  kLargeBody,
+  // A proxy's HTML error page (text/html) with `status`, 502 or even 200.
+  kHtmlPage,
+  // `status` (3xx; anything else is taken as 302) with a Location header:
+  // `location`, or by default the same path under /moved on another host name
+  // of this emulator (localhost), so a client that follows it shows up in the
+  // stats as route "other".
+  kRedirect,
 };
+
+// Stable names of the kinds, as the control API spells them ("http_status",
+// "reset_mid_body", ...).
+const char* FaultKindName(FaultKind kind);
 
 // A fault hits requests that match every set field, `count` times (-1: until
 // cleared). Faults are tried in the order they were added; at most one hits a
@@ -135,6 +165,17 @@ struct FaultSpec {
   std::vector<std::pair<std::string, std::string>> headers;
   absl::Duration stall = absl::Seconds(30);  // real time
   int count = -1;
+  // Adds "Retry-After: N" (whole seconds, rounded up) to any answered fault, or
+  // with `retry_after_http_date` an IMF-fixdate that far from now on the real
+  // clock (the server being tested runs on the real clock).
+  std::optional<absl::Duration> retry_after;
+  bool retry_after_http_date = false;
+  // kFieldValue: a member of each job object ("a.b" for a nested one, created
+  // when missing) and its verbatim replacement.
+  std::string field;
+  std::string raw_value;
+  int64_t body_size = int64_t{10} << 20;  // kLargeBody
+  std::string location;                   // kRedirect; empty: see kRedirect
 };
 
 // One request as the emulator saw it.
@@ -150,6 +191,8 @@ struct RequestRecord {
   // The HTTP status answered; 0 while in flight or when the connection was
   // dropped.
   int status = 0;
+  // When the request arrived, on the real clock (retry spacing is real time).
+  absl::Time received;
 };
 
 struct Stats {
@@ -187,6 +230,11 @@ class VendorEmulator {
     int recent_requests = 512;
     // Real time between heartbeats on a PraisonAI event stream.
     absl::Duration praisonai_heartbeat = absl::Seconds(15);
+    // PEM files: when both are set the emulator speaks HTTPS only (base_url()
+    // and root_url() say https). Tests make a self-signed pair with
+    // SelfSignedCert (tests/fakes/self_signed_cert.h).
+    std::string tls_cert_file;
+    std::string tls_key_file;
   };
 
   static absl::StatusOr<std::unique_ptr<VendorEmulator>> Start(Options options);
@@ -198,7 +246,7 @@ class VendorEmulator {
 
   int port() const;
   // "http://127.0.0.1:PORT/qbraid/api/v1", ".../ionq/v0.4", ".../praisonai";
-  // empty for an unknown vendor.
+  // empty for an unknown vendor. https with Options::tls_*.
   std::string base_url(absl::string_view vendor) const;
   // "http://127.0.0.1:PORT" (the control API is under /_emulator/).
   std::string root_url() const;

@@ -15,8 +15,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <fstream>
 #include <future>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -24,15 +26,21 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
 #include "adapters/core/json.h"
 #include "adapters/core/time_util.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/self_signed_cert.h"
 
 extern char** environ;
 
@@ -1186,6 +1194,340 @@ TEST_F(EmulatorTest, BodyFaultsAreSentVerbatim) {
   EXPECT_EQ(b.body.size(), size_t{10 << 20});
 }
 
+// What a raw socket read until the server stopped: the bytes, and how the
+// connection ended.
+struct RawOutcome {
+  std::string received;
+  bool reset = false;  // ECONNRESET
+  bool eof = false;    // orderly close
+  bool timed_out = false;
+};
+
+// Sends one raw HTTP request on a fresh connection and reads until the server
+// ends it (bounded to 10 s).
+RawOutcome SendRaw(int port, const std::string& request) {
+  RawOutcome out;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return out;
+  }
+  char buf[65536];
+  while (true) {
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n > 0) {
+      out.received.append(buf, n);
+      continue;
+    }
+    if (n == 0) {
+      out.eof = true;
+    } else if (errno == ECONNRESET) {
+      out.reset = true;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      out.timed_out = true;
+    }
+    break;
+  }
+  close(fd);
+  return out;
+}
+
+// The value of header `name` in a raw response head ("" when absent).
+std::string RawHeader(const std::string& response, const std::string& name) {
+  const std::string head = response.substr(0, response.find("\r\n\r\n"));
+  for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
+    const size_t colon = line.find(':');
+    if (colon != absl::string_view::npos && absl::EqualsIgnoreCase(line.substr(0, colon), name)) {
+      return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    }
+  }
+  return "";
+}
+
+std::string RawBody(const std::string& response) {
+  const size_t end = response.find("\r\n\r\n");
+  return end == std::string::npos ? "" : response.substr(end + 4);
+}
+
+TEST_F(EmulatorTest, ResetMidBodySendsHeadersAndPartOfTheBodyThenRst) {
+  const std::string id = Add(Spec(kQbraid));
+  const std::string full = GetJob(kQbraid, id).body;
+  ASSERT_GT(full.size(), 100u);
+  const std::string request =
+      absl::StrCat("GET ", Prefix(kQbraid), JobPath(kQbraid, id),
+                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-KEY: ", kQbraidKey, "\r\n\r\n");
+  for (FaultKind kind : {FaultKind::kResetMidBody, FaultKind::kTruncate}) {
+    SCOPED_TRACE(FaultKindName(kind));
+    FaultSpec fault;
+    fault.vendor = kQbraid;
+    fault.job_id = id;
+    fault.kind = kind;
+    fault.count = 1;
+    emulator_->InjectFault(fault);
+    RawOutcome raw = SendRaw(emulator_->port(), request);
+    EXPECT_TRUE(absl::StartsWith(raw.received, "HTTP/1.1 200")) << raw.received.substr(0, 80);
+    EXPECT_EQ(RawHeader(raw.received, "Content-Length"), absl::StrCat(full.size()));
+    const std::string body = RawBody(raw.received);
+    EXPECT_FALSE(body.empty());
+    EXPECT_LT(body.size(), full.size());
+    EXPECT_EQ(full.substr(0, body.size()), body);
+    // The one difference: how the connection ends.
+    EXPECT_EQ(raw.reset, kind == FaultKind::kResetMidBody);
+    EXPECT_EQ(raw.eof, kind == FaultKind::kTruncate);
+    EXPECT_FALSE(raw.timed_out);
+  }
+  EXPECT_EQ(emulator_->stats(kQbraid).Count("GET", "get"), 3);
+}
+
+TEST_F(EmulatorTest, ResetBeforeAnswerIsAnRstWithNothingSent) {
+  const std::string id = Add(Spec(kIonq));
+  FaultSpec fault;
+  fault.kind = FaultKind::kReset;
+  fault.count = 1;
+  emulator_->InjectFault(fault);
+  RawOutcome raw = SendRaw(
+      emulator_->port(),
+      absl::StrCat("GET ", Prefix(kIonq), JobPath(kIonq, id), " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(raw.reset);
+  EXPECT_EQ(raw.received, "");
+}
+
+TEST_F(EmulatorTest, TruncatedJsonIsAWholeResponseWithHalfTheBody) {
+  const std::string id = Add(Spec(kPraisonai));
+  const std::string full = GetJob(kPraisonai, id).body;
+  FaultSpec fault;
+  fault.vendor = kPraisonai;
+  fault.kind = FaultKind::kTruncatedJson;
+  fault.count = 1;
+  emulator_->InjectFault(fault);
+  Answer a = GetJob(kPraisonai, id);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, full.substr(0, full.size() / 2));
+  EXPECT_FALSE(json::Parse(a.body).ok());
+  EXPECT_EQ(GetJob(kPraisonai, id).body, full);  // count 1
+}
+
+TEST_F(EmulatorTest, FieldValueReplacesTheFieldInEveryJobObject) {
+  JobSpec spec = Spec(kQbraid, absl::Minutes(5));
+  const std::string first = Add(spec);
+  const std::string second = Add(spec);
+  FaultSpec status_number;
+  status_number.vendor = kQbraid;
+  status_number.kind = FaultKind::kFieldValue;
+  status_number.field = "status";
+  status_number.raw_value = "42";
+  emulator_->InjectFault(status_number);
+  Struct job = JobBody(kQbraid, first);
+  EXPECT_EQ(json::GetInt(job, "status"), 42);
+  EXPECT_EQ(Str(job, "jobQrn"), first);  // the rest is untouched
+  const std::vector<Struct> listed = List(Call("GET", kQbraid, "/jobs").Json(), "data");
+  ASSERT_EQ(listed.size(), 2u);
+  for (const Struct& item : listed) EXPECT_EQ(json::GetInt(item, "status"), 42);
+  emulator_->ClearFaults();
+
+  // A nested member, and a value that is an object where a string belongs.
+  FaultSpec created_object = status_number;
+  created_object.job_id = second;
+  created_object.field = "timeStamps.createdAt";
+  created_object.raw_value = R"({"$date":1767225600000})";
+  emulator_->InjectFault(created_object);
+  const Struct hit = JobBody(kQbraid, second);
+  const Struct& stamps = Obj(hit, "timeStamps");
+  EXPECT_EQ(json::GetInt(Obj(stamps, "createdAt"), "$date"), 1767225600000);
+  const Struct other = JobBody(kQbraid, first);  // another job: not hit
+  EXPECT_TRUE(json::GetString(Obj(other, "timeStamps"), "createdAt").has_value());
+
+  // Bytes that are not UTF-8 arrive verbatim; IonQ jobs are the document itself.
+  const std::string ionq = Add(Spec(kIonq));
+  FaultSpec bad_utf8;
+  bad_utf8.vendor = kIonq;
+  bad_utf8.kind = FaultKind::kFieldValue;
+  bad_utf8.field = "name";
+  bad_utf8.raw_value = "\"Bell \xff\xfe state\"";
+  bad_utf8.count = 1;
+  emulator_->InjectFault(bad_utf8);
+  Answer a = GetJob(kIonq, ionq);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_THAT(a.body, HasSubstr("\"name\":\"Bell \xff\xfe state\""));
+}
+
+TEST_F(EmulatorTest, LargeBodyHasTheAskedSizeAndStaysTheSameJson) {
+  const std::string id = Add(Spec(kQbraid));
+  const Struct normal = JobBody(kQbraid, id);
+  FaultSpec big;
+  big.vendor = kQbraid;
+  big.kind = FaultKind::kLargeBody;
+  big.body_size = int64_t{10} << 20;
+  big.count = 1;
+  emulator_->InjectFault(big);
+  Answer a = GetJob(kQbraid, id);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body.size(), size_t{10} << 20);
+  Struct padded = a.Json();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(Obj(padded, "data"), normal));
+
+  // A body that is not an object grows with spaces.
+  FaultSpec on_error = big;
+  on_error.body_size = 4096;
+  emulator_->InjectFault(on_error);
+  Answer missing = GetJob(kQbraid, "no-such-job");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body.size(), 4096u);
+  EXPECT_TRUE(json::ParseObject(missing.body).ok());
+}
+
+TEST_F(EmulatorTest, HtmlPagesWithAnErrorOrA200) {
+  const std::string id = Add(Spec(kIonq));
+  for (int status : {502, 200}) {
+    FaultSpec html;
+    html.vendor = kIonq;
+    html.kind = FaultKind::kHtmlPage;
+    html.status = status;
+    html.count = 1;
+    emulator_->InjectFault(html);
+    Answer a = GetJob(kIonq, id);
+    EXPECT_EQ(a.status, status);
+    EXPECT_THAT(a.Header("Content-Type"), HasSubstr("text/html"));
+    EXPECT_THAT(a.body, HasSubstr("<html"));
+    EXPECT_FALSE(json::Parse(a.body).ok());
+  }
+}
+
+TEST_F(EmulatorTest, RedirectPointsElsewhereAndAFollowerShowsInTheStats) {
+  const std::string id = Add(Spec(kPraisonai));
+  FaultSpec redirect;
+  redirect.vendor = kPraisonai;
+  redirect.kind = FaultKind::kRedirect;
+  redirect.status = 302;
+  redirect.count = 1;
+  emulator_->InjectFault(redirect);
+  Answer a = GetJob(kPraisonai, id);
+  EXPECT_EQ(a.status, 302);
+  const std::string moved_path = "/praisonai/moved/api/v1/runs/" + id;
+  EXPECT_EQ(a.Header("Location"), absl::StrCat("http://localhost:", emulator_->port(), moved_path));
+  EXPECT_EQ(emulator_->stats(kPraisonai).Count("GET", "other"), 0);
+  EXPECT_EQ(Send(*client_, "GET", moved_path, {}).status, 404);
+  EXPECT_EQ(emulator_->stats(kPraisonai).Count("GET", "other"), 1);
+
+  redirect.location = "http://127.0.0.2:1/elsewhere";
+  redirect.status = 200;  // not a redirect status: 302 is sent
+  emulator_->InjectFault(redirect);
+  Answer b = GetJob(kPraisonai, id);
+  EXPECT_EQ(b.status, 302);
+  EXPECT_EQ(b.Header("Location"), "http://127.0.0.2:1/elsewhere");
+}
+
+TEST_F(EmulatorTest, RetryAfterAsSecondsOrAsAnHttpDate) {
+  const std::string id = Add(Spec(kQbraid));
+  FaultSpec limited;
+  limited.vendor = kQbraid;
+  limited.status = 429;
+  limited.retry_after = absl::Milliseconds(1200);
+  limited.count = 1;
+  emulator_->InjectFault(limited);
+  Answer seconds = GetJob(kQbraid, id);
+  EXPECT_EQ(seconds.status, 429);
+  EXPECT_EQ(seconds.Header("Retry-After"), "2");  // rounded up, never earlier
+
+  limited.retry_after = absl::Seconds(30);
+  limited.retry_after_http_date = true;
+  emulator_->InjectFault(limited);
+  const absl::Time before = absl::Now();
+  Answer dated = GetJob(kQbraid, id);
+  EXPECT_EQ(dated.status, 429);
+  absl::Time when;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", dated.Header("Retry-After"),
+                              absl::UTCTimeZone(), &when, &error))
+      << dated.Header("Retry-After") << ": " << error;
+  EXPECT_GE(when, before + absl::Seconds(30) - absl::Seconds(1));
+  EXPECT_LE(when, absl::Now() + absl::Seconds(31));
+  // On any answered fault, not only error statuses.
+  FaultSpec html;
+  html.kind = FaultKind::kHtmlPage;
+  html.status = 503;
+  html.retry_after = absl::Seconds(3);
+  html.count = 1;
+  emulator_->InjectFault(html);
+  EXPECT_EQ(GetJob(kQbraid, id).Header("Retry-After"), "3");
+}
+
+TEST_F(EmulatorTest, GlobalFaultsHitEveryVendorAndJobFaultsOnlyTheirJob) {
+  std::map<std::string, std::string> ids;
+  for (const char* vendor : {kQbraid, kIonq, kPraisonai}) ids[vendor] = Add(Spec(vendor));
+  FaultSpec everywhere;  // vendor "*", any job
+  everywhere.kind = FaultKind::kTruncatedJson;
+  emulator_->InjectFault(everywhere);
+  for (const auto& [vendor, id] : ids) {
+    Answer a = GetJob(vendor, id);
+    EXPECT_EQ(a.status, 200) << vendor;
+    EXPECT_FALSE(json::Parse(a.body).ok()) << vendor;
+  }
+  emulator_->ClearFaults();
+  FaultSpec one_job;  // vendor "*", one job
+  one_job.job_id = ids[kIonq];
+  one_job.kind = FaultKind::kHtmlPage;
+  one_job.status = 502;
+  emulator_->InjectFault(one_job);
+  EXPECT_EQ(GetJob(kIonq, ids[kIonq]).status, 502);
+  EXPECT_EQ(GetJob(kQbraid, ids[kQbraid]).status, 200);
+  EXPECT_EQ(GetJob(kPraisonai, ids[kPraisonai]).status, 200);
+}
+
+TEST_F(EmulatorTest, RequestsRecordWhenTheyArrivedInRealTime) {
+  const std::string id = Add(Spec(kIonq));
+  const absl::Time start = absl::Now();
+  GetJob(kIonq, id);
+  absl::SleepFor(absl::Milliseconds(50));  // real spacing is what is recorded
+  GetJob(kIonq, id);
+  const Stats stats = emulator_->stats(kIonq);
+  ASSERT_EQ(stats.recent.size(), 2u);
+  EXPECT_GE(stats.recent[0].received, start);
+  EXPECT_GE(stats.recent[1].received - stats.recent[0].received, absl::Milliseconds(50));
+  EXPECT_LE(stats.recent[1].received, absl::Now());
+}
+
+TEST_F(EmulatorTest, TlsIsServedOnlyToClientsThatTrustTheCertificate) {
+  auto cert = SelfSignedCert::Create();
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  VendorEmulator::Options options = BaseOptions();
+  options.tls_cert_file = cert->cert_path();
+  options.tls_key_file = cert->key_path();
+  Restart(options);
+  EXPECT_TRUE(absl::StartsWith(emulator_->root_url(), "https://127.0.0.1:"));
+  EXPECT_TRUE(absl::StartsWith(emulator_->base_url(kIonq), "https://127.0.0.1:"));
+  const std::string path = Prefix(kIonq) + "/jobs";
+
+  httplib::SSLClient untrusting("127.0.0.1", emulator_->port());
+  untrusting.enable_server_certificate_verification(true);
+  auto refused = untrusting.Get(path.c_str(), Auth(kIonq));
+  EXPECT_FALSE(refused);
+  EXPECT_EQ(refused.error(), httplib::Error::SSLServerVerification);
+
+  httplib::SSLClient trusting("127.0.0.1", emulator_->port());
+  trusting.set_ca_cert_path(cert->cert_path().c_str());
+  trusting.enable_server_certificate_verification(true);
+  auto answered = trusting.Get(path.c_str(), Auth(kIonq));
+  ASSERT_TRUE(answered) << answered.error();
+  EXPECT_EQ(answered->status, 200);
+
+  // Plain HTTP gets no HTTP answer from a TLS port.
+  EXPECT_EQ(Call("GET", kIonq, "/jobs").status, 0);
+
+  options.tls_key_file.clear();
+  EXPECT_FALSE(VendorEmulator::Start(options).ok());
+  options.tls_key_file = "/nonexistent/key.pem";
+  EXPECT_FALSE(VendorEmulator::Start(options).ok());
+}
+
 TEST_F(EmulatorTest, StallHoldsUntilReleasedOrTimedOut) {
   const std::string id = Add(Spec(kIonq));
   FaultSpec fault;
@@ -1321,6 +1663,59 @@ TEST_F(EmulatorTest, ControlApiOverHttp) {
   EXPECT_EQ(control("DELETE", "faults").status, 200);
   EXPECT_EQ(GetJob(kIonq, id).status, 200);
   EXPECT_EQ(control("POST", "faults", R"({"kind":"explode"})").status, 400);
+
+  // The kinds that spoil the real answer, by name.
+  EXPECT_EQ(control("POST", "faults",
+                    R"({"vendor":"ionq","kind":"field_value","field":"status","raw_value":"7",)"
+                    R"("count":1})")
+                .status,
+            200);
+  EXPECT_EQ(json::GetInt(GetJob(kIonq, id).Json(), "status"), 7);
+  EXPECT_EQ(
+      control("POST", "faults",
+              absl::StrCat(R"({"kind":"field_value","field":"name","count":1,)",
+                           R"("raw_value_base64":")", absl::Base64Escape("\"a\xff\""), R"("})"))
+          .status,
+      200);
+  EXPECT_THAT(GetJob(kIonq, id).body, HasSubstr("\"name\":\"a\xff\""));
+  EXPECT_EQ(
+      control("POST", "faults", R"({"kind":"large_body","body_size":100000,"count":1})").status,
+      200);
+  EXPECT_EQ(GetJob(kIonq, id).body.size(), 100000u);
+  EXPECT_EQ(control("POST", "faults", R"({"kind":"truncated_json","count":1})").status, 200);
+  EXPECT_FALSE(json::Parse(GetJob(kIonq, id).body).ok());
+  EXPECT_EQ(control("POST", "faults", R"({"kind":"html","count":1})").status, 200);
+  EXPECT_EQ(GetJob(kIonq, id).status, 502);  // the kind's default status
+  EXPECT_EQ(control("POST", "faults", R"({"kind":"html","status":200,"count":1})").status, 200);
+  EXPECT_THAT(GetJob(kIonq, id).body, HasSubstr("<html"));
+  EXPECT_EQ(control("POST", "faults",
+                    R"({"kind":"redirect","location":"http://other.example/x","count":1})")
+                .status,
+            200);
+  Answer moved = GetJob(kIonq, id);
+  EXPECT_EQ(moved.status, 302);
+  EXPECT_EQ(moved.Header("Location"), "http://other.example/x");
+  EXPECT_EQ(control("POST", "faults",
+                    R"({"kind":"http_status","status":429,"retry_after_seconds":5,"count":1})")
+                .status,
+            200);
+  EXPECT_EQ(GetJob(kIonq, id).Header("Retry-After"), "5");
+  EXPECT_EQ(control("POST", "faults",
+                    R"({"kind":"http_status","status":429,"retry_after_seconds":5,)"
+                    R"("retry_after_http_date":true,"count":1})")
+                .status,
+            200);
+  EXPECT_THAT(GetJob(kIonq, id).Header("Retry-After"), HasSubstr(" GMT"));
+  EXPECT_EQ(control("POST", "faults", R"({"kind":"reset_mid_body","count":1})").status, 200);
+  EXPECT_EQ(GetJob(kIonq, id).status, 0);
+  EXPECT_EQ(GetJob(kIonq, id).status, 200);
+  for (const char* bad :
+       {R"({"kind":"field_value","raw_value":"1"})", R"({"kind":"field_value","field":"status"})",
+        R"({"kind":"large_body","body_size":0})",
+        R"({"kind":"http_status","retry_after_http_date":true})",
+        R"({"kind":"http_status","retry_after_seconds":-1})"}) {
+    EXPECT_EQ(control("POST", "faults", bad).status, 400) << bad;
+  }
 
   EXPECT_EQ(control("POST", "latency", R"({"vendor":"ionq","ms":200})").status, 200);
   const absl::Time start = absl::Now();
@@ -1467,6 +1862,58 @@ TEST(EmulatorBinaryTest, PrintsItsPortServesAndExitsOnSigterm) {
   char rest[64];
   EXPECT_EQ(read(out[0], rest, sizeof(rest)), 0);  // nothing else was printed
   close(out[0]);
+}
+
+TEST(EmulatorBinaryTest, ServesHttpsWithASelfSignedCertificate) {
+  const std::string binary = std::string(JOBFACADE_BINARY_DIR) + "/tests/fakes/jobfacade-emulator";
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  std::vector<std::string> args = {binary,          "--port=0",    "--no-demo",
+                                   "--ionq-key=k1", "--threads=4", "--tls-self-signed"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string output;
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (output.find('\n') == std::string::npos && absl::Now() < give_up) {
+    pollfd p{out[0], POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) {
+      char buf[256];
+      const ssize_t n = read(out[0], buf, sizeof(buf));
+      if (n <= 0) break;
+      output.append(buf, n);
+    }
+  }
+  close(out[0]);
+  std::smatch m;
+  const std::regex line(R"(jobfacade-emulator listening on 127\.0\.0\.1:(\d+)\n)");
+  const bool matched = std::regex_match(output, m, line);
+  if (matched) {
+    const int port = std::stoi(m[1]);
+    httplib::SSLClient client("127.0.0.1", port);
+    client.enable_server_certificate_verification(false);
+    auto jobs = client.Get("/ionq/v0.4/jobs", {{"Authorization", "apiKey k1"}});
+    EXPECT_TRUE(jobs) << jobs.error();
+    if (jobs) {
+      EXPECT_EQ(jobs->status, 200);
+    }
+    httplib::SSLClient verifying("127.0.0.1", port);
+    verifying.enable_server_certificate_verification(true);
+    EXPECT_FALSE(verifying.Get("/ionq/v0.4/jobs"));
+  }
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(matched) << output;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 }  // namespace
