@@ -1,7 +1,13 @@
 // Harness start-up: emulator first, then the server binary with the emulator's base URLs.
 #include "tests/integration/server_harness.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <httplib.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "google/rpc/status.pb.h"
@@ -66,6 +72,15 @@ ServerHarness::~ServerHarness() {
   if (process_.running()) process_.SignalAndWait(SIGKILL, absl::Seconds(10));
 }
 
+void ServerHarness::Signal(int signal) {
+  if (process_.pid() > 0) kill(process_.pid(), signal);
+}
+
+std::optional<int> ServerHarness::WaitForExit(absl::Duration timeout) {
+  // Signal 0 delivers nothing: SignalAndWait then only waits.
+  return process_.SignalAndWait(0, timeout);
+}
+
 std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
@@ -123,6 +138,79 @@ std::string FetchMetrics(const std::string& address) {
   client.set_read_timeout(5);
   auto res = client.Get("/metrics");
   return res && res->status == 200 ? res->body : std::string();
+}
+
+ErrorSummary SummarizeError(const grpc::Status& status) {
+  ErrorSummary summary;
+  google::rpc::Status rich;
+  if (status.error_details().empty() || !rich.ParseFromString(status.error_details())) {
+    return summary;
+  }
+  summary.has_details = true;
+  for (const auto& any : rich.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::RetryInfo retry;
+    if (summary.reason.empty() && any.Is<google::rpc::ErrorInfo>() && any.UnpackTo(&info)) {
+      summary.reason = info.reason();
+    } else if (any.Is<google::rpc::RetryInfo>() && any.UnpackTo(&retry)) {
+      summary.retry_delay = absl::Seconds(retry.retry_delay().seconds()) +
+                            absl::Nanoseconds(retry.retry_delay().nanos());
+    }
+  }
+  return summary;
+}
+
+HealthAnswer CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                         absl::Duration timeout) {
+  // The health protos are not generated here; both messages are one field each.
+  // HealthCheckRequest{service = 1 (string)}: tag 0x0a, varint length, bytes.
+  std::string request("\x0a");
+  for (size_t n = service.size();; n >>= 7) {
+    request.push_back(static_cast<char>(n < 0x80 ? n : (n & 0x7f) | 0x80));
+    if (n < 0x80) break;
+  }
+  request += service;
+  grpc::Slice slice(request);
+  grpc::ByteBuffer buffer(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+  grpc::GenericStub generic(channel);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  HealthAnswer answer;
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &buffer, &response,
+                    [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      answer.status = std::move(s);
+                      done = true;
+                      cv.notify_one();
+                    });
+  {
+    // The call carries its own deadline, so this wait ends.
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  if (!answer.status.ok()) return answer;
+  std::vector<grpc::Slice> slices;
+  response.Dump(&slices);
+  std::string bytes;
+  for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  // HealthCheckResponse{status = 1 (enum)}: "\x08" then a one-byte varint; UNKNOWN (0) is
+  // the empty message.
+  if (bytes.size() == 2 && bytes[0] == '\x08') answer.serving_status = bytes[1];
+  return answer;
+}
+
+int64_t ResidentKb(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    long long kb = 0;
+    if (std::sscanf(line.c_str(), "VmRSS: %lld kB", &kb) == 1) return kb;
+  }
+  return -1;
 }
 
 }  // namespace jobfacade::testing

@@ -5,10 +5,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
@@ -51,6 +53,11 @@ class ServerHarness {
   const std::string& address() const { return address_; }
   const std::string& metrics_address() const { return metrics_address_; }
 
+  // Sends `signal` to the server process without waiting for it.
+  void Signal(int signal);
+  // Waits up to `timeout` for the server process to exit; its waitpid status, or nullopt.
+  std::optional<int> WaitForExit(absl::Duration timeout);
+
  private:
   ManualClock clock_;
   std::unique_ptr<fakes::VendorEmulator> emulator_;
@@ -73,6 +80,32 @@ std::optional<google::rpc::RetryInfo> RetryInfoOf(const grpc::Status& status);
 
 // An HTTP GET of the server's metrics text.
 std::string FetchMetrics(const std::string& address);
+
+// What a failed call carried, read without asserting anything (safe on any thread, and for
+// statuses made by the client library itself, which have no details).
+struct ErrorSummary {
+  bool has_details = false;                   // a google.rpc.Status was attached
+  std::string reason;                         // the first ErrorInfo's reason, else ""
+  std::optional<absl::Duration> retry_delay;  // RetryInfo, when present
+};
+ErrorSummary SummarizeError(const grpc::Status& status);
+
+// grpc.health.v1.HealthCheckResponse.ServingStatus values.
+inline constexpr int kHealthUnknown = 0;
+inline constexpr int kHealthServing = 1;
+inline constexpr int kHealthNotServing = 2;
+
+// One grpc.health.v1.Health/Check of `service`: the call's status and, when it succeeded, the
+// serving status it reported.
+struct HealthAnswer {
+  grpc::Status status;
+  int serving_status = kHealthUnknown;
+};
+HealthAnswer CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                         absl::Duration timeout = absl::Seconds(5));
+
+// The resident set size of process `pid` in KiB (VmRSS in /proc/PID/status); -1 if unknown.
+int64_t ResidentKb(pid_t pid);
 
 }  // namespace jobfacade::testing
 
