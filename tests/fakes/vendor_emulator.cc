@@ -393,22 +393,24 @@ std::vector<Struct*> JobObjects(Struct& root) {
   return jobs;
 }
 
-// `body` with the member at dotted `path` of each job object replaced by the
-// raw bytes `raw` (which may not be JSON at all); `body` itself when it is not
-// a JSON object.
-std::string ReplaceJobField(const std::string& body, absl::string_view path,
+// `body` with the member at each dotted path of `paths` (comma-separated) of
+// each job object replaced by the raw bytes `raw` (which may not be JSON at
+// all); `body` itself when it is not a JSON object.
+std::string ReplaceJobField(const std::string& body, absl::string_view paths,
                             absl::string_view raw) {
   absl::StatusOr<Struct> root = json::ParseObject(body);
-  if (!root.ok() || path.empty()) return body;
-  const std::vector<std::string> parts = absl::StrSplit(path, '.');
+  if (!root.ok() || paths.empty()) return body;
   for (Struct* job : JobObjects(*root)) {
-    Struct* object = job;
-    for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      Value& next = (*object->mutable_fields())[parts[i]];
-      if (!next.has_struct_value()) next.mutable_struct_value();
-      object = next.mutable_struct_value();
+    for (absl::string_view path : absl::StrSplit(paths, ',', absl::SkipEmpty())) {
+      const std::vector<std::string> parts = absl::StrSplit(path, '.');
+      Struct* object = job;
+      for (size_t i = 0; i + 1 < parts.size(); ++i) {
+        Value& next = (*object->mutable_fields())[parts[i]];
+        if (!next.has_struct_value()) next.mutable_struct_value();
+        object = next.mutable_struct_value();
+      }
+      (*object->mutable_fields())[parts.back()] = json::Str(kFieldMarker);
     }
-    (*object->mutable_fields())[parts.back()] = json::Str(kFieldMarker);
   }
   std::string out = internal::ToSortedJson(*root);
   absl::StrReplaceAll({{absl::StrCat("\"", kFieldMarker, "\""), raw}}, &out);

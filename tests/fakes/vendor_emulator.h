@@ -170,8 +170,8 @@ struct FaultSpec {
   // clock (the server being tested runs on the real clock).
   std::optional<absl::Duration> retry_after;
   bool retry_after_http_date = false;
-  // kFieldValue: a member of each job object ("a.b" for a nested one, created
-  // when missing) and its verbatim replacement.
+  // kFieldValue: members of each job object ("a.b" for a nested one, created
+  // when missing; several separated by commas) and their verbatim replacement.
   std::string field;
   std::string raw_value;
   int64_t body_size = int64_t{10} << 20;  // kLargeBody

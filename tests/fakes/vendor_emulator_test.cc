@@ -1342,6 +1342,15 @@ TEST_F(EmulatorTest, FieldValueReplacesTheFieldInEveryJobObject) {
   const Struct hit = JobBody(kQbraid, second);
   const Struct& stamps = Obj(hit, "timeStamps");
   EXPECT_EQ(json::GetInt(Obj(stamps, "createdAt"), "$date"), 1767225600000);
+  emulator_->ClearFaults();
+  // Several members at once.
+  FaultSpec both = created_object;
+  both.field = "createdAt,timeStamps.createdAt";
+  both.raw_value = "{}";
+  emulator_->InjectFault(both);
+  const Struct both_hit = JobBody(kQbraid, second);
+  EXPECT_NE(json::GetObject(both_hit, "createdAt"), nullptr);
+  EXPECT_NE(json::GetObject(Obj(both_hit, "timeStamps"), "createdAt"), nullptr);
   const Struct other = JobBody(kQbraid, first);  // another job: not hit
   EXPECT_TRUE(json::GetString(Obj(other, "timeStamps"), "createdAt").has_value());
 
