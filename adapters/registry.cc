@@ -12,10 +12,10 @@
 namespace jobfacade {
 namespace {
 
-using Factory = std::unique_ptr<VendorAdapter> (*)(http::HttpEngine*, VendorConfig);
+using Factory = std::unique_ptr<VendorAdapter> (*)(http::HttpClient*, VendorConfig);
 
 template <typename Adapter>
-std::unique_ptr<VendorAdapter> Make(http::HttpEngine* engine, VendorConfig config) {
+std::unique_ptr<VendorAdapter> Make(http::HttpClient* engine, VendorConfig config) {
   return std::make_unique<Adapter>(engine, std::move(config));
 }
 
@@ -33,7 +33,7 @@ bool IsKnownVendor(absl::string_view vendor) {
   return std::find(kVendorNames.begin(), kVendorNames.end(), vendor) != kVendorNames.end();
 }
 
-std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor, http::HttpEngine* engine,
+std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor, http::HttpClient* engine,
                                                  VendorConfig config) {
   for (size_t i = 0; i < kVendorNames.size(); ++i) {
     if (kVendorNames[i] == vendor) return kFactories[i](engine, std::move(config));

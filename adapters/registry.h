@@ -18,7 +18,7 @@ bool IsKnownVendor(absl::string_view vendor);
 
 // The adapter of `vendor` talking through `engine` (which must outlive it), or
 // nullptr for a vendor not in kVendorNames.
-std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor, http::HttpEngine* engine,
+std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor, http::HttpClient* engine,
                                                  VendorConfig config);
 
 }  // namespace jobfacade

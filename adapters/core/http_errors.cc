@@ -72,6 +72,12 @@ absl::string_view TransportWhat(TransportError error) {
       return "request to the vendor was cancelled";
     case TransportError::kResponseTooLarge:
       return "vendor response was too large";
+    case TransportError::kStalled:
+      return "the vendor stopped sending its response";
+    case TransportError::kCircuitOpen:
+      return "circuit breaker open after repeated vendor failures; not calling the vendor";
+    case TransportError::kOverloaded:
+      return "too many requests are already waiting for the vendor";
     case TransportError::kNone:
     case TransportError::kOther:
       break;
@@ -79,11 +85,16 @@ absl::string_view TransportWhat(TransportError error) {
   return "transport error talking to the vendor";
 }
 
-absl::Status TransportFailure(absl::string_view vendor, TransportError error) {
+absl::Status TransportFailure(absl::string_view vendor, const http::Response& response) {
+  const TransportError error = response.error;
   ErrorDetails details;
   details.vendor = std::string(vendor);
   const std::string message = absl::StrCat(vendor, ": ", TransportWhat(error));
   switch (error) {
+    case TransportError::kCircuitOpen:
+      details.retry_delay = response.retry_delay;
+      return MakeError(absl::StatusCode::kUnavailable, reason::kVendorCircuitOpen, message,
+                       details);
     case TransportError::kTimeout:
       return MakeError(absl::StatusCode::kDeadlineExceeded, reason::kDeadlineExceeded, message,
                        details);
@@ -185,7 +196,7 @@ absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
                              const http::Response& response, bool caller_supplied_key,
                              const std::vector<std::string>& secrets, absl::Time now) {
-  if (response.error != TransportError::kNone) return TransportFailure(vendor, response.error);
+  if (response.error != TransportError::kNone) return TransportFailure(vendor, response);
 
   const int status = response.status;
   ErrorDetails details;

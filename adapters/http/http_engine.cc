@@ -32,6 +32,8 @@ constexpr size_t kMaxErrorMessageChars = 256;
 constexpr size_t kMinRedactedTokenChars = 6;
 
 constexpr char kUserAgent[] = "jobfacade-http/0.1";
+// A timeout this long before the transfer's own timeout is taken as a low-speed abort.
+constexpr absl::Duration kLowSpeedMargin = absl::Milliseconds(200);
 
 // curl's millisecond timeouts: 0 means none, so an infinite duration maps to 0
 // and anything finite to at least 1 ms.
@@ -144,6 +146,9 @@ struct Transfer {
   // False from a status line until the blank line ending its header block.
   bool headers_complete = false;
   Cancellation::CallbackId cancel_id = 0;
+  // When the transfer started and when curl's own timeout ends it (for telling a low-speed
+  // abort from the deadline: curl reports both as CURLE_OPERATION_TIMEDOUT).
+  absl::Time timeout_at = absl::InfiniteFuture();
 };
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
@@ -372,6 +377,7 @@ class HttpEngine::Impl {
         return;
       }
     }
+    transfer->timeout_at = absl::Now() + timeout;
     if (!Configure(*transfer, ToCurlMillis(timeout))) {
       Complete(std::move(transfer),
                ErrorResponse(TransportError::kOther, "could not set up the transfer"));
@@ -416,6 +422,11 @@ class HttpEngine::Impl {
     if (!options_.ca_file.empty()) set(CURLOPT_CAINFO, options_.ca_file.c_str());
     set(CURLOPT_CONNECTTIMEOUT_MS, ToCurlMillis(options_.connect_timeout));
     set(CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (options_.low_speed_time > absl::ZeroDuration()) {
+      set(CURLOPT_LOW_SPEED_LIMIT, 1L);
+      set(CURLOPT_LOW_SPEED_TIME,
+          static_cast<long>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.low_speed_time))));
+    }
     set(CURLOPT_ERRORBUFFER, transfer.error_buffer);
     set(CURLOPT_WRITEFUNCTION, &OnBody);
     set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
@@ -469,7 +480,12 @@ class HttpEngine::Impl {
 
   void Finish(std::unique_ptr<Transfer> transfer, CURLcode code) {
     if (code != CURLE_OK) {
-      const TransportError error = MapCurlCode(code, transfer->body_too_large);
+      TransportError error = MapCurlCode(code, transfer->body_too_large);
+      // A timeout well before curl's overall timeout was the low-speed limit.
+      if (error == TransportError::kTimeout &&
+          absl::Now() < transfer->timeout_at - kLowSpeedMargin) {
+        error = TransportError::kStalled;
+      }
       std::string message = error == TransportError::kResponseTooLarge
                                 ? absl::StrCat("response body exceeds ",
                                                transfer->request.max_response_bytes, " bytes")
@@ -532,6 +548,12 @@ absl::string_view TransportErrorName(TransportError error) {
       return "CANCELLED";
     case TransportError::kOther:
       return "OTHER";
+    case TransportError::kStalled:
+      return "STALLED";
+    case TransportError::kCircuitOpen:
+      return "CIRCUIT_OPEN";
+    case TransportError::kOverloaded:
+      return "OVERLOADED";
   }
   return "UNKNOWN";
 }

@@ -45,6 +45,10 @@ enum class TransportError {
   kResponseTooLarge,  // body exceeded max_response_bytes
   kCancelled,         // the request's cancellation fired, or the engine shut down
   kOther,             // anything else libcurl reports
+  kStalled,           // the vendor sent nothing for Options::low_speed_time mid-transfer
+  // Answered before reaching the vendor by the resilience layer (adapters/resilience):
+  kCircuitOpen,  // the vendor's circuit breaker is open; Response::retry_delay says how long
+  kOverloaded,   // too many requests already wait for the vendor
 };
 
 absl::string_view TransportErrorName(TransportError error);
@@ -57,6 +61,8 @@ struct Response {
   std::string body;
   // Response headers of the final response, names lower-cased, in arrival order.
   std::vector<std::pair<std::string, std::string>> headers;
+  // For kCircuitOpen: when the vendor may be tried again.
+  std::optional<absl::Duration> retry_delay;
 
   // The first header named `name` (case-insensitive), if any.
   std::optional<std::string> Header(absl::string_view name) const;
@@ -64,7 +70,17 @@ struct Response {
 
 using ResponseCallback = absl::AnyInvocable<void(Response) &&>;
 
-class HttpEngine {
+// What vendor adapters send requests through: the engine itself, or a resilience layer
+// (retries, limits, circuit breaker) in front of it.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Starts `request`; `done` runs exactly once, possibly on the calling thread. `done` must not
+  // block.
+  virtual void Send(Request request, ResponseCallback done) = 0;
+};
+
+class HttpEngine final : public HttpClient {
  public:
   struct Options {
     // Upper bound on open connections kept for reuse across all hosts (CURLMOPT_MAXCONNECTS).
@@ -72,6 +88,10 @@ class HttpEngine {
     absl::Duration connect_timeout = absl::Seconds(10);
     // Extra CA bundle for tests; empty means the system store. Verification is always on.
     std::string ca_file;
+    // A transfer that receives nothing for this long fails with kStalled (curl's low-speed
+    // limit of 1 byte/s), so a vendor that stops mid-body cannot hold a request until its
+    // deadline. Zero disables it.
+    absl::Duration low_speed_time = absl::Seconds(10);
   };
 
   HttpEngine();
@@ -84,7 +104,7 @@ class HttpEngine {
 
   // Starts `request`; `done` runs exactly once, on the engine's loop thread (or on the calling
   // thread when the request fails before it starts). `done` must not block.
-  void Send(Request request, ResponseCallback done);
+  void Send(Request request, ResponseCallback done) override;
 
   // Requests started and not yet completed.
   size_t in_flight() const;

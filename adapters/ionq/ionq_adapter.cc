@@ -11,7 +11,7 @@
 
 namespace jobfacade {
 
-IonqAdapter::IonqAdapter(http::HttpEngine* engine, VendorConfig config)
+IonqAdapter::IonqAdapter(http::HttpClient* engine, VendorConfig config)
     : engine_(engine), config_(std::move(config)) {}
 
 absl::string_view IonqAdapter::vendor() const { return kIonqVendor; }

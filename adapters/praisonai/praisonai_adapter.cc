@@ -17,7 +17,7 @@ constexpr absl::string_view kRunsPath = "/api/v1/runs";
 
 }  // namespace
 
-PraisonaiAdapter::PraisonaiAdapter(http::HttpEngine* engine, VendorConfig config)
+PraisonaiAdapter::PraisonaiAdapter(http::HttpClient* engine, VendorConfig config)
     : engine_(engine), config_(std::move(config)) {}
 
 absl::string_view PraisonaiAdapter::vendor() const { return kPraisonaiVendor; }

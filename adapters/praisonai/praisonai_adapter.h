@@ -17,7 +17,7 @@ class PraisonaiAdapter final : public VendorAdapter {
 
   // `engine` must outlive the adapter; config.base_url is e.g.
   // http://127.0.0.1:8005, the server root (without a trailing slash).
-  PraisonaiAdapter(http::HttpEngine* engine, VendorConfig config);
+  PraisonaiAdapter(http::HttpClient* engine, VendorConfig config);
 
   absl::string_view vendor() const override;
   void GetJob(const CallContext& ctx, absl::string_view job_id, v1::JobView view,
@@ -33,7 +33,7 @@ class PraisonaiAdapter final : public VendorAdapter {
   http::Request NewRequest(const CallContext& ctx, absl::string_view method, std::string url) const;
   std::string JobUrl(absl::string_view job_id) const;
 
-  http::HttpEngine* const engine_;
+  http::HttpClient* const engine_;
   const VendorConfig config_;
 };
 

@@ -65,7 +65,7 @@ void AppendListFilter(const VendorListFilter& filter, std::string* url) {
 
 }  // namespace
 
-QbraidAdapter::QbraidAdapter(http::HttpEngine* engine, VendorConfig config)
+QbraidAdapter::QbraidAdapter(http::HttpClient* engine, VendorConfig config)
     : engine_(engine), config_(std::move(config)) {}
 
 absl::string_view QbraidAdapter::vendor() const { return kQbraidVendor; }

@@ -17,7 +17,7 @@ class QbraidAdapter final : public VendorAdapter {
 
   // `engine` must outlive the adapter; config.base_url is e.g.
   // https://api-v2.qbraid.com/api/v1 (without a trailing slash).
-  QbraidAdapter(http::HttpEngine* engine, VendorConfig config);
+  QbraidAdapter(http::HttpClient* engine, VendorConfig config);
 
   absl::string_view vendor() const override;
   void GetJob(const CallContext& ctx, absl::string_view job_id, v1::JobView view,
@@ -32,7 +32,7 @@ class QbraidAdapter final : public VendorAdapter {
   http::Request NewRequest(const CallContext& ctx, absl::string_view method, std::string url) const;
   std::string JobUrl(absl::string_view job_id) const;
 
-  http::HttpEngine* const engine_;
+  http::HttpClient* const engine_;
   const VendorConfig config_;
 };
 

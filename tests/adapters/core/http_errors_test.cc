@@ -78,6 +78,27 @@ TEST(VendorHttpErrorTest, CancelledIsCancelled) {
               IsError(Code::kCancelled, "CANCELLED"));
 }
 
+TEST(VendorHttpErrorTest, StalledBodyIsUnavailable) {
+  EXPECT_THAT(MapTransport(http::TransportError::kStalled),
+              IsError(Code::kUnavailable, "VENDOR_UNAVAILABLE"));
+}
+
+TEST(VendorHttpErrorTest, FullWaitQueueIsUnavailable) {
+  absl::Status s = MapTransport(http::TransportError::kOverloaded);
+  EXPECT_THAT(s, IsError(Code::kUnavailable, "VENDOR_UNAVAILABLE"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("waiting"));
+}
+
+TEST(VendorHttpErrorTest, OpenCircuitIsCircuitOpenWithRetryDelay) {
+  http::Response response = TransportFailure(http::TransportError::kCircuitOpen);
+  response.retry_delay = absl::Seconds(12);
+  absl::Status s = VendorHttpError("qbraid", Op::kList, response, false, {}, kNow);
+  EXPECT_THAT(s, IsError(Code::kUnavailable, "VENDOR_CIRCUIT_OPEN"));
+  EXPECT_EQ(Metadata(s, "vendor"), "qbraid");
+  EXPECT_FALSE(HasMetadata(s, "http_status"));
+  EXPECT_THAT(RetryDelay(s), Optional(absl::Seconds(12)));
+}
+
 TEST(VendorHttpErrorTest, ResponseTooLargeIsBadResponse) {
   EXPECT_THAT(MapTransport(http::TransportError::kResponseTooLarge),
               IsError(Code::kInternal, "VENDOR_BAD_RESPONSE"));

@@ -559,6 +559,37 @@ TEST(HttpEngineTest, DeadlineTimesOutAgainstSlowHandler) {
   EXPECT_EQ(engine.in_flight(), 0u);
 }
 
+// A vendor that sends its headers and part of the body, then nothing: the low-speed limit ends
+// the transfer long before the deadline. curl measures this on the real clock, so the test
+// takes about low_speed_time.
+TEST(HttpEngineTest, BodyThatStopsArrivingIsStalledBeforeTheDeadline) {
+  LocalServer server;
+  server->Get("/trickle", [&server](const httplib::Request&, httplib::Response& response) {
+    response.set_chunked_content_provider("application/json",
+                                          [&server](size_t offset, httplib::DataSink& sink) {
+                                            // One byte: curl averages the speed over
+                                            // about five seconds, so more would keep the
+                                            // average above 1 byte/s for a while.
+                                            if (offset == 0) return sink.write("{", 1);
+                                            server.HoldUntilReleased();
+                                            return false;
+                                          });
+  });
+  server.Start();
+  HttpEngine::Options options;
+  options.low_speed_time = absl::Seconds(1);
+  HttpEngine engine(options);
+  Request request = MakeRequest("GET", server.Url("/trickle"));
+  const absl::Time start = absl::Now();
+  request.deadline = start + absl::Seconds(15);
+
+  Response response = SendAndWait(engine, std::move(request));
+
+  EXPECT_EQ(response.error, TransportError::kStalled) << response.error_message;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(8));
+  EXPECT_EQ(engine.in_flight(), 0u);
+}
+
 TEST(HttpEngineTest, InfiniteDeadlineUsesDefaultTimeout) {
   LocalServer server;
   server.Start();
@@ -925,7 +956,9 @@ TEST(HttpEngineTest, TransportErrorNamesAreDistinct) {
       TransportError::kNone,           TransportError::kConnectFailed,
       TransportError::kTimeout,        TransportError::kTls,
       TransportError::kConnectionLost, TransportError::kResponseTooLarge,
-      TransportError::kCancelled,      TransportError::kOther};
+      TransportError::kCancelled,      TransportError::kOther,
+      TransportError::kStalled,        TransportError::kCircuitOpen,
+      TransportError::kOverloaded};
   std::vector<std::string> names;
   for (TransportError error : errors) {
     std::string name(TransportErrorName(error));
