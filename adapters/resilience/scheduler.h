@@ -1,0 +1,93 @@
+// Timers for the resilience layer (retry backoff, queue deadlines, the circuit breaker's open
+// period): a real one on its own thread, and a manual one tests move by hand.
+#ifndef JOBFACADE_ADAPTERS_RESILIENCE_SCHEDULER_H_
+#define JOBFACADE_ADAPTERS_RESILIENCE_SCHEDULER_H_
+
+#include <cstdint>
+#include <map>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace jobfacade {
+
+class Scheduler {
+ public:
+  using TaskId = uint64_t;
+  using Task = absl::AnyInvocable<void() &&>;
+
+  virtual ~Scheduler() = default;
+
+  // The time deadlines and delays are measured on.
+  virtual absl::Time Now() const = 0;
+
+  // Runs `task` once, at or soon after `when`, on the scheduler's own thread (never inline).
+  // Returns a non-zero id for Cancel.
+  virtual TaskId RunAt(absl::Time when, Task task) = 0;
+
+  // True when the task was removed before it started; false when it ran, is running, or the id
+  // is unknown.
+  virtual bool Cancel(TaskId id) = 0;
+};
+
+// Real time: one thread sleeping until the earliest task is due. Destroying it drops the tasks
+// that have not run.
+class TimerThread final : public Scheduler {
+ public:
+  TimerThread();
+  ~TimerThread() override;
+  TimerThread(const TimerThread&) = delete;
+  TimerThread& operator=(const TimerThread&) = delete;
+
+  absl::Time Now() const override;
+  TaskId RunAt(absl::Time when, Task task) override;
+  bool Cancel(TaskId id) override;
+
+ private:
+  void Loop();
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  TaskId next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped by RunAt to wake the loop
+  // Ordered by due time, then by id (the order they were scheduled in).
+  std::map<std::pair<absl::Time, TaskId>, Task> tasks_ ABSL_GUARDED_BY(mu_);
+  std::map<TaskId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+// Test time: nothing runs until Advance (or RunDue) is called; due tasks then run on the
+// caller's thread, in due order. Thread-safe.
+class ManualScheduler final : public Scheduler {
+ public:
+  explicit ManualScheduler(absl::Time start = absl::FromUnixSeconds(1767225600)) : now_(start) {}
+
+  absl::Time Now() const override;
+  TaskId RunAt(absl::Time when, Task task) override;
+  bool Cancel(TaskId id) override;
+
+  // Moves time forward by `d`, running every task that falls due on the way, each at its own
+  // due time (so tasks a task schedules within the step run too).
+  void Advance(absl::Duration d);
+  // Runs the tasks already due.
+  void RunDue() { Advance(absl::ZeroDuration()); }
+  // Tasks scheduled and not yet run or cancelled.
+  size_t pending() const;
+  // The due time of the earliest pending task, if any.
+  absl::Time next_due() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
+  TaskId next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<std::pair<absl::Time, TaskId>, Task> tasks_ ABSL_GUARDED_BY(mu_);
+  std::map<TaskId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace jobfacade
+
+#endif  // JOBFACADE_ADAPTERS_RESILIENCE_SCHEDULER_H_
