@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 
 namespace jobfacade {
 namespace {
@@ -96,6 +97,85 @@ bool IsLoopbackHost(absl::string_view host) {
   return true;
 }
 
+// One numeric resilience setting: its variable, where it goes, and its allowed range.
+struct IntSetting {
+  const char* env;
+  int64_t ResilienceSettings::*int64_field;
+  int ResilienceSettings::*int_field;
+  int64_t min;
+  int64_t max;
+};
+
+struct DurationSetting {
+  const char* env;
+  absl::Duration ResilienceSettings::*field;
+  absl::Duration min;
+  absl::Duration max;
+};
+
+const IntSetting kIntSettings[] = {
+    {"JOBFACADE_VENDOR_MAX_IN_FLIGHT", nullptr, &ResilienceSettings::vendor_max_in_flight, 1,
+     100000},
+    {"JOBFACADE_VENDOR_MAX_QUEUED", nullptr, &ResilienceSettings::vendor_max_queued, 0, 1000000},
+    {"JOBFACADE_RETRY_MAX_ATTEMPTS", nullptr, &ResilienceSettings::retry_max_attempts, 1, 10},
+    {"JOBFACADE_CIRCUIT_FAILURE_THRESHOLD", nullptr, &ResilienceSettings::circuit_failure_threshold,
+     0, 1000000000},
+    {"JOBFACADE_MAX_VENDOR_RESPONSE_BYTES", &ResilienceSettings::max_vendor_response_bytes, nullptr,
+     1024, int64_t{1} << 30},
+};
+
+const DurationSetting kDurationSettings[] = {
+    {"JOBFACADE_RETRY_INITIAL_BACKOFF", &ResilienceSettings::retry_initial_backoff,
+     absl::Milliseconds(1), absl::Minutes(1)},
+    {"JOBFACADE_RETRY_MAX_BACKOFF", &ResilienceSettings::retry_max_backoff, absl::Milliseconds(1),
+     absl::Minutes(10)},
+    {"JOBFACADE_RETRY_MAX_RETRY_AFTER", &ResilienceSettings::retry_max_retry_after,
+     absl::ZeroDuration(), absl::Hours(1)},
+    {"JOBFACADE_CIRCUIT_OPEN_DURATION", &ResilienceSettings::circuit_open_duration,
+     absl::Milliseconds(10), absl::Hours(1)},
+    {"JOBFACADE_DEFAULT_DEADLINE", &ResilienceSettings::default_deadline, absl::Milliseconds(100),
+     absl::Hours(1)},
+    {"JOBFACADE_VENDOR_CONNECT_TIMEOUT", &ResilienceSettings::vendor_connect_timeout,
+     absl::Milliseconds(10), absl::Minutes(5)},
+    {"JOBFACADE_VENDOR_LOW_SPEED_TIME", &ResilienceSettings::vendor_low_speed_time,
+     absl::ZeroDuration(), absl::Hours(1)},
+};
+
+absl::Status LoadResilience(const SettingLookup& lookup, ResilienceSettings& settings) {
+  for (const IntSetting& setting : kIntSettings) {
+    auto text = lookup(setting.env);
+    if (!text.has_value() || text->empty()) continue;
+    int64_t value;
+    if (!absl::SimpleAtoi(*text, &value) || value < setting.min || value > setting.max) {
+      return absl::InvalidArgumentError(absl::StrCat(setting.env, ": expected a whole number from ",
+                                                     setting.min, " to ", setting.max, ", got \"",
+                                                     *text, "\""));
+    }
+    if (setting.int_field != nullptr) {
+      settings.*setting.int_field = static_cast<int>(value);
+    } else {
+      settings.*setting.int64_field = value;
+    }
+  }
+  for (const DurationSetting& setting : kDurationSettings) {
+    auto text = lookup(setting.env);
+    if (!text.has_value() || text->empty()) continue;
+    absl::Duration value;
+    if (!absl::ParseDuration(*text, &value) || value < setting.min || value > setting.max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(setting.env, ": expected a duration such as 250ms or 30s, from ",
+                       absl::FormatDuration(setting.min), " to ", absl::FormatDuration(setting.max),
+                       ", got \"", *text, "\""));
+    }
+    settings.*setting.field = value;
+  }
+  if (settings.retry_max_backoff < settings.retry_initial_backoff) {
+    return absl::InvalidArgumentError(
+        "JOBFACADE_RETRY_MAX_BACKOFF must not be below JOBFACADE_RETRY_INITIAL_BACKOFF");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateBaseUrl(absl::string_view setting, absl::string_view url) {
@@ -136,24 +216,29 @@ absl::Status ValidateBaseUrl(absl::string_view setting, absl::string_view url) {
 }
 
 const std::vector<std::string>& ConfigSettingNames() {
-  static const auto* names = new std::vector<std::string>{"JOBFACADE_LISTEN",
-                                                          "QBRAID_API_KEY",
-                                                          "QBRAID_API_KEY_FILE",
-                                                          "QBRAID_BASE_URL",
-                                                          "IONQ_API_KEY",
-                                                          "IONQ_API_KEY_FILE",
-                                                          "IONQ_BASE_URL",
-                                                          "PRAISONAI_BASE_URL",
-                                                          "PRAISONAI_API_KEY",
-                                                          "PRAISONAI_API_KEY_FILE",
-                                                          "JOBFACADE_PAGE_TOKEN_KEY",
-                                                          "JOBFACADE_AUTH_TOKENS_FILE",
-                                                          "JOBFACADE_ALLOW_CALLER_KEYS",
-                                                          "JOBFACADE_TLS_CERT_FILE",
-                                                          "JOBFACADE_TLS_KEY_FILE",
-                                                          "JOBFACADE_TLS_CLIENT_CA_FILE",
-                                                          "JOBFACADE_METRICS_LISTEN",
-                                                          "JOBFACADE_SANDBOX"};
+  static const auto* names = [] {
+    auto* list = new std::vector<std::string>{"JOBFACADE_LISTEN",
+                                              "QBRAID_API_KEY",
+                                              "QBRAID_API_KEY_FILE",
+                                              "QBRAID_BASE_URL",
+                                              "IONQ_API_KEY",
+                                              "IONQ_API_KEY_FILE",
+                                              "IONQ_BASE_URL",
+                                              "PRAISONAI_BASE_URL",
+                                              "PRAISONAI_API_KEY",
+                                              "PRAISONAI_API_KEY_FILE",
+                                              "JOBFACADE_PAGE_TOKEN_KEY",
+                                              "JOBFACADE_AUTH_TOKENS_FILE",
+                                              "JOBFACADE_ALLOW_CALLER_KEYS",
+                                              "JOBFACADE_TLS_CERT_FILE",
+                                              "JOBFACADE_TLS_KEY_FILE",
+                                              "JOBFACADE_TLS_CLIENT_CA_FILE",
+                                              "JOBFACADE_METRICS_LISTEN",
+                                              "JOBFACADE_SANDBOX"};
+    for (const IntSetting& setting : kIntSettings) list->push_back(setting.env);
+    for (const DurationSetting& setting : kDurationSettings) list->push_back(setting.env);
+    return list;
+  }();
   return *names;
 }
 
@@ -224,6 +309,7 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
     config.sandbox = *value;
   }
   if (config.vendors.empty()) config.sandbox = true;
+  if (auto s = LoadResilience(lookup, config.resilience); !s.ok()) return s;
   return config;
 }
 

@@ -10,12 +10,29 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace jobfacade {
 
 struct VendorSettings {
   std::string base_url;
   std::string api_key;  // never logged
+};
+
+// How the service protects itself and the vendors (README, "Resilience").
+struct ResilienceSettings {
+  int vendor_max_in_flight = 16;  // requests at one vendor at once
+  int vendor_max_queued = 256;    // requests waiting for one vendor; beyond: UNAVAILABLE
+  int retry_max_attempts = 3;     // attempts of one idempotent vendor request
+  absl::Duration retry_initial_backoff = absl::Milliseconds(100);
+  absl::Duration retry_max_backoff = absl::Seconds(2);
+  absl::Duration retry_max_retry_after = absl::Seconds(10);  // longer Retry-After: no retry
+  int circuit_failure_threshold = 5;  // consecutive failures that open a circuit; 0: never
+  absl::Duration circuit_open_duration = absl::Seconds(30);
+  absl::Duration default_deadline = absl::Seconds(30);  // calls without a gRPC deadline
+  absl::Duration vendor_connect_timeout = absl::Seconds(10);
+  absl::Duration vendor_low_speed_time = absl::Seconds(10);  // 0: no low-speed limit
+  int64_t max_vendor_response_bytes = 8 << 20;
 };
 
 struct Config {
@@ -30,6 +47,7 @@ struct Config {
   std::string tls_client_ca_file;
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
   bool sandbox = false;                         // set when forced, or when no vendor is enabled
+  ResilienceSettings resilience;
 };
 
 // Looks a setting up by its environment variable name (for example "QBRAID_API_KEY"); the

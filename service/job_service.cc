@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -15,6 +16,10 @@
 
 namespace jobfacade {
 namespace {
+
+// Bounds of the time kept between the end of vendor work and the caller's deadline.
+constexpr absl::Duration kMinAnswerMargin = absl::Milliseconds(5);
+constexpr absl::Duration kMaxAnswerMargin = absl::Milliseconds(200);
 
 // A unary reactor that forwards the caller's cancellation to the vendor requests of the call.
 class UnaryCall final : public grpc::ServerUnaryReactor {
@@ -92,8 +97,15 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
   }
   RpcContext ctx;
   const auto deadline = context->deadline();
+  const absl::Time now = absl::Now();
   if (deadline != std::chrono::system_clock::time_point::max()) {
-    ctx.deadline = absl::FromChrono(deadline);
+    // Vendor work ends a little before the caller's deadline, so the caller gets the
+    // contract's DEADLINE_EXCEEDED with its ErrorInfo rather than gRPC's bare one.
+    const absl::Time caller_deadline = absl::FromChrono(deadline);
+    ctx.deadline = caller_deadline -
+                   std::clamp((caller_deadline - now) / 20, kMinAnswerMargin, kMaxAnswerMargin);
+  } else {
+    ctx.deadline = now + options_.default_deadline;
   }
   if (options_.allow_caller_keys) {
     for (absl::string_view vendor : kVendorNames) {

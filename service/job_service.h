@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "jobfacade/v1/job_service.grpc.pb.h"
 #include "service/job_operations.h"
 #include "service/metrics.h"
@@ -15,6 +16,8 @@ struct JobServiceOptions {
   std::vector<std::string> auth_tokens;  // empty: no caller authentication
   bool allow_caller_keys = false;
   Metrics* metrics = nullptr;  // may be null
+  // The deadline of a call that carries none, so nothing waits on a vendor forever.
+  absl::Duration default_deadline = absl::Seconds(30);
 };
 
 class JobServiceImpl final : public v1::JobService::CallbackService {

@@ -39,6 +39,21 @@ ABSL_FLAG(std::string, tls_client_ca_file, "", "require client certificates from
 ABSL_FLAG(std::string, metrics_listen, "", "Prometheus /metrics address; \"off\" disables it");
 ABSL_FLAG(bool, sandbox, false, "serve demo jobs from the built-in vendor emulator");
 ABSL_FLAG(double, shutdown_grace_seconds, 10, "how long calls in flight may run after SIGTERM");
+// Resilience (README, "Resilience"); durations are written like 250ms, 30s or 2m.
+ABSL_FLAG(std::string, vendor_max_in_flight, "", "requests at one vendor at once (16)");
+ABSL_FLAG(std::string, vendor_max_queued, "", "requests that may wait for one vendor (256)");
+ABSL_FLAG(std::string, retry_max_attempts, "", "attempts of an idempotent vendor request (3)");
+ABSL_FLAG(std::string, retry_initial_backoff, "", "cap of the first retry's backoff (100ms)");
+ABSL_FLAG(std::string, retry_max_backoff, "", "largest backoff cap (2s)");
+ABSL_FLAG(std::string, retry_max_retry_after, "", "longest vendor Retry-After waited for (10s)");
+ABSL_FLAG(std::string, circuit_failure_threshold, "",
+          "consecutive vendor failures that open its circuit; 0 disables (5)");
+ABSL_FLAG(std::string, circuit_open_duration, "", "how long an open circuit refuses calls (30s)");
+ABSL_FLAG(std::string, default_deadline, "", "deadline of calls that set none (30s)");
+ABSL_FLAG(std::string, vendor_connect_timeout, "", "TCP+TLS connect timeout (10s)");
+ABSL_FLAG(std::string, vendor_low_speed_time, "",
+          "abort a vendor response that sends nothing for this long; 0 disables (10s)");
+ABSL_FLAG(std::string, max_vendor_response_bytes, "", "largest vendor response body (8388608)");
 
 namespace {
 
@@ -67,6 +82,18 @@ std::optional<std::string> FlagFor(absl::string_view env) {
       {"JOBFACADE_TLS_KEY_FILE", &FLAGS_tls_key_file},
       {"JOBFACADE_TLS_CLIENT_CA_FILE", &FLAGS_tls_client_ca_file},
       {"JOBFACADE_METRICS_LISTEN", &FLAGS_metrics_listen},
+      {"JOBFACADE_VENDOR_MAX_IN_FLIGHT", &FLAGS_vendor_max_in_flight},
+      {"JOBFACADE_VENDOR_MAX_QUEUED", &FLAGS_vendor_max_queued},
+      {"JOBFACADE_RETRY_MAX_ATTEMPTS", &FLAGS_retry_max_attempts},
+      {"JOBFACADE_RETRY_INITIAL_BACKOFF", &FLAGS_retry_initial_backoff},
+      {"JOBFACADE_RETRY_MAX_BACKOFF", &FLAGS_retry_max_backoff},
+      {"JOBFACADE_RETRY_MAX_RETRY_AFTER", &FLAGS_retry_max_retry_after},
+      {"JOBFACADE_CIRCUIT_FAILURE_THRESHOLD", &FLAGS_circuit_failure_threshold},
+      {"JOBFACADE_CIRCUIT_OPEN_DURATION", &FLAGS_circuit_open_duration},
+      {"JOBFACADE_DEFAULT_DEADLINE", &FLAGS_default_deadline},
+      {"JOBFACADE_VENDOR_CONNECT_TIMEOUT", &FLAGS_vendor_connect_timeout},
+      {"JOBFACADE_VENDOR_LOW_SPEED_TIME", &FLAGS_vendor_low_speed_time},
+      {"JOBFACADE_MAX_VENDOR_RESPONSE_BYTES", &FLAGS_max_vendor_response_bytes},
   };
   for (const Entry& e : kEntries) {
     if (env == e.env) {

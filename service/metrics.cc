@@ -21,6 +21,12 @@ void Metrics::AddGauge(std::string name, std::string help, std::function<double(
   gauges_[std::move(name)] = {std::move(help), std::move(read)};
 }
 
+void Metrics::AddFamily(std::string name, std::string help, std::string type,
+                        std::function<Samples()> read) {
+  absl::MutexLock lock(&mu_);
+  families_[std::move(name)] = {std::move(help), std::move(type), std::move(read)};
+}
+
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out =
@@ -41,6 +47,13 @@ std::string Metrics::Render() const {
   for (const auto& [name, gauge] : gauges_) {
     absl::StrAppend(&out, "# HELP ", name, " ", gauge.first, "\n# TYPE ", name, " gauge\n", name,
                     " ", gauge.second(), "\n");
+  }
+  for (const auto& [name, family] : families_) {
+    absl::StrAppend(&out, "# HELP ", name, " ", family.help, "\n# TYPE ", name, " ", family.type,
+                    "\n");
+    for (const auto& [labels, value] : family.read()) {
+      absl::StrAppend(&out, name, "{", labels, "} ", value, "\n");
+    }
   }
   return out;
 }

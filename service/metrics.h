@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -28,6 +29,13 @@ class Metrics {
   // Gauges read at render time (for example the HTTP engine's requests in flight).
   void AddGauge(std::string name, std::string help, std::function<double()> read);
 
+  // One labelled sample of a family: the label text inside the braces (`vendor="ionq"`), and
+  // its value.
+  using Samples = std::vector<std::pair<std::string, double>>;
+  // A family of samples read at render time; `type` is "gauge" or "counter".
+  void AddFamily(std::string name, std::string help, std::string type,
+                 std::function<Samples()> read);
+
   // The Prometheus text exposition format.
   std::string Render() const;
 
@@ -41,6 +49,12 @@ class Metrics {
   std::map<std::string, RpcStats> rpc_latency_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::pair<std::string, std::function<double()>>> gauges_
       ABSL_GUARDED_BY(mu_);
+  struct Family {
+    std::string help;
+    std::string type;
+    std::function<Samples()> read;
+  };
+  std::map<std::string, Family> families_ ABSL_GUARDED_BY(mu_);
 };
 
 class MetricsServer {

@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/registry.h"
+#include "adapters/resilience/resilient_client.h"
+#include "adapters/resilience/scheduler.h"
 #include "service/job_operations.h"
 #include "service/job_service.h"
 #include "service/log.h"
@@ -91,15 +93,37 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
         "valid on this process; set the same key on every replica");
   }
 
-  server->engine_ = std::make_unique<http::HttpEngine>();
+  const ResilienceSettings& resilience = config.resilience;
+  http::HttpEngine::Options engine_options;
+  engine_options.connect_timeout = resilience.vendor_connect_timeout;
+  engine_options.low_speed_time = resilience.vendor_low_speed_time;
+  server->engine_ = std::make_unique<http::HttpEngine>(engine_options);
+  server->timers_ = std::make_unique<TimerThread>();
   server->metrics_ = std::make_unique<Metrics>();
   server->metrics_->AddGauge(
       "jobfacade_vendor_requests_in_flight", "Vendor HTTP requests started and not yet answered.",
       [engine = server->engine_.get()] { return static_cast<double>(engine->in_flight()); });
+  ResilienceOptions client_options;
+  client_options.max_in_flight = resilience.vendor_max_in_flight;
+  client_options.max_queued = resilience.vendor_max_queued;
+  client_options.max_attempts = resilience.retry_max_attempts;
+  client_options.initial_backoff = resilience.retry_initial_backoff;
+  client_options.max_backoff = resilience.retry_max_backoff;
+  client_options.max_retry_after = resilience.retry_max_retry_after;
+  client_options.circuit_failure_threshold = resilience.circuit_failure_threshold;
+  client_options.circuit_open_duration = resilience.circuit_open_duration;
+  client_options.max_response_bytes = static_cast<size_t>(resilience.max_vendor_response_bytes);
   JobOperations::AdapterMap adapters;
   for (const auto& [vendor, settings] : config.vendors) {
-    auto adapter = MakeVendorAdapter(vendor, server->engine_.get(),
-                                     VendorConfig{settings.base_url, settings.api_key});
+    auto client = std::make_unique<ResilientClient>(vendor, server->engine_.get(),
+                                                    server->timers_.get(), client_options);
+    client->SetCircuitListener([raw = server.get(), vendor = vendor](bool serving) {
+      if (!serving) Log("WARN", absl::StrCat("vendor ", vendor, ": circuit breaker open"));
+      raw->SetVendorServing(vendor, serving);
+    });
+    auto adapter =
+        MakeVendorAdapter(vendor, client.get(), VendorConfig{settings.base_url, settings.api_key});
+    server->vendor_clients_.emplace(vendor, std::move(client));
     if (adapter == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("no adapter for vendor ", vendor));
     }
@@ -108,9 +132,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   }
   server->operations_ =
       std::make_unique<JobOperations>(std::move(adapters), std::move(page_token_key));
+  server->RegisterResilienceMetrics();
   server->service_ = std::make_unique<JobServiceImpl>(
       server->operations_.get(),
-      JobServiceOptions{config.auth_tokens, config.allow_caller_keys, server->metrics_.get()});
+      JobServiceOptions{config.auth_tokens, config.allow_caller_keys, server->metrics_.get(),
+                        resilience.default_deadline});
 
   auto credentials = MakeCredentials(config);
   if (!credentials.ok()) return credentials.status();
@@ -130,9 +156,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   server->address_ = absl::StrCat(HostOf(config.listen), ":", selected_port);
 
   auto* health = server->server_->GetHealthCheckService();
-  health->SetServingStatus(kServiceName, true);
-  for (absl::string_view vendor : kVendorNames) {
-    health->SetServingStatus(FormatParent(vendor), server->operations_->IsConfigured(vendor));
+  {
+    absl::MutexLock lock(&server->health_mu_);
+    server->health_ = health;
+    health->SetServingStatus(kServiceName, true);
+    for (absl::string_view vendor : kVendorNames) {
+      auto client = server->vendor_clients_.find(std::string(vendor));
+      const bool serving = client != server->vendor_clients_.end() &&
+                           client->second->stats().circuit != CircuitState::kOpen;
+      health->SetServingStatus(FormatParent(vendor), serving);
+    }
   }
   if (!config.metrics_listen.empty()) {
     auto metrics_server = MetricsServer::Start(config.metrics_listen, server->metrics_.get());
@@ -144,15 +177,80 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   return server;
 }
 
+void Server::SetVendorServing(const std::string& vendor, bool serving) {
+  absl::MutexLock lock(&health_mu_);
+  if (health_ == nullptr) return;
+  // A vendor reports SERVING only while it is configured and its circuit is not open.
+  health_->SetServingStatus(FormatParent(vendor), serving && operations_->IsConfigured(vendor));
+}
+
+void Server::RegisterResilienceMetrics() {
+  const std::map<std::string, std::unique_ptr<ResilientClient>>* clients = &vendor_clients_;
+  auto family = [clients](auto value) {
+    return [clients, value] {
+      Metrics::Samples samples;
+      for (const auto& [vendor, client] : *clients) {
+        const ResilienceStats stats = client->stats();
+        for (auto& [labels, number] : value(stats)) {
+          samples.emplace_back(absl::StrCat("vendor=\"", vendor, "\"", labels), number);
+        }
+      }
+      return samples;
+    };
+  };
+  using Pairs = std::vector<std::pair<std::string, double>>;
+  metrics_->AddFamily("jobfacade_vendor_in_flight", "Requests at the vendor now, per vendor.",
+                      "gauge", family([](const ResilienceStats& s) {
+                        return Pairs{{"", static_cast<double>(s.in_flight)}};
+                      }));
+  metrics_->AddFamily("jobfacade_vendor_queued",
+                      "Requests waiting for a free slot at the vendor (concurrency limit).",
+                      "gauge", family([](const ResilienceStats& s) {
+                        return Pairs{{"", static_cast<double>(s.queued)}};
+                      }));
+  metrics_->AddFamily("jobfacade_vendor_circuit_open",
+                      "1 while the vendor's circuit breaker is open, else 0.", "gauge",
+                      family([](const ResilienceStats& s) {
+                        return Pairs{{"", s.circuit == CircuitState::kOpen ? 1.0 : 0.0}};
+                      }));
+  metrics_->AddFamily("jobfacade_vendor_attempts_total", "HTTP requests sent to the vendor.",
+                      "counter", family([](const ResilienceStats& s) {
+                        return Pairs{{"", static_cast<double>(s.attempts)}};
+                      }));
+  metrics_->AddFamily("jobfacade_vendor_retries_total",
+                      "HTTP requests sent again after a retryable failure.", "counter",
+                      family([](const ResilienceStats& s) {
+                        return Pairs{{"", static_cast<double>(s.retries)}};
+                      }));
+  metrics_->AddFamily(
+      "jobfacade_vendor_rejected_total", "Requests answered without calling the vendor, by reason.",
+      "counter", family([](const ResilienceStats& s) {
+        return Pairs{{",reason=\"queue_full\"", static_cast<double>(s.rejected_full)},
+                     {",reason=\"circuit_open\"", static_cast<double>(s.rejected_open)}};
+      }));
+  metrics_->AddFamily("jobfacade_vendor_circuit_opened_total",
+                      "Times the vendor's circuit breaker opened.", "counter",
+                      family([](const ResilienceStats& s) {
+                        return Pairs{{"", static_cast<double>(s.circuit_opened)}};
+                      }));
+}
+
 void Server::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
-  server_->GetHealthCheckService()->Shutdown();
+  {
+    absl::MutexLock lock(&health_mu_);
+    health_->Shutdown();  // every service NOT_SERVING from now on
+    health_ = nullptr;
+  }
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMicroseconds(grace));
   server_->Wait();
   server_.reset();
   metrics_server_.reset();
-  // Calls are over: vendor requests still open belong to nobody.
+  // Calls are over: vendor requests still open belong to nobody. The engine completes its
+  // transfers first, then the clients end what still waits in their queues.
   engine_.reset();
+  vendor_clients_.clear();
+  timers_.reset();
   sandbox_.reset();
 }
 

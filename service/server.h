@@ -3,12 +3,16 @@
 #ifndef JOBFACADE_SERVICE_SERVER_H_
 #define JOBFACADE_SERVICE_SERVER_H_
 
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "service/config.h"
 
@@ -23,6 +27,8 @@ class JobOperations;
 class JobServiceImpl;
 class Metrics;
 class MetricsServer;
+class ResilientClient;
+class TimerThread;
 
 class Server {
  public:
@@ -45,6 +51,11 @@ class Server {
  private:
   Server() = default;
 
+  // Reports a vendor's circuit in its health service (`vendors/{vendor}`); a no-op once the
+  // health service shut down.
+  void SetVendorServing(const std::string& vendor, bool serving);
+  void RegisterResilienceMetrics();
+
   Config config_;
   std::string address_;
   std::string metrics_address_;
@@ -52,9 +63,14 @@ class Server {
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<fakes::VendorEmulator> sandbox_;
   std::unique_ptr<http::HttpEngine> engine_;
+  std::unique_ptr<TimerThread> timers_;
+  // One per enabled vendor, between its adapter and the engine.
+  std::map<std::string, std::unique_ptr<ResilientClient>> vendor_clients_;
   std::unique_ptr<JobOperations> operations_;
   std::unique_ptr<JobServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
+  absl::Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
 };
 
 }  // namespace jobfacade

@@ -83,7 +83,14 @@ class JobServiceTest : public ::testing::Test {
     EXPECT_EQ(ErrorInfoOf(status).reason(), reason) << status.error_message();
   }
 
-  ServerHarness harness_;
+  // These tests inject one vendor failure after another; the circuit breaker has its own tests
+  // (fault_integration_test).
+  static HarnessOptions Options() {
+    HarnessOptions options;
+    options.args = {"--circuit_failure_threshold=0"};
+    return options;
+  }
+  ServerHarness harness_{Options()};
 };
 
 TEST_F(JobServiceTest, GetJobMapsQbraidFields) {
@@ -435,11 +442,15 @@ TEST_F(JobServiceTest, VendorHttpFailuresMapToTheContract) {
       fault.vendor = vendor;
       fault.kind = FaultKind::kHttpStatus;
       fault.status = row.http_status;
-      fault.count = 1;
+      // Reads are retried on 5xx; every attempt fails.
       harness_.emulator().InjectFault(fault);
+      harness_.emulator().ResetStats();
       v1::Job job;
       grpc::Status status = Get(Name(vendor, id), &job);
       ExpectError(status, row.code, row.reason);
+      EXPECT_EQ(harness_.emulator().stats(vendor).Count("GET", "get"),
+                row.http_status >= 500 ? 3 : 1)
+          << vendor << " " << row.http_status;
       auto info = ErrorInfoOf(status);
       EXPECT_EQ(info.metadata().at("vendor"), vendor);
       EXPECT_EQ(info.metadata().at("http_status"), absl::StrCat(row.http_status));

@@ -1,10 +1,13 @@
 // LoadConfig: vendor enabling, key files, URL safety, sandbox, caller auth settings.
 #include "service/config.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -144,6 +147,89 @@ TEST_F(ConfigTest, MetricsCanBeTurnedOff) {
   EXPECT_EQ(Load()->metrics_listen, "");
   env_["JOBFACADE_METRICS_LISTEN"] = "127.0.0.1:0";
   EXPECT_EQ(Load()->metrics_listen, "127.0.0.1:0");
+}
+
+TEST_F(ConfigTest, ResilienceDefaults) {
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  const ResilienceSettings& r = c->resilience;
+  EXPECT_EQ(r.vendor_max_in_flight, 16);
+  EXPECT_EQ(r.vendor_max_queued, 256);
+  EXPECT_EQ(r.retry_max_attempts, 3);
+  EXPECT_EQ(r.retry_initial_backoff, absl::Milliseconds(100));
+  EXPECT_EQ(r.retry_max_backoff, absl::Seconds(2));
+  EXPECT_EQ(r.retry_max_retry_after, absl::Seconds(10));
+  EXPECT_EQ(r.circuit_failure_threshold, 5);
+  EXPECT_EQ(r.circuit_open_duration, absl::Seconds(30));
+  EXPECT_EQ(r.default_deadline, absl::Seconds(30));
+  EXPECT_EQ(r.vendor_connect_timeout, absl::Seconds(10));
+  EXPECT_EQ(r.vendor_low_speed_time, absl::Seconds(10));
+  EXPECT_EQ(r.max_vendor_response_bytes, 8 << 20);
+}
+
+TEST_F(ConfigTest, ResilienceSettingsAreRead) {
+  env_["JOBFACADE_VENDOR_MAX_IN_FLIGHT"] = "4";
+  env_["JOBFACADE_VENDOR_MAX_QUEUED"] = "0";
+  env_["JOBFACADE_RETRY_MAX_ATTEMPTS"] = "1";
+  env_["JOBFACADE_RETRY_INITIAL_BACKOFF"] = "250ms";
+  env_["JOBFACADE_RETRY_MAX_BACKOFF"] = "1.5s";
+  env_["JOBFACADE_RETRY_MAX_RETRY_AFTER"] = "0";
+  env_["JOBFACADE_CIRCUIT_FAILURE_THRESHOLD"] = "0";
+  env_["JOBFACADE_CIRCUIT_OPEN_DURATION"] = "2m";
+  env_["JOBFACADE_DEFAULT_DEADLINE"] = "5s";
+  env_["JOBFACADE_VENDOR_CONNECT_TIMEOUT"] = "750ms";
+  env_["JOBFACADE_VENDOR_LOW_SPEED_TIME"] = "0s";
+  env_["JOBFACADE_MAX_VENDOR_RESPONSE_BYTES"] = "1048576";
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  const ResilienceSettings& r = c->resilience;
+  EXPECT_EQ(r.vendor_max_in_flight, 4);
+  EXPECT_EQ(r.vendor_max_queued, 0);
+  EXPECT_EQ(r.retry_max_attempts, 1);
+  EXPECT_EQ(r.retry_initial_backoff, absl::Milliseconds(250));
+  EXPECT_EQ(r.retry_max_backoff, absl::Milliseconds(1500));
+  EXPECT_EQ(r.retry_max_retry_after, absl::ZeroDuration());
+  EXPECT_EQ(r.circuit_failure_threshold, 0);
+  EXPECT_EQ(r.circuit_open_duration, absl::Minutes(2));
+  EXPECT_EQ(r.default_deadline, absl::Seconds(5));
+  EXPECT_EQ(r.vendor_connect_timeout, absl::Milliseconds(750));
+  EXPECT_EQ(r.vendor_low_speed_time, absl::ZeroDuration());
+  EXPECT_EQ(r.max_vendor_response_bytes, 1 << 20);
+}
+
+TEST_F(ConfigTest, BadResilienceSettingsNameTheSettingAndTheRange) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"JOBFACADE_VENDOR_MAX_IN_FLIGHT", "0"},        {"JOBFACADE_VENDOR_MAX_IN_FLIGHT", "sixteen"},
+      {"JOBFACADE_VENDOR_MAX_QUEUED", "-1"},          {"JOBFACADE_RETRY_MAX_ATTEMPTS", "11"},
+      {"JOBFACADE_RETRY_INITIAL_BACKOFF", "100"},  // a duration needs its unit
+      {"JOBFACADE_RETRY_MAX_BACKOFF", "soon"},        {"JOBFACADE_CIRCUIT_OPEN_DURATION", "-5s"},
+      {"JOBFACADE_DEFAULT_DEADLINE", "2h"},           {"JOBFACADE_MAX_VENDOR_RESPONSE_BYTES", "12"},
+      {"JOBFACADE_CIRCUIT_FAILURE_THRESHOLD", "1e3"},
+  };
+  for (const auto& [name, value] : bad) {
+    env_.clear();
+    env_[name] = value;
+    auto c = Load();
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << name << "=" << value;
+    EXPECT_NE(c.status().message().find(name), absl::string_view::npos) << c.status();
+  }
+  env_.clear();
+  env_["JOBFACADE_RETRY_INITIAL_BACKOFF"] = "3s";
+  env_["JOBFACADE_RETRY_MAX_BACKOFF"] = "1s";
+  EXPECT_EQ(Load().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, EveryResilienceSettingIsListed) {
+  const std::vector<std::string>& names = ConfigSettingNames();
+  for (const char* name :
+       {"JOBFACADE_VENDOR_MAX_IN_FLIGHT", "JOBFACADE_VENDOR_MAX_QUEUED",
+        "JOBFACADE_RETRY_MAX_ATTEMPTS", "JOBFACADE_RETRY_INITIAL_BACKOFF",
+        "JOBFACADE_RETRY_MAX_BACKOFF", "JOBFACADE_RETRY_MAX_RETRY_AFTER",
+        "JOBFACADE_CIRCUIT_FAILURE_THRESHOLD", "JOBFACADE_CIRCUIT_OPEN_DURATION",
+        "JOBFACADE_DEFAULT_DEADLINE", "JOBFACADE_VENDOR_CONNECT_TIMEOUT",
+        "JOBFACADE_VENDOR_LOW_SPEED_TIME", "JOBFACADE_MAX_VENDOR_RESPONSE_BYTES"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
 }
 
 }  // namespace
