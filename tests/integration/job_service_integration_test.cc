@@ -674,6 +674,22 @@ TEST_F(JobServiceTest, SecretsNeverLeaveTheServer) {
   EXPECT_THAT(harness_.process().Stderr(), Not(HasSubstr(kIonqKey)));
 }
 
+// A request over the server's 1 MiB bound is refused by gRPC before any handler runs; the
+// server is unharmed and the vendor is never called.
+TEST_F(JobServiceTest, OversizedRequestIsRefusedAndTheServerStillServes) {
+  const std::string id = AddRunning(fakes::kQbraid);
+  harness_.emulator().ResetStats();
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/qbraid");
+  request.set_filter(std::string(2 << 20, 'x'));
+  v1::ListJobsResponse response;
+  grpc::Status status = List(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_EQ(harness_.emulator().stats("*").total, 0);
+  v1::Job job;
+  EXPECT_TRUE(Get(Name("qbraid", id), &job).ok());
+}
+
 TEST_F(JobServiceTest, SigtermExitsCleanly) {
   auto status = harness_.process().SignalAndWait(SIGTERM, absl::Seconds(20));
   ASSERT_TRUE(status.has_value());
