@@ -1,5 +1,6 @@
-// The filter and page-token fuzz entries: one input through the parser, then the invariants its
-// answer must keep.
+// The fuzz entries of the filter parser, the page-token decoder, the name parser and the three
+// vendor normalisers: one input through the code under test, then the invariants its answer must
+// keep.
 #include "tests/service/fuzz_entries.h"
 
 #include <openssl/evp.h>
@@ -18,9 +19,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "adapters/core/errors.h"
+#include "adapters/core/json.h"
 #include "adapters/core/time_util.h"
+#include "adapters/ionq/ionq_normalizer.h"
+#include "adapters/praisonai/praisonai_normalizer.h"
+#include "adapters/qbraid/qbraid_normalizer.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 #include "service/filter.h"
+#include "service/names.h"
 #include "service/page_token.h"
 #include "tests/service/vendor_list_model.h"
 
@@ -201,6 +208,242 @@ bool SamePositions(const PageTokenState& a, const PageTokenState& b) {
   return true;
 }
 
+// API.md's rule for the {job} of a name, written apart from service/names.cc: 1 to 512 bytes of
+// printable ASCII, no '/', no whitespace.
+bool IsContractJobId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxJobIdBytes) return false;
+  for (char c : id) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7E || c == '/') return false;
+  }
+  return true;
+}
+
+bool IsContractVendor(absl::string_view vendor) {
+  return vendor == "qbraid" || vendor == "ionq" || vendor == "praisonai";
+}
+
+// A name rejection the contract allows: INVALID_NAME or UNKNOWN_VENDOR on `field`.
+absl::Status CheckNameRejection(const absl::Status& status, absl::string_view field) {
+  const std::string why = ErrorReason(status);
+  const absl::string_view reason =
+      why == reason::kUnknownVendor ? reason::kUnknownVendor : reason::kInvalidName;
+  return CheckRejection(status, reason, field);
+}
+
+// Whether `input` is vendors/{vendor}/jobs/{id} with a contract vendor and id.
+bool IsContractJobName(absl::string_view input) {
+  if (!absl::ConsumePrefix(&input, "vendors/")) return false;
+  const size_t slash = input.find('/');
+  if (slash == absl::string_view::npos || !IsContractVendor(input.substr(0, slash))) return false;
+  input.remove_prefix(slash);
+  return absl::ConsumePrefix(&input, "/jobs/") && IsContractJobId(input);
+}
+
+// ---- Normalisers.
+
+// One vendor's normalisers behind one shape. A list page is its jobs plus its paging fields as
+// text, so that pages normalised in different views can be compared.
+struct ListPage {
+  std::vector<v1::Job> jobs;
+  std::string paging;
+};
+
+struct Normalizers {
+  absl::string_view vendor;
+  absl::StatusOr<v1::Job> (*job)(absl::string_view body, v1::JobView view);
+  absl::StatusOr<v1::Job> (*object)(const json::Struct& job, v1::JobView view);
+  absl::StatusOr<ListPage> (*list)(absl::string_view body, v1::JobView view);
+  v1::Job::State (*state)(absl::string_view status);
+};
+
+absl::StatusOr<ListPage> QbraidList(absl::string_view body, v1::JobView view) {
+  absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(body, view);
+  if (!list.ok()) return list.status();
+  return ListPage{std::move(list->jobs), absl::StrCat("has_next=", list->has_next)};
+}
+
+absl::StatusOr<ListPage> IonqList(absl::string_view body, v1::JobView view) {
+  absl::StatusOr<IonqJobList> list = NormalizeIonqJobList(body, view);
+  if (!list.ok()) return list.status();
+  return ListPage{std::move(list->jobs), absl::StrCat("next=", list->next)};
+}
+
+std::string OptionalText(const std::optional<int64_t>& value) {
+  return value.has_value() ? absl::StrCat(*value) : "none";
+}
+
+absl::StatusOr<ListPage> PraisonaiList(absl::string_view body, v1::JobView view) {
+  absl::StatusOr<PraisonaiJobList> list = NormalizePraisonaiJobList(body, view);
+  if (!list.ok()) return list.status();
+  return ListPage{std::move(list->jobs), absl::StrCat("total=", OptionalText(list->total),
+                                                      " page=", OptionalText(list->page),
+                                                      " size=", OptionalText(list->page_size))};
+}
+
+const Normalizers* NormalizersOf(absl::string_view vendor) {
+  static constexpr Normalizers kAll[] = {
+      {kQbraidVendor, NormalizeQbraidJob, NormalizeQbraidJobObject, QbraidList, QbraidState},
+      {kIonqVendor, NormalizeIonqJob, NormalizeIonqJobObject, IonqList, IonqState},
+      {kPraisonaiVendor, NormalizePraisonaiJob, NormalizePraisonaiJobObject, PraisonaiList,
+       PraisonaiState},
+  };
+  for (const Normalizers& n : kAll) {
+    if (n.vendor == vendor) return &n;
+  }
+  return nullptr;
+}
+
+// The range a google.protobuf.Timestamp may hold (0001-01-01 to 9999-12-31), and a Duration.
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+constexpr int64_t kMaxDurationSeconds = 315576000000;
+
+bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
+  return t.seconds() >= kMinTimestampSeconds && t.seconds() <= kMaxTimestampSeconds &&
+         t.nanos() >= 0 && t.nanos() <= 999999999;
+}
+
+bool IsValidNonNegativeDuration(const google::protobuf::Duration& d) {
+  return d.seconds() >= 0 && d.seconds() <= kMaxDurationSeconds && d.nanos() >= 0 &&
+         d.nanos() <= 999999999;
+}
+
+bool SameJob(const v1::Job& a, const v1::Job& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+v1::Job WithoutPayload(v1::Job job) {
+  job.clear_vendor_payload();
+  return job;
+}
+
+// The contract of one normalised job (see CheckNormalizerInput).
+absl::Status CheckJob(const Normalizers& n, const v1::Job& job, v1::JobView view) {
+  if (job.vendor() != n.vendor) return Broken(absl::StrCat("vendor is '", job.vendor(), "'"));
+  const std::string& id = job.vendor_job_id();
+  if (id.empty()) return Broken("a job without vendor_job_id");
+  if (job.name() != FormatJobName(n.vendor, id)) {
+    return Broken(absl::StrCat("name '", job.name(), "' is not formatted from the id"));
+  }
+  // A vendor id outside API.md's rules (whitespace, '/', non-ASCII, over 512 bytes) gives a
+  // name that ParseJobName refuses; API.md does not say whether a normaliser should refuse such
+  // a job. Either way the name must parse back exactly when the id keeps the rules.
+  absl::StatusOr<JobName> parsed = ParseJobName(job.name());
+  if (parsed.ok() != IsContractJobId(id)) {
+    return Broken(absl::StrCat("ParseJobName ", parsed.ok() ? "accepts" : "refuses",
+                               " the name of a job whose id ",
+                               IsContractJobId(id) ? "keeps" : "breaks", " API.md's rules"));
+  }
+  if (parsed.ok() && (parsed->vendor != n.vendor || parsed->job_id != id)) {
+    return Broken("the name parses to another vendor or id");
+  }
+  if (!v1::Job::State_IsValid(job.state())) return Broken("state is not a Job.State");
+  if (job.state() != n.state(job.vendor_state())) {
+    return Broken("state is not the vendor's mapping of vendor_state");
+  }
+  if (job.provider() != absl::AsciiStrToLower(job.provider())) {
+    return Broken("provider is not lower case");
+  }
+  if (n.vendor != kQbraidVendor && job.provider() != n.vendor) {
+    return Broken("provider is not the vendor");
+  }
+  if (n.vendor == kPraisonaiVendor && job.job_type() != kPraisonaiJobType) {
+    return Broken("a PraisonAI job that is not an agent run");
+  }
+  for (const auto* t : {&job.create_time(), &job.start_time(), &job.end_time()}) {
+    if (!IsValidTimestamp(*t)) return Broken("a timestamp out of protobuf's range");
+  }
+  if (!IsValidNonNegativeDuration(job.execution_duration())) {
+    return Broken("execution_duration negative or out of protobuf's range");
+  }
+  if (job.has_cost() && job.cost().unit().empty()) return Broken("a cost without unit");
+  if (job.has_estimated_cost() && job.estimated_cost().unit().empty()) {
+    return Broken("an estimated cost without unit");
+  }
+  // proto3 strings must be UTF-8, or the job cannot be parsed by a gRPC client.
+  v1::Job reparsed;
+  if (!reparsed.ParseFromString(job.SerializeAsString()) || !SameJob(job, reparsed)) {
+    return Broken("the job does not survive serialisation (invalid UTF-8?)");
+  }
+  if (job.has_vendor_payload() != (view == v1::JOB_VIEW_FULL)) {
+    return Broken("vendor_payload present without JOB_VIEW_FULL or absent with it");
+  }
+  if (view == v1::JOB_VIEW_FULL) {
+    absl::StatusOr<v1::Job> again = n.object(job.vendor_payload(), view);
+    if (!again.ok() || !SameJob(*again, job)) {
+      return Broken("the job's own vendor_payload normalises to another job");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A failed normalisation the contract allows: INTERNAL / VENDOR_BAD_RESPONSE for the vendor, with
+// a short message that does not quote the body.
+absl::Status CheckBadResponse(const Normalizers& n, const absl::Status& status,
+                              absl::string_view body) {
+  if (status.code() != absl::StatusCode::kInternal ||
+      ErrorReason(status) != reason::kVendorBadResponse) {
+    return Broken(absl::StrCat("failed with ", status.ToString()));
+  }
+  std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(status);
+  if (!info.has_value() || info->metadata().count("vendor") == 0 ||
+      info->metadata().at("vendor") != n.vendor) {
+    return Broken("a bad response that does not name its vendor");
+  }
+  if (status.message().size() > 512) return Broken("an unbounded error message");
+  if (body.size() >= 16 && absl::StrContains(status.message(), body)) {
+    return Broken("the error message quotes the body");
+  }
+  return absl::OkStatus();
+}
+
+constexpr v1::JobView kViews[] = {v1::JOB_VIEW_UNSPECIFIED, v1::JOB_VIEW_BASIC, v1::JOB_VIEW_FULL};
+
+absl::Status CheckJobBody(const Normalizers& n, absl::string_view body, bool* accepted) {
+  std::vector<absl::StatusOr<v1::Job>> results;
+  for (v1::JobView view : kViews) results.push_back(n.job(body, view));
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok() != results[0].ok()) return Broken("a job accepted in one view only");
+    if (!results[i].ok()) {
+      if (absl::Status s = CheckBadResponse(n, results[i].status(), body); !s.ok()) return s;
+      continue;
+    }
+    if (absl::Status s = CheckJob(n, *results[i], kViews[i]); !s.ok()) return s;
+    if (!SameJob(WithoutPayload(*results[i]), WithoutPayload(*results[0]))) {
+      return Broken("views give different jobs");
+    }
+  }
+  *accepted = results[0].ok();
+  return absl::OkStatus();
+}
+
+absl::Status CheckListBody(const Normalizers& n, absl::string_view body, bool* accepted) {
+  std::vector<absl::StatusOr<ListPage>> results;
+  for (v1::JobView view : kViews) results.push_back(n.list(body, view));
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok() != results[0].ok()) return Broken("a page accepted in one view only");
+    if (!results[i].ok()) {
+      if (absl::Status s = CheckBadResponse(n, results[i].status(), body); !s.ok()) return s;
+      continue;
+    }
+    const ListPage& page = *results[i];
+    if (page.paging != results[0]->paging || page.jobs.size() != results[0]->jobs.size()) {
+      return Broken("views give different pages");
+    }
+    for (size_t j = 0; j < page.jobs.size(); ++j) {
+      if (absl::Status s = CheckJob(n, page.jobs[j], kViews[i]); !s.ok()) {
+        return Broken(absl::StrCat("listed job ", j, ": ", s.message()));
+      }
+      if (!SameJob(WithoutPayload(page.jobs[j]), WithoutPayload(results[0]->jobs[j]))) {
+        return Broken("views give different listed jobs");
+      }
+    }
+  }
+  *accepted = results[0].ok();
+  return absl::OkStatus();
+}
+
 void AbortUnless(const absl::Status& status, absl::string_view entry) {
   if (status.ok()) return;
   std::fprintf(stderr, "%s: %s\n", std::string(entry).c_str(), status.ToString().c_str());
@@ -266,6 +509,66 @@ absl::Status CheckPageTokenInput(absl::string_view input, bool* accepted) {
   return absl::OkStatus();
 }
 
+absl::Status CheckNameInput(absl::string_view input, bool* accepted) {
+  absl::StatusOr<JobName> name = ParseJobName(input);
+  if (accepted != nullptr) *accepted = name.ok();
+  if (name.ok() != IsContractJobName(input)) {
+    return Broken(name.ok()
+                      ? "accepted a name outside API.md's rules"
+                      : absl::StrCat("refused a name API.md allows: ", name.status().message()));
+  }
+  if (name.ok()) {
+    if (FormatJobName(name->vendor, name->job_id) != input) {
+      return Broken("the parsed name formats to another string");
+    }
+  } else if (absl::Status s = CheckNameRejection(name.status(), "name"); !s.ok()) {
+    return s;
+  }
+
+  absl::StatusOr<std::string> parent = ParseParent(input);
+  absl::string_view vendor = input;
+  const bool contract_parent = absl::ConsumePrefix(&vendor, "vendors/") &&
+                               (vendor == kAllVendors || IsContractVendor(vendor));
+  if (parent.ok() != contract_parent) {
+    return Broken(parent.ok() ? "accepted a parent outside API.md's rules"
+                              : "refused a parent API.md allows");
+  }
+  if (parent.ok()) {
+    if (FormatParent(*parent) != input)
+      return Broken("the parsed parent formats to another string");
+  } else if (absl::Status s = CheckNameRejection(parent.status(), "parent"); !s.ok()) {
+    return s;
+  }
+
+  // The input as the id of a job: the name round-trips exactly when the id keeps the rules.
+  for (absl::string_view v : {"qbraid", "ionq", "praisonai"}) {
+    absl::StatusOr<JobName> as_id = ParseJobName(FormatJobName(v, input), "name");
+    if (as_id.ok() != IsContractJobId(input)) {
+      return Broken(as_id.ok() ? "accepted an id outside API.md's rules"
+                               : "refused an id API.md allows");
+    }
+    if (as_id.ok() && (as_id->vendor != v || as_id->job_id != input)) {
+      return Broken("a formatted name parses to another vendor or id");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNormalizerInput(absl::string_view vendor, absl::string_view input,
+                                  NormalizerOutcome* outcome) {
+  const Normalizers* n = NormalizersOf(vendor);
+  if (n == nullptr) return absl::InvalidArgumentError(absl::StrCat("no vendor ", vendor));
+  NormalizerOutcome result;
+  if (absl::Status s = CheckJobBody(*n, input, &result.job); !s.ok()) {
+    return Broken(absl::StrCat(vendor, " job: ", s.message()));
+  }
+  if (absl::Status s = CheckListBody(*n, input, &result.list); !s.ok()) {
+    return Broken(absl::StrCat(vendor, " list: ", s.message()));
+  }
+  if (outcome != nullptr) *outcome = result;
+  return absl::OkStatus();
+}
+
 int FilterFuzzEntry(const uint8_t* data, size_t size) {
   AbortUnless(CheckFilterInput(absl::string_view(reinterpret_cast<const char*>(data), size)),
               "FilterFuzzEntry");
@@ -275,6 +578,35 @@ int FilterFuzzEntry(const uint8_t* data, size_t size) {
 int PageTokenFuzzEntry(const uint8_t* data, size_t size) {
   AbortUnless(CheckPageTokenInput(absl::string_view(reinterpret_cast<const char*>(data), size)),
               "PageTokenFuzzEntry");
+  return 0;
+}
+
+namespace {
+
+absl::string_view Bytes(const uint8_t* data, size_t size) {
+  return absl::string_view(reinterpret_cast<const char*>(data), size);
+}
+
+}  // namespace
+
+int NameFuzzEntry(const uint8_t* data, size_t size) {
+  AbortUnless(CheckNameInput(Bytes(data, size)), "NameFuzzEntry");
+  return 0;
+}
+
+int QbraidNormalizerFuzzEntry(const uint8_t* data, size_t size) {
+  AbortUnless(CheckNormalizerInput(kQbraidVendor, Bytes(data, size)), "QbraidNormalizerFuzzEntry");
+  return 0;
+}
+
+int IonqNormalizerFuzzEntry(const uint8_t* data, size_t size) {
+  AbortUnless(CheckNormalizerInput(kIonqVendor, Bytes(data, size)), "IonqNormalizerFuzzEntry");
+  return 0;
+}
+
+int PraisonaiNormalizerFuzzEntry(const uint8_t* data, size_t size) {
+  AbortUnless(CheckNormalizerInput(kPraisonaiVendor, Bytes(data, size)),
+              "PraisonaiNormalizerFuzzEntry");
   return 0;
 }
 

@@ -1,5 +1,6 @@
-// Entry points shared by the corpus replay test and libFuzzer targets: each feeds one input to a
-// parser and checks that it behaved (no crash, a clean result, invariants of what it returned).
+// Entry points shared by the corpus replay test and the libFuzzer targets (tests/fuzz): each feeds
+// one input to a parser and checks that it behaved (no crash, a clean result, invariants of what
+// it returned).
 #ifndef JOBFACADE_TESTS_SERVICE_FUZZ_ENTRIES_H_
 #define JOBFACADE_TESTS_SERVICE_FUZZ_ENTRIES_H_
 
@@ -34,9 +35,37 @@ absl::Status CheckFilterInput(absl::string_view input, bool* accepted = nullptr)
 // `accepted` as above.
 absl::Status CheckPageTokenInput(absl::string_view input, bool* accepted = nullptr);
 
+// Parses `input` as a job name and as a parent. OK when each parse either accepted it (and the
+// parts format back to exactly `input`, the vendor is known and the id keeps API.md's rules), or
+// rejected it with INVALID_ARGUMENT / INVALID_NAME or UNKNOWN_VENDOR and a BadRequest on its
+// field; and when `input` used as a job id makes a name that parses back to it exactly when it
+// keeps those rules. `accepted`, when given, says whether ParseJobName accepted it.
+absl::Status CheckNameInput(absl::string_view input, bool* accepted = nullptr);
+
+// What a vendor body was accepted as.
+struct NormalizerOutcome {
+  bool job = false;   // the single-job normaliser returned a job
+  bool list = false;  // the list normaliser returned a page
+};
+
+// Feeds `input` to `vendor`'s normalisers ("qbraid", "ionq" or "praisonai") as the body of a
+// job and of a list page, in every view. OK when each call either failed with INTERNAL /
+// VENDOR_BAD_RESPONSE naming the vendor without quoting the body, or returned jobs that keep
+// the contract: the vendor's name, a name that formats from the id (and parses back when the id
+// keeps API.md's rules), a known state that is the vendor's mapping of vendor_state, a lower-case
+// provider, timestamps and durations a protobuf can hold, valid UTF-8 everywhere, a
+// vendor_payload exactly with JOB_VIEW_FULL and the same job in every view, and the same job
+// again from its own vendor_payload.
+absl::Status CheckNormalizerInput(absl::string_view vendor, absl::string_view input,
+                                  NormalizerOutcome* outcome = nullptr);
+
 // libFuzzer-style entries: run the check and abort when it fails; always return 0.
 int FilterFuzzEntry(const uint8_t* data, size_t size);
 int PageTokenFuzzEntry(const uint8_t* data, size_t size);
+int NameFuzzEntry(const uint8_t* data, size_t size);
+int QbraidNormalizerFuzzEntry(const uint8_t* data, size_t size);
+int IonqNormalizerFuzzEntry(const uint8_t* data, size_t size);
+int PraisonaiNormalizerFuzzEntry(const uint8_t* data, size_t size);
 
 }  // namespace jobfacade
 
