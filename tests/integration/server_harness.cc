@@ -1,15 +1,22 @@
 // Harness start-up: emulator first, then the server binary with the emulator's base URLs.
 #include "tests/integration/server_harness.h"
 
+#include <dirent.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <httplib.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 
@@ -211,6 +218,47 @@ int64_t ResidentKb(pid_t pid) {
     if (std::sscanf(line.c_str(), "VmRSS: %lld kB", &kb) == 1) return kb;
   }
   return -1;
+}
+
+FdCount CountFdsByPort(pid_t pid, const std::vector<int>& local_ports) {
+  FdCount count;
+  const std::string fd_dir = absl::StrCat("/proc/", pid, "/fd");
+  DIR* dir = opendir(fd_dir.c_str());
+  if (dir == nullptr) return count;
+  std::set<std::string> socket_inodes;
+  count.total = 0;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    ++count.total;
+    char target[64];
+    const ssize_t n = readlinkat(dirfd(dir), e->d_name, target, sizeof(target) - 1);
+    if (n <= 0) continue;
+    absl::string_view link(target, n);  // "socket:[INODE]" for a socket
+    if (absl::ConsumePrefix(&link, "socket:[") && absl::ConsumeSuffix(&link, "]")) {
+      ++count.sockets;
+      socket_inodes.emplace(link);
+    }
+  }
+  closedir(dir);
+  // /proc/PID/net/tcp{,6}: "sl local_address rem_address st ... uid timeout inode ...", with
+  // addresses as HEXADDR:HEXPORT.
+  for (const char* table : {"tcp", "tcp6"}) {
+    std::ifstream in(absl::StrCat("/proc/", pid, "/net/", table));
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+      if (fields.size() < 10 || socket_inodes.erase(std::string(fields[9])) == 0) continue;
+      const size_t colon = fields[1].rfind(':');
+      int port = 0;
+      if (colon != absl::string_view::npos &&
+          absl::SimpleHexAtoi(fields[1].substr(colon + 1), &port) &&
+          std::find(local_ports.begin(), local_ports.end(), port) != local_ports.end()) {
+        ++count.on_local_ports;
+      }
+    }
+  }
+  return count;
 }
 
 }  // namespace jobfacade::testing

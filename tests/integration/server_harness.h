@@ -107,6 +107,17 @@ HealthAnswer CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const st
 // The resident set size of process `pid` in KiB (VmRSS in /proc/PID/status); -1 if unknown.
 int64_t ResidentKb(pid_t pid);
 
+// The open file descriptors of process `pid` (-1 if unknown), how many are sockets, and how
+// many of those are TCP sockets bound to one of `local_ports` (for the server: its listeners and
+// the connections callers opened to them; the rest are its own outgoing connections, in
+// whatever state).
+struct FdCount {
+  int total = -1;
+  int sockets = 0;
+  int on_local_ports = 0;
+};
+FdCount CountFdsByPort(pid_t pid, const std::vector<int>& local_ports);
+
 }  // namespace jobfacade::testing
 
 #endif  // JOBFACADE_TESTS_INTEGRATION_SERVER_HARNESS_H_
