@@ -113,6 +113,8 @@ struct FaultCase {
   RetryHint retry;
   int attempts;              // GET requests that reached the vendor; 0: not counted
   JobCheck check = nullptr;  // with OK: what the tolerated fault did to the job
+  // The GetJob's gRPC deadline; kNoDeadline leaves the call to --default_deadline.
+  absl::Duration deadline = absl::Seconds(10);
 };
 
 // Names a row in test output.
@@ -150,6 +152,8 @@ FaultSpec Field(std::string field, std::string raw_value) {
   return fault;
 }
 
+constexpr absl::Duration kNoDeadline = absl::InfiniteDuration();
+
 // Retry-After beyond --retry_max_retry_after (10s) is not waited for: answered at once.
 constexpr absl::Duration kLongRetryAfter = absl::Seconds(30);
 constexpr bool kHttpDate = true;
@@ -178,9 +182,13 @@ const std::vector<FaultCase>& Faults() {
        kNoHttpStatus, kNoHint, 3},
       {"CloseMidBody", Kind(FaultKind::kTruncate), S::UNAVAILABLE, "VENDOR_UNAVAILABLE",
        kNoHttpStatus, kNoHint, 3},
-      // Sent without a gRPC deadline: --default_deadline (1s here) ends it, on the server.
-      {"StallPastTheDeadline", Stall(absl::Seconds(20)), S::DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED",
-       kNoHttpStatus, kNoHint, 1},
+      // The server ends the vendor request just before the caller's deadline, so the caller
+      // gets the server's DEADLINE_EXCEEDED with its ErrorInfo; without a gRPC deadline,
+      // --default_deadline (1s here) ends the call.
+      {"StallPastTheCallersDeadline", Stall(absl::Seconds(20)), S::DEADLINE_EXCEEDED,
+       "DEADLINE_EXCEEDED", kNoHttpStatus, kNoHint, 1, nullptr, absl::Milliseconds(1500)},
+      {"StallPastTheDefaultDeadline", Stall(absl::Seconds(20)), S::DEADLINE_EXCEEDED,
+       "DEADLINE_EXCEEDED", kNoHttpStatus, kNoHint, 1, nullptr, kNoDeadline},
       {"TruncatedJson", Kind(FaultKind::kTruncatedJson), S::INTERNAL, "VENDOR_BAD_RESPONSE", 200,
        kNoHint, 1},
       {"LargeBody10MB", LargeBody(int64_t{10} << 20), S::INTERNAL, "VENDOR_BAD_RESPONSE",
@@ -345,9 +353,9 @@ TEST_P(FaultTableTest, BecomesTheContractErrorAndTheServerStillServes) {
   v1::Job job;
   const absl::Time start = absl::Now();
   grpc::Status status =
-      row.code == StatusCode::DEADLINE_EXCEEDED
+      row.deadline == kNoDeadline
           ? GetJobWithoutDeadline(harness_, Name(vendor, faulty), &job, absl::Seconds(10))
-          : GetJob(harness_, Name(vendor, faulty), &job);
+          : GetJob(harness_, Name(vendor, faulty), &job, row.deadline);
   const absl::Duration took = absl::Now() - start;
 
   if (row.code == StatusCode::OK) {
