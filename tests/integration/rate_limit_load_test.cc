@@ -133,9 +133,13 @@ FloodResult Flood(v1::JobService::Stub& stub, const std::string& name, int total
                      [&] { return state->result.completed >= total; });
   state->result.wall = absl::Now() - start;
   FloodResult result = state->result;
-  lock.unlock();
-  // Calls still running (only after a give-up) find no launcher and end on their own.
-  launch_ptr.reset();
+  // After a give-up: no more launches, and the calls still running end by their deadline
+  // before the caller's channel may go away (gRPC's client does not take well to a channel
+  // destroyed under callbacks still due).
+  const int started = state->issued;
+  state->issued = total;
+  state->cv.wait_for(lock, absl::ToChronoMilliseconds(deadline + absl::Seconds(5)),
+                     [&] { return state->result.completed >= started; });
   return result;
 }
 

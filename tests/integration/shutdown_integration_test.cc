@@ -17,7 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_harness.h"
@@ -148,35 +151,61 @@ struct PendingCall {
   bool done = false;
 };
 
-// Calls and their completion count. The callbacks share ownership, so a test that stops early
-// (a failed ASSERT) leaves nothing dangling for the calls still running.
-struct CallSet {
-  std::mutex mu;
-  std::condition_variable cv;
-  int done = 0;
-  std::vector<std::unique_ptr<PendingCall>> calls;
+// Calls and their completion count, owned by the test and destroyed on its thread, before the
+// harness: gRPC's client must not see a call's context destroyed on its callback thread after
+// the channel went (which is what a callback holding the last reference would do).
+class CallSet {
+ public:
+  explicit CallSet(ServerHarness& harness) : harness_(harness) {}
+  // A test that stopped early (a failed ASSERT) ends the calls still running first.
+  ~CallSet() {
+    if (WaitAll(absl::ZeroDuration())) return;
+    harness_.Signal(SIGKILL);
+    WaitAll(absl::Seconds(30));
+  }
 
-  static std::function<void(grpc::Status)> Finisher(std::shared_ptr<CallSet> set,
-                                                    PendingCall* call) {
-    return [set = std::move(set), call](grpc::Status s) {
-      std::lock_guard<std::mutex> lock(set->mu);
+  PendingCall* Add() {
+    calls_.push_back(std::make_unique<PendingCall>());
+    return calls_.back().get();
+  }
+  const std::vector<std::unique_ptr<PendingCall>>& calls() const { return calls_; }
+
+  // The completion callback of `call`.
+  std::function<void(grpc::Status)> Finisher(PendingCall* call) {
+    return [this, call](grpc::Status s) {
+      std::lock_guard<std::mutex> lock(mu_);
       call->status = std::move(s);
       call->done_at = absl::Now();
       call->done = true;
-      ++set->done;
-      set->cv.notify_all();
+      ++done_;
+      cv_.notify_all();
     };
   }
   // True when all calls ended within `timeout`.
   bool WaitAll(absl::Duration timeout) {
-    std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, absl::ToChronoMilliseconds(timeout),
-                       [&] { return done == static_cast<int>(calls.size()); });
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                        [&] { return done_ == static_cast<int>(calls_.size()); });
   }
   int Done() {
-    std::lock_guard<std::mutex> lock(mu);
-    return done;
+    std::lock_guard<std::mutex> lock(mu_);
+    return done_;
   }
+  // The status of the first call that ended, if any.
+  std::optional<grpc::Status> FirstDone() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& c : calls_) {
+      if (c->done) return c->status;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  ServerHarness& harness_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int done_ = 0;
+  std::vector<std::unique_ptr<PendingCall>> calls_;
 };
 
 // Waits until the emulator has `n` requests in flight at once (they are held by its latency),
@@ -190,6 +219,20 @@ int WaitForVendorInFlight(ServerHarness& harness, int n, absl::Duration timeout)
     seen = harness.emulator().stats("*").in_flight;
   }
   return seen;
+}
+
+// The server's jobfacade_vendor_queued gauge for `vendor` (requests waiting for a slot under
+// the vendor's concurrency limit), or -1 when it is missing.
+int VendorQueued(ServerHarness& harness, const std::string& vendor) {
+  const std::string metrics = FetchMetrics(harness.metrics_address());
+  const std::string prefix = absl::StrCat("jobfacade_vendor_queued{vendor=\"", vendor, "\"} ");
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    double value = 0;
+    if (absl::ConsumePrefix(&line, prefix) && absl::SimpleAtod(line, &value)) {
+      return static_cast<int>(value);
+    }
+  }
+  return -1;
 }
 
 // A channel with a connection of its own: gRPC otherwise shares subchannels (and their
@@ -206,12 +249,15 @@ std::string StatusText(const grpc::Status& status) {
 }
 
 TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
-  constexpr int kCalls = 90;
-  // Long enough that every call is provably waiting at the vendor when the signal is sent.
+  constexpr int kCalls = 72;
+  constexpr int kMaxInFlight = 16;  // per vendor; half of each vendor's requests wait for a slot
+  // Long enough that every call is provably at the vendor or queued for it when the signal is
+  // sent; the queued half needs a second round, so the drain takes two latencies.
   constexpr absl::Duration kVendorLatency = absl::Seconds(2);
   constexpr absl::Duration kGrace = absl::Seconds(10);  // --shutdown_grace_seconds default
   constexpr absl::Duration kExitMargin = absl::Seconds(5);
   HarnessOptions options;
+  options.env["JOBFACADE_VENDOR_MAX_IN_FLIGHT"] = absl::StrCat(kMaxInFlight);
   options.emulator_threads = kCalls * 3 + 32;  // each waiting vendor request holds a thread
   ServerHarness harness(options);
   ASSERT_TRUE(harness.ok()) << harness.error();
@@ -229,49 +275,58 @@ TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
 
   harness.emulator().SetLatency("*", kVendorLatency);
   harness.emulator().ResetStats();
-  auto set = std::make_shared<CallSet>();
-  int vendor_requests = 0;  // what the calls below send to the vendors, each exactly once
+  CallSet set(harness);
+  // What the calls below send to each vendor, one request per vendor each.
+  int vendor_requests[3] = {0, 0, 0};
+  for (int i = 0; i < kCalls; ++i) set.Add();
   for (int i = 0; i < kCalls; ++i) {
-    set->calls.push_back(std::make_unique<PendingCall>());
-  }
-  for (int i = 0; i < kCalls; ++i) {
-    PendingCall* raw = set->calls[i].get();
+    PendingCall* raw = set.calls()[i].get();
     raw->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    auto finish = CallSet::Finisher(set, raw);
-    // Half GetJob, a third ListJobs of one vendor, a sixth ListJobs of vendors/-.
+    auto finish = set.Finisher(raw);
+    // Half GetJob, a third ListJobs of one vendor, a sixth ListJobs of vendors/-; every vendor
+    // gets the same share.
+    const int vendor = i % 6 < 3 ? i % 3 : (i / 6) % 3;
     switch (i % 6) {
       case 0:
       case 1:
       case 2:
-        raw->get.set_name(names[i % 3]);
+        raw->get.set_name(names[vendor]);
         harness.stub().async()->GetJob(&raw->ctx, &raw->get, &raw->job, finish);
-        vendor_requests += 1;
+        ++vendor_requests[vendor];
         break;
       case 3:
       case 4:
-        raw->list.set_parent(absl::StrCat("vendors/", kVendors[i % 3]));
+        raw->list.set_parent(absl::StrCat("vendors/", kVendors[vendor]));
         raw->list.set_page_size(10);
         harness.stub().async()->ListJobs(&raw->ctx, &raw->list, &raw->listed, finish);
-        vendor_requests += 1;
+        ++vendor_requests[vendor];
         break;
       default:
         raw->list.set_parent("vendors/-");
         raw->list.set_page_size(10);
         harness.stub().async()->ListJobs(&raw->ctx, &raw->list, &raw->listed, finish);
-        vendor_requests += 3;
+        for (int& n : vendor_requests) ++n;
         break;
     }
   }
-  const int in_flight = WaitForVendorInFlight(harness, vendor_requests, kVendorLatency / 2);
-  ASSERT_EQ(in_flight, vendor_requests) << "the calls did not all reach the vendors in time";
-  {
-    std::lock_guard<std::mutex> lock(set->mu);
-    ASSERT_EQ(set->done, 0) << "a call ended before the signal: " << [&] {
-      for (const auto& c : set->calls) {
-        if (c->done) return StatusText(c->status);
-      }
-      return std::string();
-    }();
+  int at_vendors = 0;
+  for (int n : vendor_requests) at_vendors += std::min(n, kMaxInFlight);
+  ASSERT_EQ(WaitForVendorInFlight(harness, at_vendors, kVendorLatency / 2), at_vendors)
+      << "the calls did not reach the vendors in time";
+  int queued = 0;
+  for (int v = 0; v < 3; ++v) {
+    const int expected = std::max(0, vendor_requests[v] - kMaxInFlight);
+    const absl::Time give_up = absl::Now() + kVendorLatency / 4;
+    int seen = VendorQueued(harness, kVendors[v]);
+    while (seen != expected && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(5));  // a gauge has no event either
+      seen = VendorQueued(harness, kVendors[v]);
+    }
+    ASSERT_EQ(seen, expected) << "requests queued for " << kVendors[v];
+    queued += seen;
+  }
+  if (auto early = set.FirstDone(); early.has_value()) {
+    FAIL() << "a call ended before the signal: " << StatusText(*early);
   }
 
   const absl::Time signalled = absl::Now();
@@ -307,7 +362,7 @@ TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
   int probes_during_drain = 0;
   while (true) {
     {
-      const int done = set->Done();
+      const int done = set.Done();
       if (done == kCalls && probes >= 3) break;
       if (done < kCalls) ++probes_during_drain;
     }
@@ -338,10 +393,10 @@ TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
   }
   EXPECT_GE(probes_during_drain, 1) << "the calls ended before any probe ran";
 
-  ASSERT_TRUE(set->WaitAll(kGrace)) << set->Done() << " of " << kCalls << " calls ended";
+  ASSERT_TRUE(set.WaitAll(kGrace)) << set.Done() << " of " << kCalls << " calls ended";
   int ok = 0;
   absl::Time last_done = signalled;
-  for (const auto& call : set->calls) {
+  for (const auto& call : set.calls()) {
     ok += call->status.ok();
     EXPECT_TRUE(call->status.ok()) << "a call in flight at SIGTERM: " << StatusText(call->status);
     last_done = std::max(last_done, call->done_at);
@@ -357,10 +412,11 @@ TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
   // Once nothing is in flight the process does not sit out the rest of the grace.
   EXPECT_LT(exited - (last_done - signalled), absl::Seconds(3));
   std::printf(
-      "shutdown: %d calls (%d vendor requests) in flight at SIGTERM, %d ended OK; health "
-      "turned after %.3f s; %d probes of new calls (%d during the drain) all refused; last "
-      "call ended %.3f s and the process exited %.3f s after the signal\n",
-      kCalls, vendor_requests, ok, absl::ToDoubleSeconds(health_turned), probes,
+      "shutdown: %d calls in flight at SIGTERM (%d vendor requests at the vendors, %d queued "
+      "for a slot), %d ended OK; health turned after %.3f s; %d probes of new calls (%d during "
+      "the drain) all refused; last call ended %.3f s and the process exited %.3f s after the "
+      "signal\n",
+      kCalls, at_vendors, queued, ok, absl::ToDoubleSeconds(health_turned), probes,
       probes_during_drain, absl::ToDoubleSeconds(last_done - signalled),
       absl::ToDoubleSeconds(exited));
 }
@@ -383,17 +439,16 @@ TEST(ShutdownTest, CallOutlivingTheGraceIsCutOffAndTheProcessStillExitsZero) {
   stall.stall = absl::Seconds(30);
   harness.emulator().InjectFault(stall);
 
-  auto set = std::make_shared<CallSet>();
-  set->calls.push_back(std::make_unique<PendingCall>());
-  PendingCall& call = *set->calls.front();
+  CallSet set(harness);
+  PendingCall& call = *set.Add();
   call.ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   call.get.set_name(absl::StrCat("vendors/ionq/jobs/", id));
-  harness.stub().async()->GetJob(&call.ctx, &call.get, &call.job, CallSet::Finisher(set, &call));
+  harness.stub().async()->GetJob(&call.ctx, &call.get, &call.job, set.Finisher(&call));
   ASSERT_EQ(WaitForVendorInFlight(harness, 1, absl::Seconds(10)), 1);
 
   const absl::Time signalled = absl::Now();
   harness.Signal(SIGTERM);
-  ASSERT_TRUE(set->WaitAll(kGrace + kExitMargin))
+  ASSERT_TRUE(set.WaitAll(kGrace + kExitMargin))
       << "the stalled call still runs " << kGrace + kExitMargin << " after SIGTERM";
   EXPECT_TRUE(call.status.error_code() == grpc::StatusCode::CANCELLED ||
               call.status.error_code() == grpc::StatusCode::UNAVAILABLE)
