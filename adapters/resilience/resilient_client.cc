@@ -253,17 +253,22 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
     {
       absl::MutexLock lock(&mu_);
       --in_flight_;
-      const absl::Time now = scheduler_->Now();
-      RecordOutcome(call, Classify(*call, response), now, deferred);
-      StartQueued(now, deferred);
-      absl::Duration delay;
-      if (!shut_down_ && ShouldRetry(*call, response, now, &delay)) {
-        call->phase = Phase::kBackoff;
-        backing_off_.emplace(call->id, call);
-        call->timer = scheduler_->RunAt(
-            now + delay, [self = shared_from_this(), call] { self->OnBackoffDone(call); });
-      } else {
+      if (shut_down_) {
+        // The scheduler may be gone already: no clock, no breaker timers, no retries.
         Finish(call, std::move(response), deferred);
+      } else {
+        const absl::Time now = scheduler_->Now();
+        RecordOutcome(call, Classify(*call, response), now, deferred);
+        StartQueued(now, deferred);
+        absl::Duration delay;
+        if (ShouldRetry(*call, response, now, &delay)) {
+          call->phase = Phase::kBackoff;
+          backing_off_.emplace(call->id, call);
+          call->timer = scheduler_->RunAt(
+              now + delay, [self = shared_from_this(), call] { self->OnBackoffDone(call); });
+        } else {
+          Finish(call, std::move(response), deferred);
+        }
       }
     }
     deferred.Run();
