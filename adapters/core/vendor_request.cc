@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/core/errors.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace jobfacade {
 namespace {
@@ -54,6 +55,14 @@ absl::Status CheckVendorResponse(const VendorCall& call, const http::Response& r
     return absl::OkStatus();
   }
   return VendorHttpError(call.vendor, call.op, response, call.caller_supplied_key, call.secrets);
+}
+
+absl::Status WithHttpStatus(absl::Status status, int http_status) {
+  std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(status);
+  if (!info.has_value() || info->metadata().count("http_status") > 0) return status;
+  (*info->mutable_metadata())["http_status"] = absl::StrCat(http_status);
+  status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info->SerializeAsString()));
+  return status;
 }
 
 absl::StatusOr<int64_t> ParsePageCursor(absl::string_view cursor) {

@@ -47,6 +47,15 @@ VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op, const Ca
 // OK for a complete 2xx response, otherwise VendorHttpError.
 absl::Status CheckVendorResponse(const VendorCall& call, const http::Response& response);
 
+// `status` with ErrorInfo metadata http_status set when it has none: a body that could not be
+// read still came with a status, and API.md puts it in every error where a response arrived.
+absl::Status WithHttpStatus(absl::Status status, int http_status);
+template <typename T>
+absl::StatusOr<T> WithHttpStatus(absl::StatusOr<T> result, int http_status) {
+  if (result.ok()) return result;
+  return WithHttpStatus(std::move(result).status(), http_status);
+}
+
 // The page number in a page-based vendor cursor: "" is page 1. Anything else
 // than a positive decimal is INVALID_ARGUMENT / INVALID_PAGE_TOKEN.
 absl::StatusOr<int64_t> ParsePageCursor(absl::string_view cursor);

@@ -448,6 +448,15 @@ class HttpEngine::Impl {
     } else if (request.method != "POST") {
       set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
+    if (request.method != "GET") {
+      // libcurl silently sends a request again when the reused connection it went out on dies
+      // before any answer ("Connection died, retrying a fresh connect"), a POST too: a cancel
+      // or delete the vendor may already have acted on would go out twice. A request on a
+      // fresh connection is never re-sent that way; closing it afterwards keeps these rare
+      // one-off connections out of the pool, so it never holds more than the GETs need.
+      set(CURLOPT_FRESH_CONNECT, 1L);
+      set(CURLOPT_FORBID_REUSE, 1L);
+    }
     if (sends_body) {
       // POSTFIELDS with an explicit size also sends "Content-Length: 0" for an
       // empty body.

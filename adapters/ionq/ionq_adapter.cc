@@ -33,14 +33,15 @@ void IonqAdapter::GetJob(const CallContext& ctx, absl::string_view job_id, v1::J
   if (absl::Status bad = CheckJobId(kIonqVendor, job_id); !bad.ok()) {
     return std::move(done)(bad);
   }
-  engine_->Send(NewRequest(ctx, "GET", JobUrl(job_id)),
-                [call = MakeVendorCall(kIonqVendor, VendorOperation::kGet, ctx, config_), view,
-                 done = std::move(done)](http::Response response) mutable {
-                  if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
-                    return std::move(done)(error);
-                  }
-                  std::move(done)(NormalizeIonqJob(response.body, view));
-                });
+  engine_->Send(
+      NewRequest(ctx, "GET", JobUrl(job_id)),
+      [call = MakeVendorCall(kIonqVendor, VendorOperation::kGet, ctx, config_), view,
+       done = std::move(done)](http::Response response) mutable {
+        if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
+          return std::move(done)(error);
+        }
+        std::move(done)(WithHttpStatus(NormalizeIonqJob(response.body, view), response.status));
+      });
 }
 
 void IonqAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
@@ -64,7 +65,8 @@ void IonqAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
                   if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
                     return std::move(done)(error);
                   }
-                  absl::StatusOr<IonqJobList> list = NormalizeIonqJobList(response.body, view);
+                  absl::StatusOr<IonqJobList> list =
+                      WithHttpStatus(NormalizeIonqJobList(response.body, view), response.status);
                   if (!list.ok()) return std::move(done)(list.status());
                   ListResult result;
                   // A cursor that points back at the page just read would repeat it

@@ -46,7 +46,8 @@ void PraisonaiAdapter::GetJob(const CallContext& ctx, absl::string_view job_id, 
                   if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
                     return std::move(done)(error);
                   }
-                  std::move(done)(NormalizePraisonaiJob(response.body, view));
+                  std::move(done)(
+                      WithHttpStatus(NormalizePraisonaiJob(response.body, view), response.status));
                 });
 }
 
@@ -67,8 +68,8 @@ void PraisonaiAdapter::ListJobs(const CallContext& ctx, const ListRequest& reque
                   if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
                     return std::move(done)(error);
                   }
-                  absl::StatusOr<PraisonaiJobList> list =
-                      NormalizePraisonaiJobList(response.body, view);
+                  absl::StatusOr<PraisonaiJobList> list = WithHttpStatus(
+                      NormalizePraisonaiJobList(response.body, view), response.status);
                   if (!list.ok()) return std::move(done)(list.status());
                   ListResult result;
                   // Pages are counted in the size we asked for; the next

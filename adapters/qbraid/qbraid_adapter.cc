@@ -87,14 +87,15 @@ void QbraidAdapter::GetJob(const CallContext& ctx, absl::string_view job_id, v1:
   if (absl::Status bad = CheckJobId(kQbraidVendor, job_id); !bad.ok()) {
     return std::move(done)(bad);
   }
-  engine_->Send(NewRequest(ctx, "GET", JobUrl(job_id)),
-                [call = MakeVendorCall(kQbraidVendor, VendorOperation::kGet, ctx, config_), view,
-                 done = std::move(done)](http::Response response) mutable {
-                  if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
-                    return std::move(done)(error);
-                  }
-                  std::move(done)(NormalizeQbraidJob(response.body, view));
-                });
+  engine_->Send(
+      NewRequest(ctx, "GET", JobUrl(job_id)),
+      [call = MakeVendorCall(kQbraidVendor, VendorOperation::kGet, ctx, config_), view,
+       done = std::move(done)](http::Response response) mutable {
+        if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
+          return std::move(done)(error);
+        }
+        std::move(done)(WithHttpStatus(NormalizeQbraidJob(response.body, view), response.status));
+      });
 }
 
 void QbraidAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
@@ -111,7 +112,8 @@ void QbraidAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
                   if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
                     return std::move(done)(error);
                   }
-                  absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(response.body, view);
+                  absl::StatusOr<QbraidJobList> list =
+                      WithHttpStatus(NormalizeQbraidJobList(response.body, view), response.status);
                   if (!list.ok()) return std::move(done)(list.status());
                   ListResult result;
                   // An empty page never has a successor, whatever hasNext says:
@@ -134,7 +136,8 @@ void QbraidAdapter::CancelJob(const CallContext& ctx, absl::string_view job_id,
                 [call = MakeVendorCall(kQbraidVendor, VendorOperation::kCancel, ctx, config_),
                  done = std::move(done)](http::Response response) mutable {
                   absl::Status status = CheckVendorResponse(call, response);
-                  if (status.ok()) status = CheckSuccessEnvelope(response.body);
+                  if (status.ok())
+                    status = WithHttpStatus(CheckSuccessEnvelope(response.body), response.status);
                   std::move(done)(status);
                 });
 }
@@ -148,7 +151,8 @@ void QbraidAdapter::DeleteJob(const CallContext& ctx, absl::string_view job_id,
                 [call = MakeVendorCall(kQbraidVendor, VendorOperation::kDelete, ctx, config_),
                  done = std::move(done)](http::Response response) mutable {
                   absl::Status status = CheckVendorResponse(call, response);
-                  if (status.ok()) status = CheckSuccessEnvelope(response.body);
+                  if (status.ok())
+                    status = WithHttpStatus(CheckSuccessEnvelope(response.body), response.status);
                   std::move(done)(status);
                 });
 }
