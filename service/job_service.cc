@@ -18,8 +18,8 @@ namespace jobfacade {
 namespace {
 
 // Bounds of the time kept between the end of vendor work and the caller's deadline.
-constexpr absl::Duration kMinAnswerMargin = absl::Milliseconds(5);
-constexpr absl::Duration kMaxAnswerMargin = absl::Milliseconds(200);
+constexpr absl::Duration kMinAnswerMargin = absl::Milliseconds(20);
+constexpr absl::Duration kMaxAnswerMargin = absl::Milliseconds(500);
 
 // A unary reactor that forwards the caller's cancellation to the vendor requests of the call.
 class UnaryCall final : public grpc::ServerUnaryReactor {
