@@ -103,7 +103,7 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
     // contract's DEADLINE_EXCEEDED with its ErrorInfo rather than gRPC's bare one.
     const absl::Time caller_deadline = absl::FromChrono(deadline);
     ctx.deadline = caller_deadline -
-                   std::clamp((caller_deadline - now) / 20, kMinAnswerMargin, kMaxAnswerMargin);
+                   std::clamp((caller_deadline - now) / 10, kMinAnswerMargin, kMaxAnswerMargin);
   } else {
     ctx.deadline = now + options_.default_deadline;
   }
