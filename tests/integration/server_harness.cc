@@ -229,10 +229,11 @@ FdCount CountFdsByPort(pid_t pid, const std::vector<int>& local_ports) {
   count.total = 0;
   while (dirent* e = readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    ++count.total;
     char target[64];
     const ssize_t n = readlinkat(dirfd(dir), e->d_name, target, sizeof(target) - 1);
+    // Closed since the directory was read: not counted, as it could not be classified.
     if (n <= 0) continue;
+    ++count.total;
     absl::string_view link(target, n);  // "socket:[INODE]" for a socket
     if (absl::ConsumePrefix(&link, "socket:[") && absl::ConsumeSuffix(&link, "]")) {
       ++count.sockets;

