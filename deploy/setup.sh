@@ -4,9 +4,9 @@
 #
 # Usage: deploy/setup.sh [--with-test-tools] [--no-build | --server-only]
 #   --with-test-tools  also Debian's python3, python3-grpcio, python3-protobuf, python3-yaml
-#                      (Python client tests, deploy file checks), node + npm when node is
-#                      missing, and `npm ci` (Prism and the Node gRPC packages, for the
-#                      contract and Node client tests)
+#                      (Python client tests, deploy file checks), clang, libclang-rt-14-dev
+#                      (fuzzing), node + npm when node is missing, and `npm ci` (Prism and
+#                      the Node gRPC packages, for the contract and Node client tests)
 #   --no-build         install only; do not configure or build
 #   --server-only      build only the jobfacade binary (not the tests)
 # Environment: JOBFACADE_BUILD_DIR (default ./build), JOBFACADE_CMAKE_ARGS (extra cmake args).
@@ -18,6 +18,9 @@ readonly kBuildPackages=(cmake g++ make pkg-config ccache libgrpc++-dev protobuf
   libprotobuf-dev protobuf-compiler libabsl-dev libcurl4-openssl-dev libssl-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev ca-certificates openssl)
 readonly kPythonTestPackages=(python3 python3-grpcio python3-protobuf python3-yaml)
+# clang with its libFuzzer and sanitizer runtimes, for the fuzz stage of tests/run_all.sh (gcc
+# brings the ASan, UBSan and TSan runtimes of the sanitizer stages itself).
+readonly kFuzzTestPackages=(clang libclang-rt-14-dev)
 
 with_test_tools=0
 build=1
@@ -46,7 +49,7 @@ as_root() {
 
 wanted=("${kBuildPackages[@]}")
 if [[ "${with_test_tools}" -eq 1 ]]; then
-  wanted+=("${kPythonTestPackages[@]}")
+  wanted+=("${kPythonTestPackages[@]}" "${kFuzzTestPackages[@]}")
   # A node from elsewhere (e.g. nodesource) already brings its own npm and conflicts with
   # Debian's npm package, so Debian's node and npm are installed only when there is no node.
   if ! command -v node >/dev/null 2>&1; then
