@@ -24,14 +24,21 @@ constexpr absl::Duration kMaxAnswerMargin = absl::Milliseconds(500);
 // A unary reactor that forwards the caller's cancellation to the vendor requests of the call.
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
-  UnaryCall(std::shared_ptr<Cancellation> cancellation, Metrics* metrics, absl::string_view method)
+  UnaryCall(std::shared_ptr<Cancellation> cancellation, Metrics* metrics, absl::string_view method,
+            CallCounter* calls)
       : cancellation_(std::move(cancellation)),
         metrics_(metrics),
         method_(method),
-        start_(absl::Now()) {}
+        start_(absl::Now()),
+        calls_(calls) {
+    calls_->Add(1);
+  }
 
   void OnCancel() override { cancellation_->Cancel(); }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    calls_->Add(-1);
+    delete this;
+  }
 
   void FinishWith(const absl::Status& status) {
     if (metrics_ != nullptr) metrics_->RecordRpc(method_, status.code(), absl::Now() - start_);
@@ -43,6 +50,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   Metrics* metrics_;
   absl::string_view method_;
   absl::Time start_;
+  CallCounter* calls_;
 };
 
 std::string MetadataValue(const grpc::CallbackServerContext* context, absl::string_view key) {
@@ -58,11 +66,11 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
 
 // Starts a unary call: prepares the context, or finishes at once with the error.
 template <typename Response, typename Start>
-grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics,
+grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics, CallCounter* calls,
                                    const absl::StatusOr<RpcContext>& prepared, Response* response,
                                    Start start) {
   auto cancellation = prepared.ok() ? prepared->cancellation : std::make_shared<Cancellation>();
-  auto* call = new UnaryCall(cancellation, metrics, method);
+  auto* call = new UnaryCall(cancellation, metrics, method, calls);
   if (!prepared.ok()) {
     call->FinishWith(prepared.status());
     return call;
@@ -119,7 +127,7 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* context,
                                                  const v1::GetJobRequest* request,
                                                  v1::Job* response) {
-  return RunUnary<v1::Job>("GetJob", options_.metrics, Prepare(context), response,
+  return RunUnary<v1::Job>("GetJob", options_.metrics, &unary_calls_, Prepare(context), response,
                            [&](const RpcContext& ctx, auto done) {
                              operations_->GetJob(ctx, *request, std::move(done));
                            });
@@ -128,7 +136,8 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* co
 grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* context,
                                                    const v1::ListJobsRequest* request,
                                                    v1::ListJobsResponse* response) {
-  return RunUnary<v1::ListJobsResponse>("ListJobs", options_.metrics, Prepare(context), response,
+  return RunUnary<v1::ListJobsResponse>("ListJobs", options_.metrics, &unary_calls_,
+                                        Prepare(context), response,
                                         [&](const RpcContext& ctx, auto done) {
                                           operations_->ListJobs(ctx, *request, std::move(done));
                                         });
@@ -137,7 +146,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext* context,
                                                     const v1::CancelJobRequest* request,
                                                     v1::Job* response) {
-  return RunUnary<v1::Job>("CancelJob", options_.metrics, Prepare(context), response,
+  return RunUnary<v1::Job>("CancelJob", options_.metrics, &unary_calls_, Prepare(context), response,
                            [&](const RpcContext& ctx, auto done) {
                              operations_->CancelJob(ctx, *request, std::move(done));
                            });
@@ -147,7 +156,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext*
                                                     const v1::DeleteJobRequest* request,
                                                     google::protobuf::Empty* response) {
   return RunUnary<google::protobuf::Empty>(
-      "DeleteJob", options_.metrics, Prepare(context), response,
+      "DeleteJob", options_.metrics, &unary_calls_, Prepare(context), response,
       [&](const RpcContext& ctx, auto done) {
         operations_->DeleteJob(ctx, *request, [done = std::move(done)](absl::Status s) mutable {
           if (s.ok()) return done(google::protobuf::Empty());

@@ -5,12 +5,33 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "jobfacade/v1/job_service.grpc.pb.h"
 #include "service/job_operations.h"
 #include "service/metrics.h"
 
 namespace jobfacade {
+
+// Unary calls started and not yet done, so that shutdown can wait for them alone.
+class CallCounter {
+ public:
+  void Add(int delta) {
+    absl::MutexLock lock(&mu_);
+    count_ += delta;
+  }
+  // True when the count is zero by `deadline`.
+  bool WaitForZero(absl::Time deadline) {
+    absl::MutexLock lock(&mu_);
+    auto zero = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return count_ == 0; };
+    return mu_.AwaitWithDeadline(absl::Condition(&zero), deadline);
+  }
+
+ private:
+  absl::Mutex mu_;
+  int count_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 struct JobServiceOptions {
   std::vector<std::string> auth_tokens;  // empty: no caller authentication
@@ -38,12 +59,16 @@ class JobServiceImpl final : public v1::JobService::CallbackService {
   grpc::ServerWriteReactor<v1::Job>* WatchJob(grpc::CallbackServerContext* context,
                                               const v1::WatchJobRequest* request) override;
 
+  // Waits until no unary call is in flight, or `deadline`; true when none is.
+  bool WaitForUnaryCalls(absl::Time deadline) { return unary_calls_.WaitForZero(deadline); }
+
  private:
   // Checks caller authentication and builds the RPC context (deadline, caller keys).
   absl::StatusOr<RpcContext> Prepare(grpc::CallbackServerContext* context) const;
 
   JobOperations* operations_;
   JobServiceOptions options_;
+  CallCounter unary_calls_;
 };
 
 }  // namespace jobfacade

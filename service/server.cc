@@ -1,6 +1,7 @@
 // Server assembly: configuration in, a serving gRPC server out.
 #include "service/server.h"
 
+#include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
@@ -8,8 +9,11 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/registry.h"
 #include "adapters/resilience/resilient_client.h"
@@ -242,7 +246,21 @@ void Server::Shutdown(absl::Duration grace) {
     health_->Shutdown();  // every service NOT_SERVING from now on
     health_ = nullptr;
   }
-  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMicroseconds(grace));
+  // grpc::Server::Shutdown gives every open call the whole grace, health Watch streams too, and
+  // those never end by themselves. So: stop accepting calls now, wait for the JobService's unary
+  // calls alone, then cancel the streams that are left (again every 100 ms until the shutdown is
+  // over, for a stream that slipped in before it began).
+  const absl::Time deadline = absl::Now() + grace;
+  absl::Notification stopped;
+  std::thread stopper([this, deadline, &stopped] {
+    server_->Shutdown(absl::ToChronoTime(deadline));
+    stopped.Notify();
+  });
+  service_->WaitForUnaryCalls(deadline);
+  do {
+    grpc_server_cancel_all_calls(server_->c_server());
+  } while (!stopped.WaitForNotificationWithTimeout(absl::Milliseconds(100)));
+  stopper.join();
   server_->Wait();
   server_.reset();
   metrics_server_.reset();
