@@ -169,6 +169,11 @@ stage_fuzz() {
   return "${status}"
 }
 
+if ! has_stage normal; then
+  # The normal stage installs the tools; without it, install them (and nothing else) here.
+  bash "${repo}/deploy/setup.sh" --with-test-tools --no-build
+fi
+
 for stage in normal asan tsan fuzz; do
   has_stage "${stage}" || continue
   echo "run_all: ===== stage ${stage}"
