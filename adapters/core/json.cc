@@ -8,7 +8,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
+#include "google/protobuf/util/type_resolver_util.h"
 
 namespace jobfacade::json {
 namespace {
@@ -54,6 +59,27 @@ std::string ShortestRoundTrip(double d) {
   return buf;
 }
 
+// protobuf's MessageToJsonString writes object members in the order of a map whose iteration
+// order differs from one Struct to the next, so the same document could print differently
+// (a tag holding an object changed text between two reads of one job). The deterministic
+// binary form sorts map entries by key, and JSON is printed from it.
+std::string DeterministicJson(const google::protobuf::Message& message) {
+  static auto* const resolver = google::protobuf::util::NewTypeResolverForDescriptorPool(
+      "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
+  std::string binary;
+  {
+    google::protobuf::io::StringOutputStream stream(&binary);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    (void)message.SerializeToCodedStream(&coded);
+  }
+  std::string out;
+  (void)google::protobuf::util::BinaryToJsonString(
+      resolver, absl::StrCat("type.googleapis.com/", message.GetDescriptor()->full_name()), binary,
+      &out);
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Value> Parse(absl::string_view text) {
@@ -79,17 +105,9 @@ absl::StatusOr<Struct> ParseObject(absl::string_view text) {
   return std::move(*value->mutable_struct_value());
 }
 
-std::string ToJson(const Value& value) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(value, &out);
-  return out;
-}
+std::string ToJson(const Value& value) { return DeterministicJson(value); }
 
-std::string ToJson(const Struct& object) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(object, &out);
-  return out;
-}
+std::string ToJson(const Struct& object) { return DeterministicJson(object); }
 
 const Value* Find(const Struct& object, absl::string_view key) {
   auto it = object.fields().find(std::string(key));
