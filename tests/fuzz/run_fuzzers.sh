@@ -5,6 +5,9 @@
 #
 # Usage: tests/fuzz/run_fuzzers.sh BUILD_DIR [SECONDS_PER_TARGET] [TARGET...]
 #   SECONDS_PER_TARGET defaults to 20; TARGETs default to all of them.
+# A failing input is kept as BUILD_DIR/fuzz-runs/<target>/crash-* (or leak-*, timeout-*); run
+# BUILD_DIR/tests/fuzz/<target>_fuzzer on that file to see it again, and once fixed add it to
+# tests/fuzz/corpus/<target>/, named for what must become of it, so that corpus_test keeps it.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

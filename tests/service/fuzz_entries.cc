@@ -502,9 +502,15 @@ absl::Status CheckPageTokenInput(absl::string_view input, bool* accepted) {
       return Broken("accepted an out-of-range position");
     }
   }
-  absl::StatusOr<PageTokenState> again = codec.Decode(codec.Encode(*state), expected);
-  if (!again.ok())
+  // The service's own encoding of the state must decode to it again. Only a token no longer
+  // than the one just accepted is sure to pass the size bound: a signed body may carry raw
+  // control characters that the encoder writes as six-byte escapes.
+  const std::string reencoded = codec.Encode(*state);
+  absl::StatusOr<PageTokenState> again = codec.Decode(reencoded, expected);
+  if (!again.ok() && reencoded.size() > token.size()) return absl::OkStatus();
+  if (!again.ok()) {
     return Broken(absl::StrCat("a re-encoded token fails: ", again.status().ToString()));
+  }
   if (!SamePositions(*state, *again)) return Broken("a re-encoded token decodes differently");
   return absl::OkStatus();
 }
