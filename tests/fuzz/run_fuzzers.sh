@@ -32,9 +32,16 @@ run_target() {
     dict=(-dict="${repo}/tests/fuzz/dicts/${target}.dict")
   fi
   # New inputs go to the scratch corpus (first folder); the seeds are only read. -timeout bounds
-  # one input, -rss_limit_mb the memory of the whole run.
+  # one input, -rss_limit_mb the memory of the whole run. A fixed seed and run count make CI
+  # explore the same inputs on every machine (the time only caps a slow one);
+  # JOBFACADE_FUZZ_RUNS=0 and another JOBFACADE_FUZZ_SEED fuzz further.
+  local limit=()
+  if [[ "${JOBFACADE_FUZZ_RUNS:-20000}" != "0" ]]; then
+    limit=(-runs="${JOBFACADE_FUZZ_RUNS:-20000}")
+  fi
   "${build_dir}/tests/fuzz/${target}_fuzzer" \
-    -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+    -max_total_time="${seconds}" -seed="${JOBFACADE_FUZZ_SEED:-1}" "${limit[@]}" \
+    -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
     "${dict[@]}" -artifact_prefix="${dir}/" "${dir}/corpus" "${repo}/tests/fuzz/corpus/${target}" \
     >"${dir}/log" 2>&1
 }
