@@ -34,6 +34,30 @@ class Scheduler {
   virtual bool Cancel(TaskId id) = 0;
 };
 
+namespace scheduler_internal {
+
+// The pending tasks of a scheduler, in due order; the owner guards it with its own mutex.
+class TaskSet {
+ public:
+  Scheduler::TaskId Add(absl::Time when, Scheduler::Task task);
+  // The task, removed; empty when `id` is not pending.
+  Scheduler::Task Remove(Scheduler::TaskId id);
+  // Removes and returns the earliest task due at or before `limit`, with its due time.
+  bool PopDue(absl::Time limit, absl::Time* due, Scheduler::Task* task);
+  absl::Time next_due() const;
+  size_t size() const { return tasks_.size(); }
+  // Hands every pending task to the caller (to be destroyed outside the owner's lock).
+  std::map<std::pair<absl::Time, Scheduler::TaskId>, Scheduler::Task> TakeAll();
+
+ private:
+  Scheduler::TaskId next_id_ = 1;
+  // Ordered by due time, then by id (the order they were scheduled in).
+  std::map<std::pair<absl::Time, Scheduler::TaskId>, Scheduler::Task> tasks_;
+  std::map<Scheduler::TaskId, absl::Time> due_;
+};
+
+}  // namespace scheduler_internal
+
 // Real time: one thread sleeping until the earliest task is due. Destroying it drops the tasks
 // that have not run.
 class TimerThread final : public Scheduler {
@@ -52,11 +76,8 @@ class TimerThread final : public Scheduler {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  TaskId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped by RunAt to wake the loop
-  // Ordered by due time, then by id (the order they were scheduled in).
-  std::map<std::pair<absl::Time, TaskId>, Task> tasks_ ABSL_GUARDED_BY(mu_);
-  std::map<TaskId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
+  scheduler_internal::TaskSet tasks_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 
@@ -83,9 +104,7 @@ class ManualScheduler final : public Scheduler {
  private:
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
-  TaskId next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<std::pair<absl::Time, TaskId>, Task> tasks_ ABSL_GUARDED_BY(mu_);
-  std::map<TaskId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
+  scheduler_internal::TaskSet tasks_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace jobfacade
