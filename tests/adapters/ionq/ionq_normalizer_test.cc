@@ -55,6 +55,13 @@ std::string Job(const std::string& more = "") {
 
 TEST(IonqExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
   const std::map<std::string, ExampleKind> kFiles = {
+      {"docs_v04_get_job_probabilities_200.json", ExampleKind::kNotAJob},
+      {"spec_v04_create_job_request_circuit.json", ExampleKind::kNotAJob},
+      {"spec_v04_create_job_request_qasm3.json", ExampleKind::kNotAJob},
+      {"spec_v04_create_job_response_201.json", ExampleKind::kJob},
+      {"spec_v04_result_probabilities_aggregate_v1.json", ExampleKind::kNotAJob},
+      {"spec_v04_result_probabilities_v1.json", ExampleKind::kNotAJob},
+      {"spec_v04_result_probabilities_v2.json", ExampleKind::kNotAJob},
       {"v03_cancel_jobs_response.docs.json", ExampleKind::kNotAJob},
       {"v03_get_job.docs.json", ExampleKind::kJob},
       {"v03_list_jobs.docs.json", ExampleKind::kJobList},

@@ -63,8 +63,11 @@ std::string MinimalJob(const std::string& more = "") {
 // classified.
 TEST(QbraidExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
   const std::map<std::string, ExampleKind> kFiles = {
+      {"docs_create_job_request_qasm3.json", ExampleKind::kNotAJob},
+      {"docs_create_job_response_201.json", ExampleKind::kJob},
       {"docs_example_delete_jobs_bulk.json", ExampleKind::kNotAJob},
       {"docs_example_list_jobs.json", ExampleKind::kJobList},
+      {"docs_get_job_result_200.json", ExampleKind::kNotAJob},
       {"sdk_create_job_request_sv1_qasm3.json", ExampleKind::kNotAJob},
       {"sdk_create_job_response_aquila.json", ExampleKind::kJob},
       {"sdk_create_job_response_rigetti_qvm.json", ExampleKind::kJob},
@@ -81,6 +84,7 @@ TEST(QbraidExamplesTest, EveryExampleFileIsClassifiedAndHandled) {
       {"sdk_get_job_result_sv1.json", ExampleKind::kNotAJob},
       {"sdk_get_job_rigetti_qvm_completed.json", ExampleKind::kJob},
       {"sdk_get_job_sv1_completed.json", ExampleKind::kJob},
+      {"spec_get_job_result_409_not_ready.json", ExampleKind::kNotAJob},
   };
   ExpectExamplesClassified(
       "qbraid", kFiles,
