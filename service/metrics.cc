@@ -28,27 +28,40 @@ void Metrics::AddFamily(std::string name, std::string help, std::string type,
 }
 
 std::string Metrics::Render() const {
-  absl::MutexLock lock(&mu_);
+  // The callbacks read other components' state under their own locks; running them under mu_
+  // would make a scrape wait on those locks while the threads holding them wait in RecordRpc.
+  // So: copy what is ours under the lock, read the callbacks after releasing it.
+  std::map<std::pair<std::string, std::string>, int64_t> rpc_codes;
+  std::map<std::string, RpcStats> rpc_latency;
+  std::map<std::string, std::pair<std::string, std::function<double()>>> gauges;
+  std::map<std::string, Family> families;
+  {
+    absl::MutexLock lock(&mu_);
+    rpc_codes = rpc_codes_;
+    rpc_latency = rpc_latency_;
+    gauges = gauges_;
+    families = families_;
+  }
   std::string out =
       "# HELP jobfacade_rpcs_total RPCs finished, by method and gRPC code.\n"
       "# TYPE jobfacade_rpcs_total counter\n";
-  for (const auto& [key, count] : rpc_codes_) {
+  for (const auto& [key, count] : rpc_codes) {
     absl::StrAppend(&out, "jobfacade_rpcs_total{method=\"", key.first, "\",code=\"", key.second,
                     "\"} ", count, "\n");
   }
   absl::StrAppend(&out,
                   "# HELP jobfacade_rpc_duration_seconds Time from call to answer.\n"
                   "# TYPE jobfacade_rpc_duration_seconds summary\n");
-  for (const auto& [method, stats] : rpc_latency_) {
+  for (const auto& [method, stats] : rpc_latency) {
     absl::StrAppend(&out, "jobfacade_rpc_duration_seconds_sum{method=\"", method, "\"} ",
                     stats.seconds, "\n", "jobfacade_rpc_duration_seconds_count{method=\"", method,
                     "\"} ", stats.count, "\n");
   }
-  for (const auto& [name, gauge] : gauges_) {
+  for (const auto& [name, gauge] : gauges) {
     absl::StrAppend(&out, "# HELP ", name, " ", gauge.first, "\n# TYPE ", name, " gauge\n", name,
                     " ", gauge.second(), "\n");
   }
-  for (const auto& [name, family] : families_) {
+  for (const auto& [name, family] : families) {
     absl::StrAppend(&out, "# HELP ", name, " ", family.help, "\n# TYPE ", name, " ", family.type,
                     "\n");
     for (const auto& [labels, value] : family.read()) {
@@ -83,7 +96,8 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
     port = -1;
   }
   if (port <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for metrics on ", listen));
+    return absl::InvalidArgumentError(
+        absl::StrCat("JOBFACADE_METRICS_LISTEN: cannot listen on ", listen));
   }
   server->address_ = absl::StrCat(listen.substr(0, colon), ":", port);
   server->thread_ = std::thread([s = server->server_.get()] { s->listen_after_bind(); });
