@@ -198,7 +198,7 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
     }
     if (static_cast<int>(queue_.size()) >= options_.max_queued) {
       ++counters_.rejected_full;
-      if (call->probe) probe_in_flight_ = false;
+      ReleaseProbe(*call);
       Finish(call,
              LocalError(http::TransportError::kOverloaded,
                         absl::StrCat(options_.max_in_flight, " requests in flight and ",
@@ -274,6 +274,13 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
     deferred.Run();
   }
 
+  // A call that leaves without its attempt being judged gives the half-open probe back.
+  void ReleaseProbe(Call& call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!call.probe) return;
+    call.probe = false;
+    probe_in_flight_ = false;
+  }
+
   // Fills free slots from the head of the queue.
   void StartQueued(absl::Time now, Deferred& deferred) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     while (in_flight_ < options_.max_in_flight && !queue_.empty()) {
@@ -282,6 +289,9 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
       if (next->timer != 0) scheduler_->Cancel(next->timer);
       next->timer = 0;
       if (now >= next->deadline) {
+        // Every way out of the queue releases a half-open probe reservation, or the circuit
+        // would refuse every later request while health says SERVING.
+        ReleaseProbe(*next);
         Finish(next,
                LocalError(http::TransportError::kTimeout,
                           "deadline passed while waiting for a connection to the vendor"),
@@ -442,7 +452,7 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
       if (call->phase != Phase::kQueued) return;
       queue_.erase(call->queue_position);
       call->timer = 0;
-      if (call->probe) probe_in_flight_ = false;
+      ReleaseProbe(*call);
       Finish(call,
              LocalError(http::TransportError::kTimeout,
                         "deadline passed while waiting for a connection to the vendor"),
@@ -457,7 +467,7 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
       absl::MutexLock lock(&mu_);
       if (call->phase == Phase::kQueued) {
         queue_.erase(call->queue_position);
-        if (call->probe) probe_in_flight_ = false;
+        ReleaseProbe(*call);
       } else if (call->phase == Phase::kBackoff) {
         backing_off_.erase(call->id);
       } else {

@@ -39,13 +39,15 @@ class ScriptedClient final : public http::HttpClient {
   }
 
   // Answers the oldest pending request.
-  void Answer(Response response) {
+  void Answer(Response response) { AnswerAt(0, std::move(response)); }
+  // Answers the pending request at `index` (0 is the oldest).
+  void AnswerAt(size_t index, Response response) {
     http::ResponseCallback done;
     {
       absl::MutexLock lock(&mu_);
-      ASSERT_FALSE(pending_.empty()) << "no request to answer";
-      done = std::move(pending_.front().done);
-      pending_.pop_front();
+      ASSERT_LT(index, pending_.size()) << "no request to answer";
+      done = std::move(pending_[index].done);
+      pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(index));
     }
     std::move(done)(std::move(response));
   }
@@ -606,6 +608,69 @@ TEST_F(ResilientClientTest, ZeroThresholdDisablesTheBreaker) {
   }
   EXPECT_EQ(client->stats().circuit, CircuitState::kClosed);
   EXPECT_TRUE(health_.empty());
+}
+
+// A model check on the manual scheduler: random sends (with and without deadlines and
+// cancellations), answers, cancellations and time steps. Whenever the circuit is half-open and
+// nothing is at the vendor, the next request must be let through as the probe: a probe flag
+// left behind by a call that left another way would refuse it.
+TEST_F(ResilientClientTest, HalfOpenAlwaysLetsAProbeThroughWhenNothingIsInFlight) {
+  ResilienceOptions options = Options();
+  options.max_in_flight = 2;
+  options.max_queued = 3;
+  options.circuit_failure_threshold = 2;
+  options.circuit_open_duration = absl::Seconds(5);
+  auto client = Make(options);
+  std::mt19937_64 rng(7);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  std::vector<std::shared_ptr<Cancellation>> cancellations;
+  int probes_checked = 0;
+  for (int step = 0; step < 20000; ++step) {
+    switch (pick(6)) {
+      case 0:
+      case 1: {
+        Request request = pick(4) == 0 ? Post(absl::Milliseconds(100 + pick(8000)))
+                                       : Get(absl::Milliseconds(100 + pick(8000)));
+        if (pick(3) == 0) {
+          request.cancellation = std::make_shared<Cancellation>();
+          cancellations.push_back(request.cancellation);
+        }
+        client->Send(std::move(request), results_.Callback());
+        break;
+      }
+      case 2:
+        if (inner_.pending() > 0) {
+          Response response;
+          switch (pick(5)) {
+            case 0: response.status = 200; break;
+            case 1: response.status = 503; break;
+            case 2: response.status = 429; break;
+            case 3: response.error = TransportError::kConnectFailed; break;
+            default: response.error = TransportError::kTimeout; break;
+          }
+          inner_.AnswerAt(static_cast<size_t>(pick(inner_.pending())), std::move(response));
+        }
+        break;
+      case 3:
+        if (!cancellations.empty()) {
+          const size_t i = static_cast<size_t>(pick(static_cast<int>(cancellations.size())));
+          cancellations[i]->Cancel();
+          cancellations.erase(cancellations.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        break;
+      default:
+        scheduler_.Advance(absl::Milliseconds(pick(3000)));
+        break;
+    }
+    const ResilienceStats stats = client->stats();
+    if (stats.circuit == CircuitState::kHalfOpen && stats.in_flight == 0) {
+      const int sent = inner_.sent();
+      client->Send(Get(absl::Seconds(10)), results_.Callback());
+      ASSERT_EQ(inner_.sent(), sent + 1) << "half-open refused its probe at step " << step;
+      ++probes_checked;
+    }
+  }
+  EXPECT_GT(probes_checked, 20);
 }
 
 TEST_F(ResilientClientTest, DestroyingTheClientEndsWaitingRequests) {
