@@ -58,6 +58,7 @@ class FakeAdapter final : public VendorAdapter {
   void ListJobs(const CallContext& ctx, const ListRequest& request,
                 Callback<ListResult> done) override {
     list_deadlines.push_back(ctx.deadline);
+    last_caller_key = ctx.caller_key.value_or("");
     list_sizes.push_back(request.page_size);
     list_requests.push_back(request);
     max_in_flight = std::max(max_in_flight, ++in_flight);
@@ -231,13 +232,44 @@ TEST_F(JobOperationsTest, UnconfiguredVendorIsFailedPrecondition) {
   EXPECT_THAT(out, IsError(absl::StatusCode::kFailedPrecondition, "VENDOR_NOT_CONFIGURED"));
 }
 
-TEST_F(JobOperationsTest, CallerKeysReachOnlyTheirVendor) {
-  ionq_->Add("j", v1::Job::RUNNING);
-  ctx_.caller_keys["ionq"] = "callers-own-key";
-  v1::GetJobRequest request;
-  request.set_name("vendors/ionq/jobs/j");
-  ops_->GetJob(ctx_, request, [](absl::StatusOr<v1::Job>) {});
-  EXPECT_EQ(ionq_->last_caller_key, "callers-own-key");
+// Two vendors configured, a caller key for one of them: that vendor's call carries it, the
+// other vendor's call carries none (its configured key applies), in either order and on a
+// listing across both.
+TEST(JobOperationsCallerKeysTest, CallerKeysReachOnlyTheirVendor) {
+  auto ionq = std::make_unique<FakeAdapter>("ionq");
+  auto qbraid = std::make_unique<FakeAdapter>("qbraid");
+  FakeAdapter* ionq_fake = ionq.get();
+  FakeAdapter* qbraid_fake = qbraid.get();
+  ionq_fake->AddAt("i", 20, v1::Job::RUNNING);
+  qbraid_fake->AddAt("q", 10, v1::Job::RUNNING);
+  JobOperations::AdapterMap adapters;
+  adapters.emplace("ionq", std::move(ionq));
+  adapters.emplace("qbraid", std::move(qbraid));
+  JobOperations ops(std::move(adapters), std::string(32, 'k'));
+  RpcContext ctx;
+  ctx.caller_keys["ionq"] = "callers-own-key";
+
+  for (const char* name : {"vendors/qbraid/jobs/q", "vendors/ionq/jobs/i"}) {
+    v1::GetJobRequest request;
+    request.set_name(name);
+    absl::StatusOr<v1::Job> out = absl::UnknownError("callback not called");
+    ops.GetJob(ctx, request, [&](absl::StatusOr<v1::Job> r) { out = std::move(r); });
+    ASSERT_TRUE(out.ok()) << name << ": " << out.status();
+  }
+  EXPECT_EQ(ionq_fake->last_caller_key, "callers-own-key");
+  EXPECT_EQ(qbraid_fake->last_caller_key, "");
+  EXPECT_EQ(qbraid_fake->gets, 1);
+
+  qbraid_fake->last_caller_key = "unset";
+  ionq_fake->last_caller_key = "unset";
+  v1::ListJobsRequest list;
+  list.set_parent("vendors/-");
+  absl::StatusOr<v1::ListJobsResponse> listed = absl::UnknownError("callback not called");
+  ops.ListJobs(ctx, list, [&](absl::StatusOr<v1::ListJobsResponse> r) { listed = std::move(r); });
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->jobs_size(), 2);
+  EXPECT_EQ(ionq_fake->last_caller_key, "callers-own-key");
+  EXPECT_EQ(qbraid_fake->last_caller_key, "");
 }
 
 TEST_F(JobOperationsTest, PageSizeRules) {
@@ -708,15 +740,14 @@ TEST_F(ListAcrossVendorsTest, FilterIsPushedDownAndAppliedToEveryJob) {
   auto filter = ParseFilter(text);
   ASSERT_TRUE(filter.ok());
   for (const char* v : kVendors) {
-    const VendorListFilter want = filter->PushDown(v);
+    const QueryParams want = filter->PushDown(v);
     ASSERT_FALSE(r_.fakes[v]->list_requests.empty());
     for (const ListRequest& sent : r_.fakes[v]->list_requests) {
-      EXPECT_EQ(sent.filter.vendor_status, want.vendor_status) << v;
-      EXPECT_EQ(sent.filter.target, want.target) << v;
+      EXPECT_EQ(sent.filter, want) << v;
       EXPECT_EQ(sent.page_size, 50) << v;  // filtered listings read larger vendor pages
     }
   }
-  EXPECT_EQ(r_.fakes["qbraid"]->list_requests[0].filter.vendor_status, "RUNNING");
+  EXPECT_EQ(FindParam(r_.fakes["qbraid"]->list_requests[0].filter, "status"), "RUNNING");
 }
 
 TEST_F(ListAcrossVendorsTest, VendorsTheFilterRulesOutAreNotAsked) {

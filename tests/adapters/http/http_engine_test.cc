@@ -760,17 +760,20 @@ TEST(HttpEngineTest, ClosedPortIsConnectFailed) {
   EXPECT_THAT(response.error_message, Not(IsEmpty()));
 }
 
+// curl's message for a refused connection names the host ("Failed to connect to 127.0.0.1
+// port ..."). A header value that is also in that message must come out redacted: the secret
+// here is the host itself, so the unscrubbed message would carry it.
 TEST(HttpEngineTest, ErrorMessageNeverCarriesHeaderValues) {
   ClosedPort closed;
   HttpEngine engine;
   Request request = MakeRequest("POST", closed.Url(), "body-secret-XYZ");
-  request.headers = {{"Authorization", "apiKey SECRET123"}};
+  request.headers = {{"Authorization", "apiKey 127.0.0.1"}};
 
   Response response = SendAndWait(engine, std::move(request));
 
   EXPECT_EQ(response.error, TransportError::kConnectFailed);
-  EXPECT_THAT(response.error_message, Not(IsEmpty()));
-  EXPECT_THAT(response.error_message, Not(HasSubstr("SECRET123")));
+  EXPECT_THAT(response.error_message, HasSubstr("Failed to connect to [redacted]"));
+  EXPECT_THAT(response.error_message, Not(HasSubstr("127.0.0.1")));
   EXPECT_THAT(response.error_message, Not(HasSubstr("body-secret")));
 }
 
