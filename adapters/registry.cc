@@ -1,44 +1,57 @@
-// Vendor registration: one line per vendor in kFactories, in kVendorNames'
-// order.
+// The built-in vendors: one line per vendor.
 #include "adapters/registry.h"
 
-#include <algorithm>
 #include <utility>
 
-#include "adapters/ionq/ionq_adapter.h"
-#include "adapters/praisonai/praisonai_adapter.h"
-#include "adapters/qbraid/qbraid_adapter.h"
+#include "absl/strings/str_cat.h"
+#include "adapters/ionq/ionq_vendor.h"
+#include "adapters/praisonai/praisonai_vendor.h"
+#include "adapters/qbraid/qbraid_vendor.h"
 
 namespace jobfacade {
 namespace {
 
-using Factory = std::unique_ptr<VendorAdapter> (*)(http::HttpClient*, VendorConfig);
-
-template <typename Adapter>
-std::unique_ptr<VendorAdapter> Make(http::HttpClient* engine, VendorConfig config) {
-  return std::make_unique<Adapter>(engine, std::move(config));
+std::vector<const Vendor*>& MutableVendors() {
+  static auto* vendors = new std::vector<const Vendor*>{
+      &QbraidVendor(),
+      &IonqVendor(),
+      &PraisonaiVendor(),
+  };
+  return *vendors;
 }
-
-constexpr Factory kFactories[] = {
-    &Make<QbraidAdapter>,     // qbraid
-    &Make<IonqAdapter>,       // ionq
-    &Make<PraisonaiAdapter>,  // praisonai
-};
-static_assert(std::size(kFactories) == kVendorNames.size(),
-              "every name in kVendorNames needs a factory line, in the same order");
 
 }  // namespace
 
-bool IsKnownVendor(absl::string_view vendor) {
-  return std::find(kVendorNames.begin(), kVendorNames.end(), vendor) != kVendorNames.end();
+const std::vector<const Vendor*>& Vendors() { return MutableVendors(); }
+
+const Vendor* FindVendor(absl::string_view name) {
+  for (const Vendor* vendor : Vendors()) {
+    if (vendor->name() == name) return vendor;
+  }
+  return nullptr;
+}
+
+bool IsKnownVendor(absl::string_view name) { return FindVendor(name) != nullptr; }
+
+std::string VendorNameList() {
+  const std::vector<const Vendor*>& vendors = Vendors();
+  std::string out;
+  for (size_t i = 0; i < vendors.size(); ++i) {
+    if (i > 0) absl::StrAppend(&out, i + 1 == vendors.size() ? " and " : ", ");
+    absl::StrAppend(&out, vendors[i]->name());
+  }
+  return out;
+}
+
+bool RegisterVendor(const Vendor* vendor) {
+  if (FindVendor(vendor->name()) == nullptr) MutableVendors().push_back(vendor);
+  return true;
 }
 
 std::unique_ptr<VendorAdapter> MakeVendorAdapter(absl::string_view vendor, http::HttpClient* engine,
                                                  VendorConfig config) {
-  for (size_t i = 0; i < kVendorNames.size(); ++i) {
-    if (kVendorNames[i] == vendor) return kFactories[i](engine, std::move(config));
-  }
-  return nullptr;
+  const Vendor* v = FindVendor(vendor);
+  return v == nullptr ? nullptr : v->NewAdapter(engine, std::move(config));
 }
 
 }  // namespace jobfacade

@@ -16,7 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "tests/fakes/vendor_emulator.h"
+#include "adapters/sandbox/emulator.h"
 #include "tests/integration/server_harness.h"
 
 namespace jobfacade {
@@ -41,10 +41,10 @@ double P90(const std::vector<double>& v) { return Percentile(v, 0.9); }
 // each: one vendor page per vendor (IonQ serves 25 at most).
 void SeedJobs() {
   const absl::Time now = harness->clock().Now();
-  const char* vendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+  const char* vendors[] = {sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai};
   for (int i = 0; i < kJobsPerVendor; ++i) {
     for (int k = 0; k < 3; ++k) {
-      fakes::JobSpec spec;
+      sandbox::JobSpec spec;
       spec.vendor = vendors[k];
       spec.created_at = now - absl::Seconds(3 * i + k + 60);
       spec.name = absl::StrCat("bench ", i);

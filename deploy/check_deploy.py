@@ -8,6 +8,7 @@ that deploy/Dockerfile only COPYs paths that exist and that deploy/setup.sh's De
 are known to apt (when apt-cache is available). Prints one line per finding; exits 1 on any.
 """
 
+import glob
 import os
 import re
 import shutil
@@ -45,10 +46,18 @@ def load_k8s():
 
 
 def server_env_names():
-    """Environment names the server reads (service/config.cc)."""
+    """Environment names the server reads: service/config.cc, and each vendor's settings as
+    its declaration in adapters/<vendor>/<vendor>_vendor.cc names them (the key, the key's
+    _FILE form, the base URL)."""
     with open(os.path.join(REPO, "service", "config.cc")) as f:
-        text = f.read()
-    return set(re.findall(r'"((?:JOBFACADE|QBRAID|IONQ|PRAISONAI)_[A-Z_]+)"', text))
+        names = set(re.findall(r'"(JOBFACADE_[A-Z_]+)"', f.read()))
+    for path in glob.glob(os.path.join(REPO, "adapters", "*", "*_vendor.cc")):
+        with open(path) as f:
+            text = f.read()
+        for key, base_url in re.findall(r'\{"([A-Z][A-Z0-9_]*_API_KEY)", "([A-Z][A-Z0-9_]*_BASE_URL)"',
+                                        text):
+            names.update({key, key + "_FILE", base_url})
+    return names
 
 
 def dockerfile_user():

@@ -11,24 +11,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "adapters/registry.h"
 
 namespace jobfacade {
 namespace {
-
-struct VendorKeys {
-  const char* vendor;
-  const char* key_env;
-  const char* key_file_env;
-  const char* base_url_env;
-  const char* default_base_url;  // nullptr: the base URL is what enables the vendor
-};
-
-constexpr VendorKeys kVendorKeys[] = {
-    {"qbraid", "QBRAID_API_KEY", "QBRAID_API_KEY_FILE", "QBRAID_BASE_URL",
-     "https://api-v2.qbraid.com/api/v1"},
-    {"ionq", "IONQ_API_KEY", "IONQ_API_KEY_FILE", "IONQ_BASE_URL", "https://api.ionq.co/v0.4"},
-    {"praisonai", "PRAISONAI_API_KEY", "PRAISONAI_API_KEY_FILE", "PRAISONAI_BASE_URL", nullptr},
-};
 
 absl::StatusOr<std::string> ReadSmallFile(absl::string_view setting, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -176,7 +162,30 @@ absl::Status LoadResilience(const SettingLookup& lookup, ResilienceSettings& set
   return absl::OkStatus();
 }
 
+// `host:port` with a port from 0 to 65535 (gRPC would take 99999 as 34463 without a word).
+absl::Status ValidateListen(absl::string_view setting, absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        setting, ": expected HOST:PORT with a port from 0 to 65535, got \"", address, "\""));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::vector<std::string> VendorSettingNamesOfAll() {
+  std::vector<std::string> names;
+  for (const Vendor* vendor : Vendors()) {
+    const VendorSettingNames& settings = vendor->spec().settings;
+    names.push_back(settings.api_key);
+    names.push_back(absl::StrCat(settings.api_key, "_FILE"));
+    names.push_back(settings.base_url);
+  }
+  return names;
+}
 
 absl::Status ValidateBaseUrl(absl::string_view setting, absl::string_view url) {
   absl::string_view rest = url;
@@ -217,24 +226,13 @@ absl::Status ValidateBaseUrl(absl::string_view setting, absl::string_view url) {
 
 const std::vector<std::string>& ConfigSettingNames() {
   static const auto* names = [] {
-    auto* list = new std::vector<std::string>{"JOBFACADE_LISTEN",
-                                              "QBRAID_API_KEY",
-                                              "QBRAID_API_KEY_FILE",
-                                              "QBRAID_BASE_URL",
-                                              "IONQ_API_KEY",
-                                              "IONQ_API_KEY_FILE",
-                                              "IONQ_BASE_URL",
-                                              "PRAISONAI_BASE_URL",
-                                              "PRAISONAI_API_KEY",
-                                              "PRAISONAI_API_KEY_FILE",
-                                              "JOBFACADE_PAGE_TOKEN_KEY",
-                                              "JOBFACADE_AUTH_TOKENS_FILE",
-                                              "JOBFACADE_ALLOW_CALLER_KEYS",
-                                              "JOBFACADE_TLS_CERT_FILE",
-                                              "JOBFACADE_TLS_KEY_FILE",
-                                              "JOBFACADE_TLS_CLIENT_CA_FILE",
-                                              "JOBFACADE_METRICS_LISTEN",
-                                              "JOBFACADE_SANDBOX"};
+    auto* list = new std::vector<std::string>{"JOBFACADE_LISTEN"};
+    for (const std::string& setting : VendorSettingNamesOfAll()) list->push_back(setting);
+    list->insert(
+        list->end(),
+        {"JOBFACADE_PAGE_TOKEN_KEY", "JOBFACADE_AUTH_TOKENS_FILE", "JOBFACADE_ALLOW_CALLER_KEYS",
+         "JOBFACADE_TLS_CERT_FILE", "JOBFACADE_TLS_KEY_FILE", "JOBFACADE_TLS_CLIENT_CA_FILE",
+         "JOBFACADE_METRICS_LISTEN", "JOBFACADE_SANDBOX", "JOBFACADE_SHUTDOWN_GRACE_SECONDS"});
     for (const IntSetting& setting : kIntSettings) list->push_back(setting.env);
     for (const DurationSetting& setting : kDurationSettings) list->push_back(setting.env);
     return list;
@@ -252,17 +250,26 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
   if (auto metrics = lookup("JOBFACADE_METRICS_LISTEN"); metrics.has_value()) {
     config.metrics_listen = *metrics == "off" ? "" : *metrics;
   }
+  if (auto s = ValidateListen("JOBFACADE_LISTEN", config.listen); !s.ok()) return s;
+  if (!config.metrics_listen.empty()) {
+    if (auto s = ValidateListen("JOBFACADE_METRICS_LISTEN", config.metrics_listen); !s.ok()) {
+      return s;
+    }
+  }
 
-  for (const VendorKeys& v : kVendorKeys) {
-    auto key = ReadKey(lookup, v.key_env, v.key_file_env);
+  for (const Vendor* vendor : Vendors()) {
+    const VendorSettingNames& names = vendor->spec().settings;
+    const std::string key_file = absl::StrCat(names.api_key, "_FILE");
+    auto key = ReadKey(lookup, names.api_key, key_file);
     if (!key.ok()) return key.status();
-    std::string base_url = get(v.base_url_env);
-    const bool enabled = v.default_base_url != nullptr ? !key->empty() : !base_url.empty();
+    std::string base_url = get(names.base_url);
+    // A vendor with a public endpoint is enabled by its key; one without, by its base URL.
+    const bool enabled = !names.default_base_url.empty() ? !key->empty() : !base_url.empty();
     if (!enabled) continue;
-    if (base_url.empty()) base_url = v.default_base_url;
+    if (base_url.empty()) base_url = names.default_base_url;
     while (absl::EndsWith(base_url, "/")) base_url.pop_back();
-    if (auto s = ValidateBaseUrl(v.base_url_env, base_url); !s.ok()) return s;
-    config.vendors.emplace(v.vendor, VendorSettings{base_url, *std::move(key)});
+    if (auto s = ValidateBaseUrl(names.base_url, base_url); !s.ok()) return s;
+    config.vendors.emplace(vendor->name(), VendorSettings{base_url, *std::move(key)});
   }
 
   config.page_token_key = get("JOBFACADE_PAGE_TOKEN_KEY");
@@ -302,6 +309,18 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
     return absl::InvalidArgumentError(
         "JOBFACADE_TLS_CLIENT_CA_FILE needs JOBFACADE_TLS_CERT_FILE and JOBFACADE_TLS_KEY_FILE");
   }
+  for (const auto& [setting, path] :
+       {std::pair<const char*, const std::string*>{"JOBFACADE_TLS_CERT_FILE",
+                                                   &config.tls_cert_file},
+        {"JOBFACADE_TLS_KEY_FILE", &config.tls_key_file},
+        {"JOBFACADE_TLS_CLIENT_CA_FILE", &config.tls_client_ca_file}}) {
+    if (path->empty()) continue;
+    auto content = ReadSmallFile(setting, *path);
+    if (!content.ok()) return content.status();
+    if (content->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(setting, ": file ", *path, " is empty"));
+    }
+  }
 
   if (std::string sandbox = get("JOBFACADE_SANDBOX"); !sandbox.empty()) {
     auto value = ParseBool("JOBFACADE_SANDBOX", sandbox);
@@ -309,6 +328,15 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
     config.sandbox = *value;
   }
   if (config.vendors.empty()) config.sandbox = true;
+  if (std::string grace = get("JOBFACADE_SHUTDOWN_GRACE_SECONDS"); !grace.empty()) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(grace, &seconds) || !(seconds >= 0) || seconds > 3600) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "JOBFACADE_SHUTDOWN_GRACE_SECONDS: expected a number of seconds from 0 to 3600, got \"",
+          grace, "\""));
+    }
+    config.shutdown_grace = absl::Seconds(seconds);
+  }
   if (auto s = LoadResilience(lookup, config.resilience); !s.ok()) return s;
   return config;
 }

@@ -47,10 +47,12 @@ struct Config {
   std::string tls_client_ca_file;
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
   bool sandbox = false;                         // set when forced, or when no vendor is enabled
+  // How long calls in flight may finish after SIGTERM (JOBFACADE_SHUTDOWN_GRACE_SECONDS).
+  absl::Duration shutdown_grace = absl::Seconds(10);
   ResilienceSettings resilience;
 };
 
-// Looks a setting up by its environment variable name (for example "QBRAID_API_KEY"); the
+// Looks a setting up by its environment variable name (for example "JOBFACADE_LISTEN"); the
 // caller merges flags over the environment.
 using SettingLookup = std::function<std::optional<std::string>(absl::string_view)>;
 
@@ -60,6 +62,9 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup);
 
 // Checks a vendor base URL: https, or http only for a loopback host.
 absl::Status ValidateBaseUrl(absl::string_view setting, absl::string_view url);
+
+// Every registered vendor's settings: KEY, KEY_FILE and BASE_URL, in registry order.
+std::vector<std::string> VendorSettingNamesOfAll();
 
 // The settings LoadConfig reads, in order (for flags and documentation).
 const std::vector<std::string>& ConfigSettingNames();

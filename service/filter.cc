@@ -1,6 +1,6 @@
 // The ListJobs filter language: a one-pass tokenizer and a bounded recursive-descent parser
 // that report the 1-based character position of a fault, evaluation against a Job, and the
-// conservative subset of a filter each vendor can apply itself.
+// push-down each vendor declares.
 #include "service/filter.h"
 
 #include <algorithm>
@@ -18,9 +18,7 @@
 #include "adapters/core/errors.h"
 #include "adapters/core/json.h"
 #include "adapters/core/time_util.h"
-#include "adapters/ionq/ionq_normalizer.h"
-#include "adapters/praisonai/praisonai_normalizer.h"
-#include "adapters/qbraid/qbraid_normalizer.h"
+#include "adapters/registry.h"
 
 namespace jobfacade {
 namespace {
@@ -29,8 +27,6 @@ namespace {
 constexpr int kMaxNesting = 8;
 // How much of the caller's text an error message quotes back.
 constexpr size_t kMaxEchoBytes = 40;
-// qBraid's `search` takes 1..255 characters; counting bytes keeps us inside that either way.
-constexpr size_t kMaxQbraidSearchBytes = 255;
 
 constexpr absl::string_view kFieldList =
     "state, vendor, provider, device, job_type, tags.KEY, display_name, create_time";
@@ -559,94 +555,6 @@ bool ComparisonMatches(const FilterComparison& c, const v1::Job& job) {
   return false;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Push-down
-
-// The status texts a vendor's jobs may carry and the canonical state of each, per API.md.
-struct VendorStatuses {
-  std::vector<std::string> texts;    // every status text its normaliser recognises
-  std::set<std::string> filterable;  // those its list endpoint accepts as a filter
-  v1::Job::State (*state_of)(absl::string_view);
-};
-
-const VendorStatuses* StatusesOf(absl::string_view vendor) {
-  static const auto* kQbraid =
-      new VendorStatuses{{"INITIALIZING", "VALIDATING", "QUEUED", "RUNNING", "CANCELLING",
-                          "CANCELLED", "COMPLETED", "FAILED", "HOLD", "UNKNOWN"},
-                         {"INITIALIZING", "VALIDATING", "QUEUED", "RUNNING", "CANCELLING",
-                          "CANCELLED", "COMPLETED", "FAILED", "HOLD", "UNKNOWN"},
-                         &QbraidState};
-  // v0.3's `running` is still RUNNING when read, but v0.4 cannot filter on it.
-  static const auto* kIonq = new VendorStatuses{
-      {"submitted", "ready", "started", "running", "canceled", "completed", "failed"},
-      {"submitted", "ready", "started", "canceled", "completed", "failed"},
-      &IonqState};
-  static const auto* kPraisonai =
-      new VendorStatuses{{"queued", "running", "succeeded", "failed", "cancelled"},
-                         {"queued", "running", "succeeded", "failed", "cancelled"},
-                         &PraisonaiState};
-  if (vendor == kQbraidVendor) return kQbraid;
-  if (vendor == kIonqVendor) return kIonq;
-  if (vendor == kPraisonaiVendor) return kPraisonai;
-  return nullptr;
-}
-
-// The one vendor status whose jobs are exactly those in the states of `term`, if there is one.
-// STATE_UNSPECIFIED stands for every unrecognised text, so it never pushes down.
-std::optional<std::string> SingleVendorStatus(const VendorStatuses& statuses,
-                                              const FilterTerm& term) {
-  std::set<v1::Job::State> states;
-  for (const FilterComparison& c : term.any_of) {
-    if (c.state == v1::Job::STATE_UNSPECIFIED) return std::nullopt;
-    states.insert(c.state);
-  }
-  std::vector<std::string> preimage;
-  for (const std::string& text : statuses.texts) {
-    if (states.count(statuses.state_of(text)) > 0) preimage.push_back(text);
-  }
-  if (preimage.size() != 1 || statuses.filterable.count(preimage[0]) == 0) return std::nullopt;
-  return preimage[0];
-}
-
-// The value every comparison of an OR group shares (`normalize`d), if they all share one.
-std::optional<std::string> SharedValue(const FilterTerm& term,
-                                       std::string (*normalize)(absl::string_view)) {
-  std::optional<std::string> shared;
-  for (const FilterComparison& c : term.any_of) {
-    std::string value = normalize(c.value);
-    if (shared.has_value() && *shared != value) return std::nullopt;
-    shared = std::move(value);
-  }
-  return shared;
-}
-
-// Whether `term` keeps the parser's promise: at least one comparison, all of one field and key.
-bool IsUniform(const FilterTerm& term) {
-  if (term.any_of.empty()) return false;
-  const FilterComparison& first = term.any_of.front();
-  return std::all_of(term.any_of.begin(), term.any_of.end(), [&](const FilterComparison& c) {
-    return c.field == first.field && c.tag_key == first.tag_key;
-  });
-}
-
-std::string Verbatim(absl::string_view s) { return std::string(s); }
-std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(s); }
-
-// Job.tags holds non-string vendor values as text ("5", "true", "" for null, JSON for objects);
-// qBraid would compare the JSON string we send with the original value and miss those jobs.
-bool IsPlainStringTag(absl::string_view value) {
-  if (value.empty()) return false;
-  absl::StatusOr<json::Value> parsed = json::Parse(value);
-  return !parsed.ok() || parsed->kind_case() == json::Value::kStringValue;
-}
-
-// IonQ reads `target` as a comma-separated list and trims its items.
-bool IsSingleIonqTarget(absl::string_view device) {
-  return !device.empty() && std::none_of(device.begin(), device.end(), [](char c) {
-    return c == ',' || absl::ascii_isspace(static_cast<unsigned char>(c));
-  });
-}
-
 }  // namespace
 
 bool Filter::Matches(const v1::Job& job) const {
@@ -669,57 +577,9 @@ bool Filter::MayMatchVendor(absl::string_view vendor) const {
   return true;
 }
 
-// Each member takes the first term that qualifies: two terms on one field are both applied by
-// Matches() afterwards, and either alone already gives a superset.
-VendorListFilter Filter::PushDown(absl::string_view vendor) const {
-  VendorListFilter out;
-  const VendorStatuses* statuses = StatusesOf(vendor);
-  const bool qbraid = vendor == kQbraidVendor;
-  const bool ionq = vendor == kIonqVendor;
-  for (const FilterTerm& term : terms_) {
-    if (!IsUniform(term)) continue;
-    const FilterComparison& first = term.any_of.front();
-    switch (first.field) {
-      case FilterField::kState:
-        if (statuses != nullptr && !out.vendor_status.has_value()) {
-          out.vendor_status = SingleVendorStatus(*statuses, term);
-        }
-        break;
-      case FilterField::kProvider:
-        if (qbraid && !out.provider.has_value()) {
-          std::optional<std::string> provider = SharedValue(term, &Lower);
-          if (provider.has_value() && !provider->empty()) out.provider = std::move(provider);
-        }
-        break;
-      case FilterField::kTag:
-        if (qbraid && out.tags.count(first.tag_key) == 0) {
-          std::optional<std::string> value = SharedValue(term, &Verbatim);
-          if (value.has_value() && IsPlainStringTag(*value)) out.tags[first.tag_key] = *value;
-        }
-        break;
-      case FilterField::kDisplayName:
-        // Both `:` and `=` imply "contains", and qBraid's search is a case-insensitive
-        // contains over name and id: a superset either way.
-        if (qbraid && !out.search.has_value()) {
-          std::optional<std::string> text = SharedValue(term, &Verbatim);
-          if (text.has_value() && !text->empty() && text->size() <= kMaxQbraidSearchBytes) {
-            out.search = std::move(text);
-          }
-        }
-        break;
-      case FilterField::kDevice:
-        if (ionq && !out.target.has_value()) {
-          std::optional<std::string> device = SharedValue(term, &Verbatim);
-          if (device.has_value() && IsSingleIonqTarget(*device)) out.target = std::move(device);
-        }
-        break;
-      case FilterField::kVendor:
-      case FilterField::kJobType:
-      case FilterField::kCreateTime:
-        break;  // no vendor filters these
-    }
-  }
-  return out;
+QueryParams Filter::PushDown(absl::string_view vendor) const {
+  const Vendor* v = FindVendor(vendor);
+  return v == nullptr ? QueryParams() : v->PushDown(terms_);
 }
 
 absl::StatusOr<Filter> ParseFilter(absl::string_view text) {

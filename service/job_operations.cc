@@ -2,6 +2,7 @@
 #include "service/job_operations.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 #include "adapters/core/time_util.h"
 #include "adapters/registry.h"
 #include "service/filter.h"
+#include "service/log.h"
 #include "service/names.h"
 
 namespace jobfacade {
@@ -57,7 +59,17 @@ bool IsTerminal(v1::Job::State state) {
 }
 
 JobOperations::JobOperations(AdapterMap adapters, std::string page_token_key, const Clock& clock)
-    : adapters_(std::move(adapters)), page_tokens_(std::move(page_token_key)), clock_(clock) {}
+    : adapters_(std::move(adapters)), page_tokens_(std::move(page_token_key)), clock_(clock) {
+  for (const auto& [vendor, adapter] : adapters_) {
+    skipped_.emplace(vendor, std::make_unique<std::atomic<int64_t>>(0));
+  }
+}
+
+std::map<std::string, int64_t> JobOperations::ListItemsSkipped() const {
+  std::map<std::string, int64_t> out;
+  for (const auto& [vendor, count] : skipped_) out[vendor] = count->load(std::memory_order_relaxed);
+  return out;
+}
 
 std::vector<std::string> JobOperations::ConfiguredVendors() const {
   std::vector<std::string> out;
@@ -164,7 +176,8 @@ bool Precedes(absl::Time a_time, absl::string_view a_name, absl::Time b_time,
 // One vendor's stream of jobs during one ListJobs call.
 struct ListStream {
   VendorAdapter* adapter = nullptr;
-  VendorListFilter push_down;
+  std::atomic<int64_t>* skipped_total = nullptr;  // the vendor's unreadable listed items
+  QueryParams push_down;
   // The vendor page that holds the stream's next raw job (cursor) and that job's index in it
   // (skip): exactly what the next page token records.
   VendorPosition position;
@@ -366,6 +379,11 @@ class ListMerge : public std::enable_shared_from_this<ListMerge> {
       if (!result.ok()) {
         s.error = result.status();
       } else {
+        if (result->skipped > 0) {
+          s.skipped_total->fetch_add(result->skipped, std::memory_order_relaxed);
+          Log("WARN", absl::StrCat("vendor ", s.position.vendor, ": skipped ", result->skipped,
+                                   " listed job(s) without a readable id"));
+        }
         s.page = std::move(result->jobs);
         s.next_cursor = std::move(result->next_cursor);
         s.loaded = true;
@@ -486,6 +504,7 @@ void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& r
     s.push_down = filter->PushDown(p.vendor);
     if (auto it = adapters_.find(p.vendor); it != adapters_.end()) {
       s.adapter = it->second.get();
+      s.skipped_total = skipped_.at(p.vendor).get();
     } else if (s.queried) {
       // A replica configured without a vendor the listing started with.
       s.error = AdapterFor(p.vendor).status();

@@ -3,6 +3,7 @@
 #ifndef JOBFACADE_SERVICE_JOB_OPERATIONS_H_
 #define JOBFACADE_SERVICE_JOB_OPERATIONS_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,6 +53,9 @@ class JobOperations {
 
   bool IsConfigured(absl::string_view vendor) const { return adapters_.count(vendor) > 0; }
   std::vector<std::string> ConfiguredVendors() const;
+  // Listed items skipped because no id could be read from them, per configured vendor
+  // (jobfacade_list_items_skipped_total).
+  std::map<std::string, int64_t> ListItemsSkipped() const;
 
  private:
   // The adapter of a configured vendor, or VENDOR_NOT_CONFIGURED.
@@ -60,6 +64,8 @@ class JobOperations {
   AdapterMap adapters_;
   PageTokenCodec page_tokens_;
   const Clock& clock_;
+  // Fixed at construction (one per adapter), so readers need no lock.
+  std::map<std::string, std::unique_ptr<std::atomic<int64_t>>, std::less<>> skipped_;
 };
 
 // Vendor requests one ListJobs call may make per vendor. A filter that matches few jobs could

@@ -116,9 +116,9 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
     ctx.deadline = now + options_.default_deadline;
   }
   if (options_.allow_caller_keys) {
-    for (absl::string_view vendor : kVendorNames) {
-      std::string key = MetadataValue(context, absl::StrCat("x-", vendor, "-api-key"));
-      if (!key.empty()) ctx.caller_keys.emplace(std::string(vendor), std::move(key));
+    for (const Vendor* vendor : Vendors()) {
+      std::string key = MetadataValue(context, absl::StrCat("x-", vendor->name(), "-api-key"));
+      if (!key.empty()) ctx.caller_keys.emplace(vendor->name(), std::move(key));
     }
   }
   return ctx;

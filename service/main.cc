@@ -4,8 +4,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -14,22 +17,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "adapters/registry.h"
 #include "service/config.h"
 #include "service/log.h"
 #include "service/server.h"
 
 // Each flag overrides the environment variable of the same meaning (API.md, "Configuration").
 ABSL_FLAG(std::string, listen, "", "gRPC listen address (JOBFACADE_LISTEN)");
-ABSL_FLAG(std::string, qbraid_api_key, "",
-          "qBraid API key (QBRAID_API_KEY); prefer the _file form");
-ABSL_FLAG(std::string, qbraid_api_key_file, "", "file holding the qBraid API key");
-ABSL_FLAG(std::string, qbraid_base_url, "", "qBraid API base URL (QBRAID_BASE_URL)");
-ABSL_FLAG(std::string, ionq_api_key, "", "IonQ API key (IONQ_API_KEY); prefer the _file form");
-ABSL_FLAG(std::string, ionq_api_key_file, "", "file holding the IonQ API key");
-ABSL_FLAG(std::string, ionq_base_url, "", "IonQ API base URL (IONQ_BASE_URL)");
-ABSL_FLAG(std::string, praisonai_base_url, "", "PraisonAI server URL; enables PraisonAI");
-ABSL_FLAG(std::string, praisonai_api_key, "", "PraisonAI API key (PRAISONAI_API_KEY)");
-ABSL_FLAG(std::string, praisonai_api_key_file, "", "file holding the PraisonAI API key");
 ABSL_FLAG(std::string, page_token_key, "", "page-token key shared by replicas");
 ABSL_FLAG(std::string, auth_tokens_file, "", "file of bearer tokens callers must present");
 ABSL_FLAG(std::string, allow_caller_keys, "", "true: calls may carry their own vendor keys");
@@ -38,7 +32,8 @@ ABSL_FLAG(std::string, tls_key_file, "", "private key of --tls_cert_file (PEM)")
 ABSL_FLAG(std::string, tls_client_ca_file, "", "require client certificates from this CA (mTLS)");
 ABSL_FLAG(std::string, metrics_listen, "", "Prometheus /metrics address; \"off\" disables it");
 ABSL_FLAG(bool, sandbox, false, "serve demo jobs from the built-in vendor emulator");
-ABSL_FLAG(double, shutdown_grace_seconds, 10, "how long calls in flight may run after SIGTERM");
+ABSL_FLAG(std::string, shutdown_grace_seconds, "",
+          "how long calls in flight may run after SIGTERM (JOBFACADE_SHUTDOWN_GRACE_SECONDS; 10)");
 // Resilience (README, "Resilience"); durations are written like 250ms, 30s or 2m.
 ABSL_FLAG(std::string, vendor_max_in_flight, "", "requests at one vendor at once (16)");
 ABSL_FLAG(std::string, vendor_max_queued, "", "requests that may wait for one vendor (256)");
@@ -59,22 +54,63 @@ namespace {
 
 using jobfacade::Log;
 
+// Vendor settings are flags too, named after their variables in lower case
+// (--qbraid_api_key_file=...). The vendors declare them, so they are taken out of argv here
+// rather than declared to Abseil one by one.
+std::map<std::string, std::string, std::less<>>& VendorFlags() {
+  static auto* flags = new std::map<std::string, std::string, std::less<>>();
+  return *flags;
+}
+
+std::vector<char*> TakeVendorFlags(int argc, char** argv) {
+  std::map<std::string, std::string> by_flag;  // "qbraid_api_key" -> "QBRAID_API_KEY"
+  for (const std::string& setting : jobfacade::VendorSettingNamesOfAll()) {
+    by_flag[absl::AsciiStrToLower(setting)] = setting;
+  }
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (i == 0 || !absl::ConsumePrefix(&arg, "--")) {
+      rest.push_back(argv[i]);
+      continue;
+    }
+    const size_t equals = arg.find('=');
+    auto it = by_flag.find(std::string(arg.substr(0, equals)));
+    if (it == by_flag.end()) {
+      rest.push_back(argv[i]);
+    } else if (equals != absl::string_view::npos) {
+      VendorFlags()[it->second] = std::string(arg.substr(equals + 1));
+    } else if (i + 1 < argc) {
+      VendorFlags()[it->second] = argv[++i];
+    } else {
+      std::fprintf(stderr, "jobfacade: flag --%s needs a value\n", it->first.c_str());
+      std::exit(2);
+    }
+  }
+  return rest;
+}
+
+std::string UsageMessage() {
+  std::string usage =
+      absl::StrCat("jobfacade: one gRPC job API in front of ", jobfacade::VendorNameList(),
+                   ".\nEvery flag can also be set through its environment variable; see the "
+                   "README.\nVendor flags:");
+  for (const std::string& setting : jobfacade::VendorSettingNamesOfAll()) {
+    absl::StrAppend(&usage, "\n  --", absl::AsciiStrToLower(setting), " (", setting, ")");
+  }
+  return usage;
+}
+
 std::optional<std::string> FlagFor(absl::string_view env) {
+  if (auto it = VendorFlags().find(env); it != VendorFlags().end() && !it->second.empty()) {
+    return it->second;
+  }
   struct Entry {
     const char* env;
     absl::Flag<std::string>* flag;
   };
   static const Entry kEntries[] = {
       {"JOBFACADE_LISTEN", &FLAGS_listen},
-      {"QBRAID_API_KEY", &FLAGS_qbraid_api_key},
-      {"QBRAID_API_KEY_FILE", &FLAGS_qbraid_api_key_file},
-      {"QBRAID_BASE_URL", &FLAGS_qbraid_base_url},
-      {"IONQ_API_KEY", &FLAGS_ionq_api_key},
-      {"IONQ_API_KEY_FILE", &FLAGS_ionq_api_key_file},
-      {"IONQ_BASE_URL", &FLAGS_ionq_base_url},
-      {"PRAISONAI_BASE_URL", &FLAGS_praisonai_base_url},
-      {"PRAISONAI_API_KEY", &FLAGS_praisonai_api_key},
-      {"PRAISONAI_API_KEY_FILE", &FLAGS_praisonai_api_key_file},
       {"JOBFACADE_PAGE_TOKEN_KEY", &FLAGS_page_token_key},
       {"JOBFACADE_AUTH_TOKENS_FILE", &FLAGS_auth_tokens_file},
       {"JOBFACADE_ALLOW_CALLER_KEYS", &FLAGS_allow_caller_keys},
@@ -82,6 +118,7 @@ std::optional<std::string> FlagFor(absl::string_view env) {
       {"JOBFACADE_TLS_KEY_FILE", &FLAGS_tls_key_file},
       {"JOBFACADE_TLS_CLIENT_CA_FILE", &FLAGS_tls_client_ca_file},
       {"JOBFACADE_METRICS_LISTEN", &FLAGS_metrics_listen},
+      {"JOBFACADE_SHUTDOWN_GRACE_SECONDS", &FLAGS_shutdown_grace_seconds},
       {"JOBFACADE_VENDOR_MAX_IN_FLIGHT", &FLAGS_vendor_max_in_flight},
       {"JOBFACADE_VENDOR_MAX_QUEUED", &FLAGS_vendor_max_queued},
       {"JOBFACADE_RETRY_MAX_ATTEMPTS", &FLAGS_retry_max_attempts},
@@ -127,10 +164,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  absl::SetProgramUsageMessage(
-      "jobfacade: one gRPC job API in front of qBraid, IonQ and PraisonAI.\n"
-      "Every flag can also be set through its environment variable; see the README.");
-  absl::ParseCommandLine(argc, argv);
+  absl::SetProgramUsageMessage(UsageMessage());
+  std::vector<char*> rest = TakeVendorFlags(argc, argv);
+  absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
   RaiseFileLimit();
 
   auto config = jobfacade::LoadConfig([](absl::string_view name) -> std::optional<std::string> {
@@ -144,10 +180,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  const absl::Duration shutdown_grace = config->shutdown_grace;
   auto server = jobfacade::Server::Start(*std::move(config));
   if (!server.ok()) {
     Log("ERROR", absl::StrCat("cannot start: ", server.status().message()));
-    return 1;
+    // A setting the server cannot use (a listen address it cannot bind, a TLS file it cannot
+    // load) is a configuration error like any other: exit 2, the message names the setting.
+    return server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   if ((*server)->sandbox_port() != 0) {
     std::printf("jobfacade sandbox: vendor emulator on 127.0.0.1:%d\n", (*server)->sandbox_port());
@@ -163,7 +202,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   Log("INFO", absl::StrCat("received ", received == SIGTERM ? "SIGTERM" : "SIGINT",
                            ": draining calls in flight"));
-  (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  (*server)->Shutdown(shutdown_grace);
   Log("INFO", "stopped");
   return 0;
 }

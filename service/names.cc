@@ -40,7 +40,7 @@ absl::StatusOr<JobName> ParseJobName(absl::string_view name, absl::string_view f
   absl::string_view vendor = rest.substr(0, jobs_at);
   absl::string_view job_id = rest.substr(jobs_at + kJobsSegment.size());
   if (!IsWellFormedVendorSegment(vendor) || vendor == kAllVendors) {
-    return BadName(field, "the vendor segment must be a vendor such as qbraid, ionq or praisonai");
+    return BadName(field, absl::StrCat("the vendor segment must be a vendor: ", VendorNameList()));
   }
   if (job_id.empty()) return BadName(field, "the job id must not be empty");
   if (job_id.size() > kMaxJobIdBytes) {
@@ -54,9 +54,9 @@ absl::StatusOr<JobName> ParseJobName(absl::string_view name, absl::string_view f
     if (c == '/') return BadName(field, "the job id must not contain '/'");
   }
   if (!IsKnownVendor(vendor)) {
-    return InvalidArgument(reason::kUnknownVendor, field,
-                           absl::StrCat("unknown vendor \"", vendor,
-                                        "\"; known vendors are qbraid, ionq and praisonai"));
+    return InvalidArgument(
+        reason::kUnknownVendor, field,
+        absl::StrCat("unknown vendor \"", vendor, "\"; known vendors are ", VendorNameList()));
   }
   return JobName{std::string(vendor), std::string(job_id)};
 }
@@ -71,9 +71,9 @@ absl::StatusOr<std::string> ParseParent(absl::string_view parent) {
     return BadName("parent", "must be vendors/{vendor} or vendors/-");
   }
   if (!IsKnownVendor(vendor)) {
-    return InvalidArgument(reason::kUnknownVendor, "parent",
-                           absl::StrCat("unknown vendor \"", vendor,
-                                        "\"; known vendors are qbraid, ionq and praisonai"));
+    return InvalidArgument(
+        reason::kUnknownVendor, "parent",
+        absl::StrCat("unknown vendor \"", vendor, "\"; known vendors are ", VendorNameList()));
   }
   return std::string(vendor);
 }

@@ -18,13 +18,13 @@
 #include "adapters/registry.h"
 #include "adapters/resilience/resilient_client.h"
 #include "adapters/resilience/scheduler.h"
+#include "adapters/sandbox/emulator.h"
 #include "service/job_operations.h"
 #include "service/job_service.h"
 #include "service/log.h"
 #include "service/metrics.h"
 #include "service/names.h"
 #include "service/page_token.h"
-#include "tests/fakes/vendor_emulator.h"
 
 namespace jobfacade {
 namespace {
@@ -34,9 +34,9 @@ constexpr char kServiceName[] = "jobfacade.v1.JobService";
 constexpr int kMaxReceiveMessageBytes = 1 << 20;
 constexpr int kMaxSendMessageBytes = 64 << 20;
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
+absl::StatusOr<std::string> ReadFile(absl::string_view setting, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(setting, ": cannot read file ", path));
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
@@ -45,13 +45,13 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const Config& config) {
   if (config.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options;
-  auto cert = ReadFile(config.tls_cert_file);
+  auto cert = ReadFile("JOBFACADE_TLS_CERT_FILE", config.tls_cert_file);
   if (!cert.ok()) return cert.status();
-  auto key = ReadFile(config.tls_key_file);
+  auto key = ReadFile("JOBFACADE_TLS_KEY_FILE", config.tls_key_file);
   if (!key.ok()) return key.status();
   options.pem_key_cert_pairs.push_back({*key, *cert});
   if (!config.tls_client_ca_file.empty()) {
-    auto ca = ReadFile(config.tls_client_ca_file);
+    auto ca = ReadFile("JOBFACADE_TLS_CLIENT_CA_FILE", config.tls_client_ca_file);
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
     options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
@@ -73,15 +73,21 @@ int Server::sandbox_port() const { return sandbox_ ? sandbox_->port() : 0; }
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   std::unique_ptr<Server> server(new Server());
   if (config.sandbox) {
-    fakes::VendorEmulator::Options options;
-    auto emulator = fakes::VendorEmulator::Start(options);
+    sandbox::VendorEmulator::Options options;
+    auto emulator = sandbox::VendorEmulator::Start(options);
     if (!emulator.ok()) return emulator.status();
     server->sandbox_ = *std::move(emulator);
     config.vendors.clear();
-    config.vendors["qbraid"] = {server->sandbox_->base_url("qbraid"), options.qbraid_api_key};
-    config.vendors["ionq"] = {server->sandbox_->base_url("ionq"), options.ionq_api_key};
-    config.vendors["praisonai"] = {server->sandbox_->base_url("praisonai"),
-                                   options.praisonai_api_key};
+    for (const Vendor* vendor : Vendors()) {
+      std::string base_url = server->sandbox_->base_url(vendor->name());
+      if (base_url.empty()) {
+        Log("WARN", absl::StrCat("sandbox mode: vendor ", vendor->name(),
+                                 " has no emulator personality and stays unconfigured"));
+        continue;
+      }
+      config.vendors[vendor->name()] = {std::move(base_url),
+                                        server->sandbox_->api_key(vendor->name())};
+    }
     Log("WARN", absl::StrCat("sandbox mode: no vendor is configured (or --sandbox was given); "
                              "serving demo jobs from the built-in vendor emulator on 127.0.0.1:",
                              server->sandbox_->port()));
@@ -155,7 +161,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   builder.SetMaxSendMessageSize(kMaxSendMessageBytes);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+    // Also a certificate gRPC could read but not use: the TLS settings are named with it.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "JOBFACADE_LISTEN: cannot listen on ", config.listen,
+        config.tls_cert_file.empty()
+            ? ""
+            : " (or JOBFACADE_TLS_CERT_FILE / JOBFACADE_TLS_KEY_FILE hold no usable key pair)"));
   }
   server->address_ = absl::StrCat(HostOf(config.listen), ":", selected_port);
 
@@ -164,11 +175,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
     absl::MutexLock lock(&server->health_mu_);
     server->health_ = health;
     health->SetServingStatus(kServiceName, true);
-    for (absl::string_view vendor : kVendorNames) {
-      auto client = server->vendor_clients_.find(std::string(vendor));
+    for (const Vendor* vendor : Vendors()) {
+      auto client = server->vendor_clients_.find(vendor->name());
       const bool serving = client != server->vendor_clients_.end() &&
                            client->second->stats().circuit != CircuitState::kOpen;
-      health->SetServingStatus(FormatParent(vendor), serving);
+      health->SetServingStatus(FormatParent(vendor->name()), serving);
     }
   }
   if (!config.metrics_listen.empty()) {
@@ -232,6 +243,16 @@ void Server::RegisterResilienceMetrics() {
         return Pairs{{",reason=\"queue_full\"", static_cast<double>(s.rejected_full)},
                      {",reason=\"circuit_open\"", static_cast<double>(s.rejected_open)}};
       }));
+  metrics_->AddFamily("jobfacade_list_items_skipped_total",
+                      "Listed jobs left out of a page because no id could be read from them.",
+                      "counter", [operations = operations_.get()] {
+                        Metrics::Samples samples;
+                        for (const auto& [vendor, count] : operations->ListItemsSkipped()) {
+                          samples.emplace_back(absl::StrCat("vendor=\"", vendor, "\""),
+                                               static_cast<double>(count));
+                        }
+                        return samples;
+                      });
   metrics_->AddFamily("jobfacade_vendor_circuit_opened_total",
                       "Times the vendor's circuit breaker opened.", "counter",
                       family([](const ResilienceStats& s) {

@@ -20,7 +20,7 @@ namespace jobfacade {
 namespace http {
 class HttpEngine;
 }
-namespace fakes {
+namespace sandbox {
 class VendorEmulator;
 }
 class JobOperations;
@@ -61,7 +61,7 @@ class Server {
   std::string metrics_address_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;
-  std::unique_ptr<fakes::VendorEmulator> sandbox_;
+  std::unique_ptr<sandbox::VendorEmulator> sandbox_;
   std::unique_ptr<http::HttpEngine> engine_;
   std::unique_ptr<TimerThread> timers_;
   // One per enabled vendor, between its adapter and the engine.

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "adapters/core/cancellation.h"
+#include "adapters/core/list_filter.h"
 #include "jobfacade/v1/job_service.pb.h"
 
 namespace jobfacade {
@@ -29,33 +30,27 @@ struct CallContext {
   std::optional<std::string> caller_key;
 };
 
-// Filters a vendor may apply itself (push-down); unset members are not filtered. An adapter
-// sends only what its vendor supports: qBraid status, provider, search, tags; IonQ status,
-// target; PraisonAI status.
-struct VendorListFilter {
-  std::optional<std::string> vendor_status;  // the vendor's own status text
-  std::optional<std::string> provider;       // qBraid provider
-  std::optional<std::string> search;         // qBraid keyword search
-  std::map<std::string, std::string> tags;   // qBraid tags (every pair must match)
-  std::optional<std::string> target;         // IonQ target (backend)
-};
-
 struct ListRequest {
   int page_size = 50;  // 1..200; the adapter lowers it to the vendor's maximum
   std::string cursor;  // the adapter's own cursor from a previous ListResult; empty = first
   v1::JobView view = v1::JOB_VIEW_BASIC;
-  VendorListFilter filter;
+  // The vendor's own list query parameters for the part of the filter it applies itself
+  // (Vendor::PushDown); the adapter appends them to its list URL.
+  QueryParams filter;
 };
 
 struct ListResult {
   std::vector<v1::Job> jobs;  // in the vendor's list order (newest first)
   std::string next_cursor;    // empty when this was the last vendor page
+  // Listed items left out because no id could be read from them (the service logs and counts
+  // them); the rest of the page is still served.
+  int skipped = 0;
 };
 
 // Connection settings of one vendor.
 struct VendorConfig {
   std::string base_url;  // without a trailing slash
-  std::string api_key;   // empty: no auth header (PraisonAI on loopback)
+  std::string api_key;   // empty: no auth header (a loopback server that needs none)
 };
 
 class VendorAdapter {
@@ -66,7 +61,7 @@ class VendorAdapter {
 
   virtual ~VendorAdapter() = default;
 
-  // "qbraid", "ionq" or "praisonai".
+  // The vendor's registry name (Vendor::name()).
   virtual absl::string_view vendor() const = 0;
 
   // Every method runs `done` exactly once, on an engine thread or inline on the caller's

@@ -38,6 +38,18 @@ http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method,
   return request;
 }
 
+void AppendQueryParams(const QueryParams& params, std::string* url) {
+  for (const auto& [name, value] : params) {
+    absl::StrAppend(url, "&", name, "=", PercentEncodeQueryValue(value));
+  }
+}
+
+void AddAuthHeader(const VendorAuth& auth, const std::string& key, http::Request* request) {
+  if (key.empty()) return;
+  request->headers.emplace_back(auth.header,
+                                auth.scheme.empty() ? key : absl::StrCat(auth.scheme, " ", key));
+}
+
 VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op, const CallContext& ctx,
                           const VendorConfig& config) {
   VendorCall call;

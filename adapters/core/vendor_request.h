@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "adapters/core/http_errors.h"
+#include "adapters/core/vendor.h"
 #include "adapters/core/vendor_adapter.h"
 #include "adapters/http/http_engine.h"
 
@@ -30,6 +31,13 @@ std::string EffectiveKey(const CallContext& ctx, const VendorConfig& config);
 // application/json` and `User-Agent: jobfacade/0.1`. Authentication is the
 // vendor adapter's to add.
 http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method, std::string url);
+
+// Appends `params` to `url` (which already has a query) as `&name=value`, values
+// percent-encoded.
+void AppendQueryParams(const QueryParams& params, std::string* url);
+
+// Adds the vendor's auth header for `key` (none when the key is empty).
+void AddAuthHeader(const VendorAuth& auth, const std::string& key, http::Request* request);
 
 // What a response callback needs to map a failure, copied out of the call so
 // the callback never touches the adapter or the caller's context after the call

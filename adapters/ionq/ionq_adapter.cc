@@ -8,6 +8,7 @@
 #include "adapters/core/http_errors.h"
 #include "adapters/core/vendor_request.h"
 #include "adapters/ionq/ionq_normalizer.h"
+#include "adapters/ionq/ionq_vendor.h"
 
 namespace jobfacade {
 
@@ -19,8 +20,7 @@ absl::string_view IonqAdapter::vendor() const { return kIonqVendor; }
 http::Request IonqAdapter::NewRequest(const CallContext& ctx, absl::string_view method,
                                       std::string url) const {
   http::Request request = NewVendorRequest(ctx, method, std::move(url));
-  const std::string key = EffectiveKey(ctx, config_);
-  if (!key.empty()) request.headers.emplace_back("Authorization", absl::StrCat("apiKey ", key));
+  AddAuthHeader(IonqVendor().spec().auth, EffectiveKey(ctx, config_), &request);
   return request;
 }
 
@@ -51,13 +51,7 @@ void IonqAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
   if (!request.cursor.empty()) {
     absl::StrAppend(&url, "&next=", PercentEncodeQueryValue(request.cursor));
   }
-  if (request.filter.vendor_status.has_value()) {
-    absl::StrAppend(&url, "&status=", PercentEncodeQueryValue(*request.filter.vendor_status));
-  }
-  // IonQ reads `target` as a comma-separated list of backends; the service sends one.
-  if (request.filter.target.has_value()) {
-    absl::StrAppend(&url, "&target=", PercentEncodeQueryValue(*request.filter.target));
-  }
+  AppendQueryParams(request.filter, &url);
   engine_->Send(NewRequest(ctx, "GET", std::move(url)),
                 [call = MakeVendorCall(kIonqVendor, VendorOperation::kList, ctx, config_),
                  cursor = request.cursor, view = request.view,
@@ -73,6 +67,7 @@ void IonqAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
                   // forever.
                   if (list->next != cursor) result.next_cursor = std::move(list->next);
                   result.jobs = std::move(list->jobs);
+                  result.skipped = list->skipped;
                   std::move(done)(std::move(result));
                 });
 }

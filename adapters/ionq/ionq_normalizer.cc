@@ -8,6 +8,7 @@
 #include "adapters/core/job_fields.h"
 #include "adapters/core/status_macros.h"
 #include "adapters/core/time_util.h"
+#include "adapters/ionq/ionq_vendor.h"
 
 namespace jobfacade {
 namespace {
@@ -23,18 +24,7 @@ std::optional<absl::Time> TimeOf(const json::Struct& job, absl::string_view iso_
 
 }  // namespace
 
-v1::Job::State IonqState(absl::string_view status) {
-  static constexpr std::pair<absl::string_view, v1::Job::State> kStates[] = {
-      {"submitted", v1::Job::INITIALIZING}, {"ready", v1::Job::QUEUED},
-      {"started", v1::Job::RUNNING},        {"running", v1::Job::RUNNING},
-      {"canceled", v1::Job::CANCELLED},     {"completed", v1::Job::COMPLETED},
-      {"failed", v1::Job::FAILED},
-  };
-  for (const auto& [text, state] : kStates) {
-    if (EqualsIgnoreCase(status, text)) return state;
-  }
-  return v1::Job::STATE_UNSPECIFIED;
-}
+v1::Job::State IonqState(absl::string_view status) { return IonqVendor().StateOf(status); }
 
 absl::StatusOr<v1::Job> NormalizeIonqJobObject(const json::Struct& job, v1::JobView view) {
   std::optional<std::string> id = json::GetString(job, "id");
@@ -93,11 +83,18 @@ absl::StatusOr<IonqJobList> NormalizeIonqJobList(absl::string_view body, v1::Job
   IonqJobList list;
   list.jobs.reserve(jobs->values_size());
   for (const json::Value& item : jobs->values()) {
+    // One unreadable job must not cost the caller the whole page (API.md: unknown values
+    // never fail the call): a job without a readable id is skipped and counted.
     if (item.kind_case() != json::Value::kStructValue) {
-      return BadVendorResponse(kIonqVendor, "a listed job is not an object");
+      ++list.skipped;
+      continue;
     }
-    JF_ASSIGN_OR_RETURN(v1::Job job, NormalizeIonqJobObject(item.struct_value(), view));
-    list.jobs.push_back(std::move(job));
+    absl::StatusOr<v1::Job> job = NormalizeIonqJobObject(item.struct_value(), view);
+    if (!job.ok()) {
+      ++list.skipped;
+      continue;
+    }
+    list.jobs.push_back(*std::move(job));
   }
   list.next = StringOr(root, "next");  // null, absent and "" all mean the last page
   return list;

@@ -18,6 +18,7 @@ inline constexpr absl::string_view kIonqVendor = "ionq";
 // One page of GET /jobs.
 struct IonqJobList {
   std::vector<v1::Job> jobs;  // in the vendor's order
+  int skipped = 0;            // listed items without a readable id (not an object, no id)
   std::string next;           // the cursor of the next page; empty when there is none
 };
 

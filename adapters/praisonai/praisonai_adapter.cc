@@ -9,6 +9,7 @@
 #include "adapters/core/http_errors.h"
 #include "adapters/core/vendor_request.h"
 #include "adapters/praisonai/praisonai_normalizer.h"
+#include "adapters/praisonai/praisonai_vendor.h"
 
 namespace jobfacade {
 namespace {
@@ -26,8 +27,7 @@ http::Request PraisonaiAdapter::NewRequest(const CallContext& ctx, absl::string_
                                            std::string url) const {
   http::Request request = NewVendorRequest(ctx, method, std::move(url));
   // A loopback server without a key wants no Authorization header at all.
-  const std::string key = EffectiveKey(ctx, config_);
-  if (!key.empty()) request.headers.emplace_back("Authorization", absl::StrCat("Bearer ", key));
+  AddAuthHeader(PraisonaiVendor().spec().auth, EffectiveKey(ctx, config_), &request);
   return request;
 }
 
@@ -58,9 +58,7 @@ void PraisonaiAdapter::ListJobs(const CallContext& ctx, const ListRequest& reque
   const int page_size = VendorPageSize(request.page_size, kMaxPageSize);
   std::string url =
       absl::StrCat(config_.base_url, kRunsPath, "?page=", *page, "&page_size=", page_size);
-  if (request.filter.vendor_status.has_value()) {
-    absl::StrAppend(&url, "&status=", PercentEncodeQueryValue(*request.filter.vendor_status));
-  }
+  AppendQueryParams(request.filter, &url);
   engine_->Send(NewRequest(ctx, "GET", std::move(url)),
                 [call = MakeVendorCall(kPraisonaiVendor, VendorOperation::kList, ctx, config_),
                  page_number = *page, page_size, view = request.view,
@@ -72,15 +70,15 @@ void PraisonaiAdapter::ListJobs(const CallContext& ctx, const ListRequest& reque
                       NormalizePraisonaiJobList(response.body, view), response.status);
                   if (!list.ok()) return std::move(done)(list.status());
                   ListResult result;
+                  const int listed = static_cast<int>(list->jobs.size()) + list->skipped;
                   // Pages are counted in the size we asked for; the next
                   // request asks for the same. Without a total, only a full
                   // page can have a successor.
-                  const bool more = list->total.has_value()
-                                        ? page_number * page_size < *list->total
-                                        : static_cast<int>(list->jobs.size()) >= page_size;
-                  if (more && !list->jobs.empty())
-                    result.next_cursor = absl::StrCat(page_number + 1);
+                  const bool more = list->total.has_value() ? page_number * page_size < *list->total
+                                                            : listed >= page_size;
+                  if (more && listed > 0) result.next_cursor = absl::StrCat(page_number + 1);
                   result.jobs = std::move(list->jobs);
+                  result.skipped = list->skipped;
                   std::move(done)(std::move(result));
                 });
 }

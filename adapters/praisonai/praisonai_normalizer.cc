@@ -8,19 +8,12 @@
 #include "adapters/core/job_fields.h"
 #include "adapters/core/status_macros.h"
 #include "adapters/core/time_util.h"
+#include "adapters/praisonai/praisonai_vendor.h"
 
 namespace jobfacade {
 
 v1::Job::State PraisonaiState(absl::string_view status) {
-  static constexpr std::pair<absl::string_view, v1::Job::State> kStates[] = {
-      {"queued", v1::Job::QUEUED},       {"running", v1::Job::RUNNING},
-      {"cancelled", v1::Job::CANCELLED}, {"succeeded", v1::Job::COMPLETED},
-      {"failed", v1::Job::FAILED},
-  };
-  for (const auto& [text, state] : kStates) {
-    if (EqualsIgnoreCase(status, text)) return state;
-  }
-  return v1::Job::STATE_UNSPECIFIED;
+  return PraisonaiVendor().StateOf(status);
 }
 
 absl::StatusOr<v1::Job> NormalizePraisonaiJobObject(const json::Struct& job, v1::JobView view) {
@@ -61,11 +54,18 @@ absl::StatusOr<PraisonaiJobList> NormalizePraisonaiJobList(absl::string_view bod
   PraisonaiJobList list;
   list.jobs.reserve(jobs->values_size());
   for (const json::Value& item : jobs->values()) {
+    // One unreadable job must not cost the caller the whole page (API.md: unknown values
+    // never fail the call): a job without a readable id is skipped and counted.
     if (item.kind_case() != json::Value::kStructValue) {
-      return BadVendorResponse(kPraisonaiVendor, "a listed job is not an object");
+      ++list.skipped;
+      continue;
     }
-    JF_ASSIGN_OR_RETURN(v1::Job job, NormalizePraisonaiJobObject(item.struct_value(), view));
-    list.jobs.push_back(std::move(job));
+    absl::StatusOr<v1::Job> job = NormalizePraisonaiJobObject(item.struct_value(), view);
+    if (!job.ok()) {
+      ++list.skipped;
+      continue;
+    }
+    list.jobs.push_back(*std::move(job));
   }
   list.total = json::GetInt(root, "total");
   list.page = json::GetInt(root, "page");

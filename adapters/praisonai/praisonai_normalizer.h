@@ -21,6 +21,7 @@ inline constexpr absl::string_view kPraisonaiJobType = "agent_run";
 // One page of GET /api/v1/runs.
 struct PraisonaiJobList {
   std::vector<v1::Job> jobs;         // in the vendor's order (newest first)
+  int skipped = 0;                   // listed items without a readable id (not an object, no id)
   std::optional<int64_t> total;      // jobs matching the query, over all pages
   std::optional<int64_t> page;       // this page's number, from 1
   std::optional<int64_t> page_size;  // the page size the server applied

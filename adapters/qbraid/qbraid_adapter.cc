@@ -12,12 +12,10 @@
 #include "adapters/core/json.h"
 #include "adapters/core/vendor_request.h"
 #include "adapters/qbraid/qbraid_normalizer.h"
+#include "adapters/qbraid/qbraid_vendor.h"
 
 namespace jobfacade {
 namespace {
-
-// qBraid's `search` takes 1..255 characters; counting bytes stays inside that for any text.
-constexpr size_t kMaxSearchBytes = 255;
 
 // A 2xx cancel or delete still fails when its JSON envelope says success:false.
 // A body that is not JSON is accepted: the service reads the job again to see
@@ -34,35 +32,6 @@ absl::Status CheckSuccessEnvelope(absl::string_view body) {
   return absl::OkStatus();
 }
 
-// `tags` as qBraid reads it: one JSON object of string values, keys in a fixed order.
-std::string TagsJson(const std::map<std::string, std::string>& tags) {
-  std::string out = "{";
-  for (const auto& [key, value] : tags) {
-    absl::StrAppend(&out, out.size() > 1 ? "," : "", json::ToJson(json::Str(key)), ":",
-                    json::ToJson(json::Str(value)));
-  }
-  return absl::StrCat(out, "}");
-}
-
-// The push-down filters as GET /jobs query parameters. A search qBraid would refuse (it takes
-// 1..255 characters) is left out rather than failing the listing: the service applies the
-// whole filter to what comes back anyway.
-void AppendListFilter(const VendorListFilter& filter, std::string* url) {
-  if (filter.vendor_status.has_value()) {
-    absl::StrAppend(url, "&status=", PercentEncodeQueryValue(*filter.vendor_status));
-  }
-  if (filter.provider.has_value()) {
-    absl::StrAppend(url, "&provider=", PercentEncodeQueryValue(*filter.provider));
-  }
-  if (filter.search.has_value() && !filter.search->empty() &&
-      filter.search->size() <= kMaxSearchBytes) {
-    absl::StrAppend(url, "&search=", PercentEncodeQueryValue(*filter.search));
-  }
-  if (!filter.tags.empty()) {
-    absl::StrAppend(url, "&tags=", PercentEncodeQueryValue(TagsJson(filter.tags)));
-  }
-}
-
 }  // namespace
 
 QbraidAdapter::QbraidAdapter(http::HttpClient* engine, VendorConfig config)
@@ -73,8 +42,7 @@ absl::string_view QbraidAdapter::vendor() const { return kQbraidVendor; }
 http::Request QbraidAdapter::NewRequest(const CallContext& ctx, absl::string_view method,
                                         std::string url) const {
   http::Request request = NewVendorRequest(ctx, method, std::move(url));
-  const std::string key = EffectiveKey(ctx, config_);
-  if (!key.empty()) request.headers.emplace_back("X-API-KEY", key);
+  AddAuthHeader(QbraidVendor().spec().auth, EffectiveKey(ctx, config_), &request);
   return request;
 }
 
@@ -104,7 +72,7 @@ void QbraidAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
   if (!page.ok()) return std::move(done)(page.status());
   std::string url = absl::StrCat(config_.base_url, "/jobs?page=", *page,
                                  "&limit=", VendorPageSize(request.page_size, kMaxPageSize));
-  AppendListFilter(request.filter, &url);
+  AppendQueryParams(request.filter, &url);
   engine_->Send(NewRequest(ctx, "GET", std::move(url)),
                 [call = MakeVendorCall(kQbraidVendor, VendorOperation::kList, ctx, config_),
                  page_number = *page, view = request.view,
@@ -119,10 +87,11 @@ void QbraidAdapter::ListJobs(const CallContext& ctx, const ListRequest& request,
                   // An empty page never has a successor, whatever hasNext says:
                   // that keeps a confused vendor from sending the listing round
                   // forever.
-                  if (list->has_next && !list->jobs.empty()) {
+                  if (list->has_next && list->jobs.size() + list->skipped > 0) {
                     result.next_cursor = absl::StrCat(page_number + 1);
                   }
                   result.jobs = std::move(list->jobs);
+                  result.skipped = list->skipped;
                   std::move(done)(std::move(result));
                 });
 }

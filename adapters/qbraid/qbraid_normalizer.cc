@@ -9,6 +9,7 @@
 #include "adapters/core/job_fields.h"
 #include "adapters/core/status_macros.h"
 #include "adapters/core/time_util.h"
+#include "adapters/qbraid/qbraid_vendor.h"
 
 namespace jobfacade {
 namespace {
@@ -27,23 +28,7 @@ absl::StatusOr<json::Struct> ParseEnvelope(absl::string_view body) {
 
 }  // namespace
 
-v1::Job::State QbraidState(absl::string_view status) {
-  static constexpr std::pair<absl::string_view, v1::Job::State> kStates[] = {
-      {"INITIALIZING", v1::Job::INITIALIZING},
-      {"VALIDATING", v1::Job::INITIALIZING},
-      {"QUEUED", v1::Job::QUEUED},
-      {"RUNNING", v1::Job::RUNNING},
-      {"CANCELLING", v1::Job::CANCELLING},
-      {"CANCELLED", v1::Job::CANCELLED},
-      {"COMPLETED", v1::Job::COMPLETED},
-      {"FAILED", v1::Job::FAILED},
-      {"HOLD", v1::Job::ON_HOLD},
-  };
-  for (const auto& [text, state] : kStates) {
-    if (EqualsIgnoreCase(status, text)) return state;
-  }
-  return v1::Job::STATE_UNSPECIFIED;  // UNKNOWN included
-}
+v1::Job::State QbraidState(absl::string_view status) { return QbraidVendor().StateOf(status); }
 
 absl::StatusOr<v1::Job> NormalizeQbraidJobObject(const json::Struct& job, v1::JobView view) {
   std::optional<std::string> qrn = json::GetString(job, "jobQrn");
@@ -108,11 +93,18 @@ absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body, v1:
   QbraidJobList list;
   list.jobs.reserve(data->values_size());
   for (const json::Value& item : data->values()) {
+    // One unreadable job must not cost the caller the whole page (API.md: unknown values
+    // never fail the call): a job without a readable id is skipped and counted.
     if (item.kind_case() != json::Value::kStructValue) {
-      return BadVendorResponse(kQbraidVendor, "a listed job is not an object");
+      ++list.skipped;
+      continue;
     }
-    JF_ASSIGN_OR_RETURN(v1::Job job, NormalizeQbraidJobObject(item.struct_value(), view));
-    list.jobs.push_back(std::move(job));
+    absl::StatusOr<v1::Job> job = NormalizeQbraidJobObject(item.struct_value(), view);
+    if (!job.ok()) {
+      ++list.skipped;
+      continue;
+    }
+    list.jobs.push_back(*std::move(job));
   }
   if (const json::Struct* pagination = json::GetObject(root, "pagination")) {
     std::optional<bool> has_next = json::GetBool(*pagination, "hasNext");

@@ -17,6 +17,7 @@ inline constexpr absl::string_view kQbraidVendor = "qbraid";
 // One page of GET /jobs.
 struct QbraidJobList {
   std::vector<v1::Job> jobs;  // in the vendor's order
+  int skipped = 0;            // listed items without a readable id (not an object, no id)
   bool has_next = false;      // pagination.hasNext, or page < totalPages when it is absent
 };
 

@@ -19,8 +19,11 @@
 #include "absl/time/time.h"
 #include "adapters/core/vendor_adapter.h"
 #include "adapters/http/http_engine.h"
+#include "adapters/ionq/ionq_vendor.h"
+#include "adapters/qbraid/qbraid_vendor.h"
 #include "adapters/registry.h"
 #include "gtest/gtest.h"
+#include "tests/testing/filter_terms.h"
 
 namespace jobfacade {
 namespace {
@@ -67,21 +70,26 @@ struct VendorCase {
   // The status of the document's example job, and its canonical state.
   v1::Job::State example_state;
   // Sets every push-down filter the vendor supports, as the service would.
-  void (*every_filter)(VendorListFilter* filter) = nullptr;
+  void (*every_filter)(QueryParams* filter) = nullptr;
 };
 
 // qBraid filters on status, provider, search (1..255 characters) and tags (a JSON object).
-void EveryQbraidFilter(VendorListFilter* filter) {
-  filter->vendor_status = "COMPLETED";
-  filter->provider = "aws";
-  filter->search = std::string(255, 'b');
-  filter->tags = {{"experiment", "bell-state"}, {"team \"q&a\"", "ünï=1"}};
+void EveryQbraidFilter(QueryParams* filter) {
+  using ::jobfacade::testing::StateIn;
+  using ::jobfacade::testing::TermOf;
+  *filter =
+      QbraidVendor().PushDown({StateIn({v1::Job::COMPLETED}), TermOf(FilterField::kProvider, "aws"),
+                               TermOf(FilterField::kDisplayName, std::string(255, 'b')),
+                               TermOf(FilterField::kTag, "bell-state", "experiment"),
+                               TermOf(FilterField::kTag, "ünï=1", "team \"q&a\"")});
 }
 
 // IonQ filters on status and target (a backend).
-void EveryIonqFilter(VendorListFilter* filter) {
-  filter->vendor_status = "completed";
-  filter->target = "qpu.aria-1";
+void EveryIonqFilter(QueryParams* filter) {
+  using ::jobfacade::testing::StateIn;
+  using ::jobfacade::testing::TermOf;
+  *filter = IonqVendor().PushDown(
+      {StateIn({v1::Job::COMPLETED}), TermOf(FilterField::kDevice, "qpu.aria-1")});
 }
 
 // Names the case in gtest's messages instead of dumping its bytes.
@@ -160,7 +168,7 @@ TEST_P(AdapterContractTest, ListJobsWithVendorStatusFilter) {
   ListRequest request;
   request.page_size = 10;
   request.view = v1::JOB_VIEW_FULL;
-  request.filter.vendor_status = GetParam().vendor_status;
+  request.filter = {{"status", GetParam().vendor_status}};
   absl::StatusOr<ListResult> page =
       Await<ListResult>([&](auto done) { adapter_->ListJobs(ctx, request, std::move(done)); });
   ASSERT_TRUE(page.ok()) << page.status();

@@ -19,8 +19,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
+#include "adapters/sandbox/emulator.h"
 #include "tests/fakes/self_signed_cert.h"
-#include "tests/fakes/vendor_emulator.h"
 
 namespace {
 
@@ -57,7 +57,7 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  using jobfacade::fakes::VendorEmulator;
+  using jobfacade::sandbox::VendorEmulator;
   VendorEmulator::Options options;
   bool manual_clock = false;
   bool self_signed = false;

@@ -34,10 +34,10 @@ TEST(ConcurrencyTest, FiveHundredSlowGetJobsInAboutOneSecondOnFewThreads) {
   options.args = {absl::StrCat("--vendor_max_in_flight=", kCalls)};
   ServerHarness harness(options);
   ASSERT_TRUE(harness.ok()) << harness.error();
-  const char* vendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+  const char* vendors[] = {sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai};
   std::vector<std::string> names;
   for (const char* vendor : vendors) {
-    fakes::JobSpec spec;
+    sandbox::JobSpec spec;
     spec.vendor = vendor;
     spec.running = absl::Hours(1);
     names.push_back(absl::StrCat("vendors/", vendor, "/jobs/", harness.emulator().AddJob(spec)));

@@ -28,14 +28,14 @@
 namespace jobfacade::testing {
 namespace {
 
-using fakes::FaultKind;
-using fakes::FaultSpec;
-using fakes::JobSpec;
 using grpc::StatusCode;
+using sandbox::FaultKind;
+using sandbox::FaultSpec;
+using sandbox::JobSpec;
 
 const std::vector<std::string>& Vendors() {
   static const auto* vendors =
-      new std::vector<std::string>{fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+      new std::vector<std::string>{sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai};
   return *vendors;
 }
 
@@ -65,20 +65,20 @@ constexpr char kCreateTimeField[] = "<create_time>";
 
 std::string VendorField(absl::string_view field, absl::string_view vendor) {
   if (field == kIdField) {
-    if (vendor == fakes::kQbraid) return "jobQrn";
-    return vendor == fakes::kIonq ? "id" : "job_id";
+    if (vendor == sandbox::kQbraid) return "jobQrn";
+    return vendor == sandbox::kIonq ? "id" : "job_id";
   }
   if (field == kCreateTimeField) {
     // qBraid falls back from timeStamps.createdAt to the record's createdAt: spoil both.
-    if (vendor == fakes::kQbraid) return "timeStamps.createdAt,createdAt";
-    return vendor == fakes::kIonq ? "submitted_at" : "created_at";
+    if (vendor == sandbox::kQbraid) return "timeStamps.createdAt,createdAt";
+    return vendor == sandbox::kIonq ? "submitted_at" : "created_at";
   }
   return std::string(field);
 }
 
 // The method of a vendor's cancel request.
 std::string CancelMethod(absl::string_view vendor) {
-  return vendor == fakes::kIonq ? "PUT" : "POST";
+  return vendor == sandbox::kIonq ? "PUT" : "POST";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,7 +419,7 @@ TEST_P(RetryTest, GetIsAttemptedThreeTimesOn503AndThenAnswered) {
   grpc::Status status = GetJob(harness_, Name(vendor, id), &job);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(job.vendor_job_id(), id);
-  const fakes::Stats stats = harness_.emulator().stats(vendor);
+  const sandbox::Stats stats = harness_.emulator().stats(vendor);
   EXPECT_EQ(stats.Count("GET", "get"), 3);
   ASSERT_EQ(stats.recent.size(), 3u);
   EXPECT_EQ(stats.recent[0].status, 503);
@@ -453,7 +453,7 @@ TEST_P(RetryTest, CancelAndDeleteAreNotRetriedOn503OrAReset) {
     ExpectVendorError(harness_.stub().DeleteJob(Context().get(), remove, &empty),
                       StatusCode::UNAVAILABLE, "VENDOR_UNAVAILABLE", vendor,
                       kind == FaultKind::kHttpStatus ? 503 : kNoHttpStatus);
-    const fakes::Stats stats = harness_.emulator().stats(vendor);
+    const sandbox::Stats stats = harness_.emulator().stats(vendor);
     EXPECT_EQ(stats.Count(CancelMethod(vendor), "cancel"), 1);
     EXPECT_EQ(stats.Count("DELETE", "delete"), 1);
     harness_.emulator().ClearFaults();
@@ -480,19 +480,19 @@ class RetryAfterTest : public ::testing::TestWithParam<bool> {
 
 // The server runs on the real clock, so this waits a real second.
 TEST_P(RetryAfterTest, RetryAfterOneSecondIsWaitedBeforeTheNextAttempt) {
-  const std::string id = AddRunning(harness_, fakes::kQbraid);
+  const std::string id = AddRunning(harness_, sandbox::kQbraid);
   FaultSpec fault = Status(429);
-  fault.vendor = fakes::kQbraid;
+  fault.vendor = sandbox::kQbraid;
   fault.retry_after = absl::Seconds(1);
   fault.retry_after_http_date = GetParam();
   fault.count = 1;
   harness_.emulator().InjectFault(fault);
   v1::Job job;
   const absl::Time start = absl::Now();
-  grpc::Status status = GetJob(harness_, Name(fakes::kQbraid, id), &job);
+  grpc::Status status = GetJob(harness_, Name(sandbox::kQbraid, id), &job);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_LT(absl::Now() - start, absl::Seconds(4));
-  const fakes::Stats stats = harness_.emulator().stats(fakes::kQbraid);
+  const sandbox::Stats stats = harness_.emulator().stats(sandbox::kQbraid);
   ASSERT_EQ(stats.recent.size(), 2u);
   EXPECT_EQ(stats.recent[0].status, 429);
   EXPECT_EQ(stats.recent[1].status, 200);
@@ -507,20 +507,20 @@ INSTANTIATE_TEST_SUITE_P(Forms, RetryAfterTest, ::testing::Bool(),
 TEST(RateLimitTest, RetryAfterBeyondTheDeadlineIsAnsweredAtOnce) {
   ServerHarness harness(QuietResilience());
   ASSERT_TRUE(harness.ok()) << harness.error();
-  const std::string id = AddRunning(harness, fakes::kIonq);
+  const std::string id = AddRunning(harness, sandbox::kIonq);
   FaultSpec fault = Status(429);
-  fault.vendor = fakes::kIonq;
+  fault.vendor = sandbox::kIonq;
   fault.retry_after = absl::Seconds(8);  // below --retry_max_retry_after, beyond the deadline
   harness.emulator().InjectFault(fault);
   v1::Job job;
   const absl::Time start = absl::Now();
-  grpc::Status status = GetJob(harness, Name(fakes::kIonq, id), &job, absl::Seconds(3));
+  grpc::Status status = GetJob(harness, Name(sandbox::kIonq, id), &job, absl::Seconds(3));
   const absl::Duration took = absl::Now() - start;
-  ExpectVendorError(status, StatusCode::RESOURCE_EXHAUSTED, "VENDOR_RATE_LIMITED", fakes::kIonq,
+  ExpectVendorError(status, StatusCode::RESOURCE_EXHAUSTED, "VENDOR_RATE_LIMITED", sandbox::kIonq,
                     429);
   EXPECT_EQ(RetryDelay(status), absl::Seconds(8));
   EXPECT_LT(took, absl::Seconds(1));
-  EXPECT_EQ(harness.emulator().stats(fakes::kIonq).Count("GET", "get"), 1);
+  EXPECT_EQ(harness.emulator().stats(sandbox::kIonq).Count("GET", "get"), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,37 +533,37 @@ TEST(CircuitBreakerTest, OpensAfterThreeFailuresRefusesWithoutTheVendorAndReclos
   options.env["JOBFACADE_CIRCUIT_OPEN_DURATION"] = "1s";
   ServerHarness harness(options);
   ASSERT_TRUE(harness.ok()) << harness.error();
-  const std::string id = AddRunning(harness, fakes::kQbraid);
-  const std::string ionq = AddRunning(harness, fakes::kIonq);
+  const std::string id = AddRunning(harness, sandbox::kQbraid);
+  const std::string ionq = AddRunning(harness, sandbox::kIonq);
   FaultSpec fault = Status(503);
-  fault.vendor = fakes::kQbraid;
+  fault.vendor = sandbox::kQbraid;
   harness.emulator().InjectFault(fault);
 
   // Failing calls until the breaker opens: three failed attempts in a row.
   grpc::Status status;
   v1::Job job;
   for (int call = 0; call < 4; ++call) {
-    status = GetJob(harness, Name(fakes::kQbraid, id), &job);
+    status = GetJob(harness, Name(sandbox::kQbraid, id), &job);
     ASSERT_EQ(status.error_code(), StatusCode::UNAVAILABLE) << status.error_message();
-    if (harness.emulator().stats(fakes::kQbraid).Count("GET", "get") >= 3) break;
+    if (harness.emulator().stats(sandbox::kQbraid).Count("GET", "get") >= 3) break;
   }
-  EXPECT_EQ(harness.emulator().stats(fakes::kQbraid).Count("GET", "get"), 3);
+  EXPECT_EQ(harness.emulator().stats(sandbox::kQbraid).Count("GET", "get"), 3);
   const absl::Time opened = absl::Now();
 
   // Open: refused at once, without a request to the vendor.
   harness.emulator().ResetStats();
-  status = GetJob(harness, Name(fakes::kQbraid, id), &job);
-  ExpectVendorError(status, StatusCode::UNAVAILABLE, "VENDOR_CIRCUIT_OPEN", fakes::kQbraid,
+  status = GetJob(harness, Name(sandbox::kQbraid, id), &job);
+  ExpectVendorError(status, StatusCode::UNAVAILABLE, "VENDOR_CIRCUIT_OPEN", sandbox::kQbraid,
                     kNoHttpStatus);
   const std::optional<absl::Duration> delay = RetryDelay(status);
   ASSERT_TRUE(delay.has_value()) << "no RetryInfo";
   EXPECT_GT(*delay, absl::ZeroDuration());
   EXPECT_LE(*delay, kOpenFor);
-  EXPECT_EQ(harness.emulator().stats(fakes::kQbraid).total, 0);
+  EXPECT_EQ(harness.emulator().stats(sandbox::kQbraid).total, 0);
   EXPECT_EQ(Health(harness, "vendors/qbraid"), kHealthNotServing);
   EXPECT_EQ(Health(harness, "vendors/ionq"), kHealthServing);
   EXPECT_EQ(Health(harness, ""), kHealthServing);
-  ASSERT_TRUE(GetJob(harness, Name(fakes::kIonq, ionq), &job).ok());  // other vendors serve
+  ASSERT_TRUE(GetJob(harness, Name(sandbox::kIonq, ionq), &job).ok());  // other vendors serve
 
   // The vendor recovers; once the open time has passed a probe closes the breaker.
   harness.emulator().ClearFaults();
@@ -571,7 +571,7 @@ TEST(CircuitBreakerTest, OpensAfterThreeFailuresRefusesWithoutTheVendorAndReclos
   bool served = false;
   absl::Time first_success;
   while (!served && absl::Now() < give_up) {
-    served = GetJob(harness, Name(fakes::kQbraid, id), &job).ok();
+    served = GetJob(harness, Name(sandbox::kQbraid, id), &job).ok();
     if (served) {
       first_success = absl::Now();
     } else {
@@ -596,30 +596,30 @@ TEST(TlsFaultTest, AnUntrustedCertificateIsVendorUnavailable) {
   auto cert = fakes::SelfSignedCert::Create(/*ip_san=*/true);  // only the trust is missing
   ASSERT_TRUE(cert.ok()) << cert.status();
   ManualClock clock;
-  fakes::VendorEmulator::Options options;
+  sandbox::VendorEmulator::Options options;
   options.manual_clock = &clock;
   options.seed_demo_jobs = false;
   options.qbraid_api_key = kQbraidKey;
   options.threads = 4;
   options.tls_cert_file = cert->cert_path();
   options.tls_key_file = cert->key_path();
-  auto tls = fakes::VendorEmulator::Start(options);
+  auto tls = sandbox::VendorEmulator::Start(options);
   ASSERT_TRUE(tls.ok()) << tls.status();
   JobSpec spec;
-  spec.vendor = fakes::kQbraid;
+  spec.vendor = sandbox::kQbraid;
   const std::string id = (*tls)->AddJob(spec);
 
   HarnessOptions harness_options = QuietResilience();
-  harness_options.env["QBRAID_BASE_URL"] = (*tls)->base_url(fakes::kQbraid);
+  harness_options.env["QBRAID_BASE_URL"] = (*tls)->base_url(sandbox::kQbraid);
   ServerHarness harness(harness_options);
   ASSERT_TRUE(harness.ok()) << harness.error();
   v1::Job job;
-  ExpectVendorError(GetJob(harness, Name(fakes::kQbraid, id), &job), StatusCode::UNAVAILABLE,
-                    "VENDOR_UNAVAILABLE", fakes::kQbraid, kNoHttpStatus);
+  ExpectVendorError(GetJob(harness, Name(sandbox::kQbraid, id), &job), StatusCode::UNAVAILABLE,
+                    "VENDOR_UNAVAILABLE", sandbox::kQbraid, kNoHttpStatus);
   EXPECT_EQ((*tls)->stats("*").total, 0);  // no request got past the handshake
 
   EXPECT_EQ(Health(harness, ""), kHealthServing);
-  ExpectStillServing(harness, fakes::kIonq, AddRunning(harness, fakes::kIonq));
+  ExpectStillServing(harness, sandbox::kIonq, AddRunning(harness, sandbox::kIonq));
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -12,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "adapters/core/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,14 +24,14 @@
 namespace jobfacade::testing {
 namespace {
 
-using fakes::FaultKind;
-using fakes::FaultSpec;
-using fakes::JobOutcome;
-using fakes::JobSpec;
+using sandbox::FaultKind;
+using sandbox::FaultSpec;
+using sandbox::JobOutcome;
+using sandbox::JobSpec;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* kVendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+constexpr const char* kVendors[] = {sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai};
 
 std::string Name(absl::string_view vendor, absl::string_view id) {
   return absl::StrCat("vendors/", vendor, "/jobs/", id);
@@ -95,7 +99,7 @@ class JobServiceTest : public ::testing::Test {
 
 TEST_F(JobServiceTest, GetJobMapsQbraidFields) {
   JobSpec spec;
-  spec.vendor = fakes::kQbraid;
+  spec.vendor = sandbox::kQbraid;
   spec.device = "aws:quera:qpu:aquila";
   spec.name = "Analog job";
   spec.created_at = absl::FromUnixSeconds(1767225000);
@@ -128,7 +132,7 @@ TEST_F(JobServiceTest, GetJobMapsQbraidFields) {
 
 TEST_F(JobServiceTest, GetJobMapsIonqAndPraisonaiFields) {
   JobSpec ionq;
-  ionq.vendor = fakes::kIonq;
+  ionq.vendor = sandbox::kIonq;
   ionq.device = "qpu.forte-1";
   ionq.name = "Bell state";
   ionq.tags = {{"team", "research"}};
@@ -148,7 +152,7 @@ TEST_F(JobServiceTest, GetJobMapsIonqAndPraisonaiFields) {
   EXPECT_EQ(job.tags().at("team"), "research");
 
   JobSpec praison;
-  praison.vendor = fakes::kPraisonai;
+  praison.vendor = sandbox::kPraisonai;
   praison.device = "agent-7";
   praison.created_at = harness_.clock().Now() - absl::Minutes(2);
   praison.running = absl::Hours(1);
@@ -182,7 +186,7 @@ TEST_F(JobServiceTest, StatesFollowTheVendorOverTime) {
       harness_.clock().Advance(absl::Seconds(10));
     }
     harness_.clock().Advance(-absl::Seconds(45));
-    if (std::string(vendor) == fakes::kPraisonai) {
+    if (std::string(vendor) == sandbox::kPraisonai) {
       // PraisonAI has no initializing state: it reports queued.
       EXPECT_EQ(seen[0], v1::Job::QUEUED) << vendor;
     } else {
@@ -201,9 +205,9 @@ TEST_F(JobServiceTest, FullViewCarriesTheVendorPayload) {
     ASSERT_TRUE(Get(Name(vendor, id), &job, v1::JOB_VIEW_FULL).ok()) << vendor;
     ASSERT_TRUE(job.has_vendor_payload()) << vendor;
     const auto& fields = job.vendor_payload().fields();
-    const char* id_key = std::string(vendor) == fakes::kQbraid ? "jobQrn"
-                         : std::string(vendor) == fakes::kIonq ? "id"
-                                                               : "job_id";
+    const char* id_key = std::string(vendor) == sandbox::kQbraid ? "jobQrn"
+                         : std::string(vendor) == sandbox::kIonq ? "id"
+                                                                 : "job_id";
     ASSERT_TRUE(fields.count(id_key)) << vendor;
     EXPECT_EQ(fields.at(id_key).string_value(), id);
   }
@@ -280,7 +284,7 @@ TEST_F(JobServiceTest, CancelOfAFinishedJobIsRefusedWithoutAskingTheVendor) {
 
 TEST_F(JobServiceTest, QbraidCancelWhileInitializingIsAStateConflict) {
   JobSpec spec;
-  spec.vendor = fakes::kQbraid;
+  spec.vendor = sandbox::kQbraid;
   spec.created_at = harness_.clock().Now();
   spec.initializing = absl::Minutes(5);
   const std::string id = harness_.emulator().AddJob(spec);
@@ -386,7 +390,7 @@ TEST_F(JobServiceTest, MalformedNamesAndArguments) {
 }
 
 TEST_F(JobServiceTest, PageTokensAreBoundToTheirArguments) {
-  for (int i = 0; i < 5; ++i) AddFinished(fakes::kIonq);
+  for (int i = 0; i < 5; ++i) AddFinished(sandbox::kIonq);
   v1::ListJobsRequest request;
   request.set_parent("vendors/ionq");
   request.set_page_size(2);
@@ -460,9 +464,9 @@ TEST_F(JobServiceTest, VendorHttpFailuresMapToTheContract) {
 }
 
 TEST_F(JobServiceTest, RateLimitCarriesRetryInfo) {
-  const std::string id = AddRunning(fakes::kIonq);
+  const std::string id = AddRunning(sandbox::kIonq);
   FaultSpec fault;
-  fault.vendor = fakes::kIonq;
+  fault.vendor = sandbox::kIonq;
   fault.status = 429;
   fault.headers = {{"Retry-After", "7"}};
   harness_.emulator().InjectFault(fault);
@@ -475,17 +479,17 @@ TEST_F(JobServiceTest, RateLimitCarriesRetryInfo) {
 }
 
 TEST_F(JobServiceTest, ConnectionFailuresAndGarbageBodies) {
-  const std::string id = AddRunning(fakes::kQbraid);
+  const std::string id = AddRunning(sandbox::kQbraid);
   v1::Job job;
   FaultSpec reset;
-  reset.vendor = fakes::kQbraid;
+  reset.vendor = sandbox::kQbraid;
   reset.kind = FaultKind::kReset;
   harness_.emulator().InjectFault(reset);
   ExpectError(Get(Name("qbraid", id), &job), grpc::StatusCode::UNAVAILABLE, "VENDOR_UNAVAILABLE");
   harness_.emulator().ClearFaults();
 
   FaultSpec truncated;
-  truncated.vendor = fakes::kQbraid;
+  truncated.vendor = sandbox::kQbraid;
   truncated.kind = FaultKind::kTruncate;
   harness_.emulator().InjectFault(truncated);
   v1::Job ignored;
@@ -495,7 +499,7 @@ TEST_F(JobServiceTest, ConnectionFailuresAndGarbageBodies) {
   harness_.emulator().ClearFaults();
 
   FaultSpec html;
-  html.vendor = fakes::kQbraid;
+  html.vendor = sandbox::kQbraid;
   html.kind = FaultKind::kBody;
   html.status = 200;
   html.content_type = "text/html";
@@ -504,7 +508,7 @@ TEST_F(JobServiceTest, ConnectionFailuresAndGarbageBodies) {
   ExpectError(Get(Name("qbraid", id), &job), grpc::StatusCode::INTERNAL, "VENDOR_BAD_RESPONSE");
   harness_.emulator().ClearFaults();
 
-  harness_.emulator().PutRawJob(fakes::kIonq, "11111111-2222-3333-4444-555555555555",
+  harness_.emulator().PutRawJob(sandbox::kIonq, "11111111-2222-3333-4444-555555555555",
                                 R"({"status":"completed"})");
   ExpectError(Get(Name("ionq", "11111111-2222-3333-4444-555555555555"), &job),
               grpc::StatusCode::INTERNAL, "VENDOR_BAD_RESPONSE");
@@ -513,9 +517,9 @@ TEST_F(JobServiceTest, ConnectionFailuresAndGarbageBodies) {
 }
 
 TEST_F(JobServiceTest, CallerDeadlineBoundsTheVendorCall) {
-  const std::string id = AddRunning(fakes::kPraisonai);
+  const std::string id = AddRunning(sandbox::kPraisonai);
   FaultSpec stall;
-  stall.vendor = fakes::kPraisonai;
+  stall.vendor = sandbox::kPraisonai;
   stall.kind = FaultKind::kStall;
   stall.stall = absl::Seconds(20);
   harness_.emulator().InjectFault(stall);
@@ -531,9 +535,9 @@ TEST_F(JobServiceTest, CallerDeadlineBoundsTheVendorCall) {
 }
 
 TEST_F(JobServiceTest, ClientCancellationAbortsTheVendorRequest) {
-  const std::string id = AddRunning(fakes::kIonq);
+  const std::string id = AddRunning(sandbox::kIonq);
   FaultSpec stall;
-  stall.vendor = fakes::kIonq;
+  stall.vendor = sandbox::kIonq;
   stall.kind = FaultKind::kStall;
   harness_.emulator().InjectFault(stall);
   v1::GetJobRequest request;
@@ -543,7 +547,7 @@ TEST_F(JobServiceTest, ClientCancellationAbortsTheVendorRequest) {
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   std::thread canceller([&] {
     // Wait until the vendor request is in flight at the emulator, then cancel the RPC.
-    for (int i = 0; i < 500 && harness_.emulator().stats(fakes::kIonq).in_flight == 0; ++i) {
+    for (int i = 0; i < 500 && harness_.emulator().stats(sandbox::kIonq).in_flight == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ctx.TryCancel();
@@ -560,7 +564,7 @@ TEST_F(JobServiceTest, ClientCancellationAbortsTheVendorRequest) {
     if (!drained) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(drained) << FetchMetrics(harness_.metrics_address());
-  EXPECT_GE(harness_.emulator().stats(fakes::kIonq).in_flight, 1);
+  EXPECT_GE(harness_.emulator().stats(sandbox::kIonq).in_flight, 1);
   harness_.emulator().ReleaseStalls();
 }
 
@@ -657,9 +661,9 @@ TEST_F(JobServiceTest, ServerReflectionListsTheService) {
 }
 
 TEST_F(JobServiceTest, SecretsNeverLeaveTheServer) {
-  const std::string id = AddRunning(fakes::kQbraid);
+  const std::string id = AddRunning(sandbox::kQbraid);
   FaultSpec echo;
-  echo.vendor = fakes::kQbraid;
+  echo.vendor = sandbox::kQbraid;
   echo.status = 401;
   echo.body = absl::StrCat(R"({"success":false,"message":"bad key )", kQbraidKey,
                            R"(","error":{"code":"INVALID_API_KEY","message":"key )", kQbraidKey,
@@ -677,7 +681,7 @@ TEST_F(JobServiceTest, SecretsNeverLeaveTheServer) {
 // A request over the server's 1 MiB bound is refused by gRPC before any handler runs; the
 // server is unharmed and the vendor is never called.
 TEST_F(JobServiceTest, OversizedRequestIsRefusedAndTheServerStillServes) {
-  const std::string id = AddRunning(fakes::kQbraid);
+  const std::string id = AddRunning(sandbox::kQbraid);
   harness_.emulator().ResetStats();
   v1::ListJobsRequest request;
   request.set_parent("vendors/qbraid");
@@ -723,8 +727,8 @@ TEST(AuthConfigTest, WrongServiceKeyIsInternalAndCallerKeyIsUnauthenticated) {
   options.env["JOBFACADE_ALLOW_CALLER_KEYS"] = "true";
   ServerHarness harness(options);
   ASSERT_TRUE(harness.ok()) << harness.error();
-  fakes::JobSpec spec;
-  spec.vendor = fakes::kIonq;
+  sandbox::JobSpec spec;
+  spec.vendor = sandbox::kIonq;
   const std::string id = harness.emulator().AddJob(spec);
   v1::GetJobRequest request;
   request.set_name(Name("ionq", id));
@@ -767,6 +771,95 @@ TEST(AuthConfigTest, CallersMustPresentABearerTokenWhenConfigured) {
   auto right = Context();
   right->AddMetadata("authorization", "Bearer caller-token-1");
   EXPECT_TRUE(harness.stub().ListJobs(right.get(), request, &response).ok());
+}
+
+}  // namespace
+}  // namespace jobfacade::testing
+
+namespace jobfacade::testing {
+namespace {
+
+// The binary with `env` (plus a loopback listener and PATH): its exit status and stderr once it
+// stops by itself, within 20 s.
+struct StartResult {
+  std::optional<int> status;
+  std::string stderr_text;
+};
+StartResult StartAndWaitForExit(std::map<std::string, std::string> env) {
+  env.emplace("JOBFACADE_LISTEN", "127.0.0.1:0");
+  env.emplace("JOBFACADE_METRICS_LISTEN", "off");
+  env.emplace("PATH", "/usr/bin:/bin");
+  Subprocess process;
+  StartResult result;
+  if (!process.Start({JOBFACADE_BINARY_DIR "/service/jobfacade"}, env)) return result;
+  result.status = process.SignalAndWait(0, absl::Seconds(20));
+  result.stderr_text = process.Stderr();
+  return result;
+}
+
+// README: "An invalid configuration stops the server at start with a message naming the
+// setting (never its secret value) and exit code 2", also for what only binding or loading
+// shows.
+TEST(StartupTest, SettingsTheServerCannotUseExitTwoNamingTheSetting) {
+  const std::string missing = "/nonexistent/jobfacade-test/cert.pem";
+  const std::string garbage = ::testing::TempDir() + "/jobfacade-garbage.pem";
+  {
+    std::ofstream out(garbage);
+    out << "not a certificate\n";
+  }
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::string setting;
+  };
+  const std::vector<Case> cases = {
+      {{{"JOBFACADE_TLS_CERT_FILE", missing}, {"JOBFACADE_TLS_KEY_FILE", missing}},
+       "JOBFACADE_TLS_CERT_FILE"},
+      {{{"JOBFACADE_TLS_CERT_FILE", garbage}, {"JOBFACADE_TLS_KEY_FILE", garbage}},
+       "JOBFACADE_TLS_CERT_FILE"},
+      {{{"JOBFACADE_LISTEN", "999.1.2.3:1"}}, "JOBFACADE_LISTEN"},
+      {{{"JOBFACADE_LISTEN", "127.0.0.1:99999"}}, "JOBFACADE_LISTEN"},
+      {{{"JOBFACADE_METRICS_LISTEN", "999.1.2.3:1"}}, "JOBFACADE_METRICS_LISTEN"},
+      {{{"JOBFACADE_SHUTDOWN_GRACE_SECONDS", "soon"}}, "JOBFACADE_SHUTDOWN_GRACE_SECONDS"},
+      {{{"JOBFACADE_SHUTDOWN_GRACE_SECONDS", "-1"}}, "JOBFACADE_SHUTDOWN_GRACE_SECONDS"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.setting);
+    const StartResult result = StartAndWaitForExit(c.env);
+    ASSERT_TRUE(result.status.has_value()) << "still running; stderr:\n" << result.stderr_text;
+    ASSERT_TRUE(WIFEXITED(*result.status)) << result.stderr_text;
+    EXPECT_EQ(WEXITSTATUS(*result.status), 2) << result.stderr_text;
+    EXPECT_THAT(result.stderr_text, HasSubstr(c.setting));
+  }
+}
+
+// JOBFACADE_SHUTDOWN_GRACE_SECONDS is the grace: with 0 a SIGTERM ends the server at once even
+// with a call held at the vendor.
+TEST(StartupTest, ShutdownGraceComesFromTheEnvironment) {
+  HarnessOptions options;
+  options.env["JOBFACADE_SHUTDOWN_GRACE_SECONDS"] = "0";
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.ok()) << harness.error();
+  FaultSpec stall;
+  stall.kind = FaultKind::kStall;
+  stall.stall = absl::Seconds(30);
+  harness.emulator().InjectFault(stall);
+  std::thread caller([&] {
+    v1::GetJobRequest request;
+    request.set_name("vendors/ionq/jobs/held");
+    v1::Job job;
+    harness.stub().GetJob(Context(absl::Seconds(20)).get(), request, &job);
+  });
+  for (int i = 0; i < 200 && harness.emulator().stats("*").in_flight == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(harness.emulator().stats("*").in_flight, 1);
+  const absl::Time start = absl::Now();
+  harness.Signal(SIGTERM);
+  const std::optional<int> status = harness.WaitForExit(absl::Seconds(10));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  harness.emulator().ReleaseStalls();
+  caller.join();
 }
 
 }  // namespace

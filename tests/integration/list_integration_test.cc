@@ -17,12 +17,12 @@
 namespace jobfacade::testing {
 namespace {
 
-using fakes::FaultSpec;
-using fakes::JobSpec;
+using sandbox::FaultSpec;
+using sandbox::JobSpec;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr const char* kVendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+constexpr const char* kVendors[] = {sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai};
 
 class ListIntegrationTest : public ::testing::Test {
  protected:
@@ -110,7 +110,7 @@ TEST_F(ListIntegrationTest, FilterGivesTheSameJobsWhicheverVendorDoesTheWork) {
   EXPECT_EQ(names.size(), 30u);  // 10 running jobs of each vendor
   // qBraid and PraisonAI filtered by status themselves; IonQ's RUNNING is two statuses.
   bool qbraid_status = false;
-  for (const auto& r : harness_.emulator().stats(fakes::kQbraid).recent) {
+  for (const auto& r : harness_.emulator().stats(sandbox::kQbraid).recent) {
     if (r.route == "list") qbraid_status |= absl::StrContains(r.query, "status=RUNNING");
   }
   EXPECT_TRUE(qbraid_status);
@@ -119,7 +119,7 @@ TEST_F(ListIntegrationTest, FilterGivesTheSameJobsWhicheverVendorDoesTheWork) {
 TEST_F(ListIntegrationTest, AFailingVendorIsUnreachableAndTheOthersAnswer) {
   const std::vector<std::string> expected = Seed(5);
   FaultSpec fault;
-  fault.vendor = fakes::kIonq;
+  fault.vendor = sandbox::kIonq;
   fault.route = "list";
   fault.status = 503;
   harness_.emulator().InjectFault(fault);
@@ -145,9 +145,9 @@ TEST_F(ListIntegrationTest, AFailingVendorIsUnreachableAndTheOthersAnswer) {
 TEST_F(ListIntegrationTest, ASilentVendorIsUnreachableBeforeTheCallersDeadline) {
   Seed(3);
   FaultSpec stall;
-  stall.vendor = fakes::kIonq;
+  stall.vendor = sandbox::kIonq;
   stall.route = "list";
-  stall.kind = fakes::FaultKind::kStall;
+  stall.kind = sandbox::FaultKind::kStall;
   stall.stall = absl::Seconds(30);
   harness_.emulator().InjectFault(stall);
   v1::ListJobsRequest request;
@@ -165,6 +165,40 @@ TEST_F(ListIntegrationTest, ASilentVendorIsUnreachableBeforeTheCallersDeadline) 
   // The vendor requests end a tenth of the time left before the caller's deadline.
   EXPECT_GT(took, absl::Seconds(2));
   EXPECT_LT(took, absl::Seconds(3));
+}
+
+// One listed job without a readable id costs only itself: the vendor's other jobs are served,
+// the vendor is not unreachable, and the skipped item is counted per vendor.
+TEST_F(ListIntegrationTest, AnUnreadableListedJobIsSkippedNotTheWholePage) {
+  Seed(2);
+  FaultSpec fault;
+  fault.vendor = sandbox::kIonq;
+  fault.route = "list";
+  fault.kind = sandbox::FaultKind::kBody;
+  fault.status = 200;
+  fault.body = R"({"jobs":[{"id":"a1b2c3d4-0000-4000-8000-000000000001","status":"completed",)"
+               R"("submitted_at":"2026-01-01T00:00:00Z"},{"status":"ready"},7],"next":null})";
+  harness_.emulator().InjectFault(fault);
+  v1::ListJobsRequest request;
+  request.set_parent("vendors/-");
+  for (int walk = 0; walk < 2; ++walk) {
+    v1::ListJobsResponse response;
+    ASSERT_TRUE(List(request, &response).ok());
+    EXPECT_EQ(response.unreachable_size(), 0) << "walk " << walk;
+    int ionq = 0;
+    for (const auto& job : response.jobs()) {
+      if (job.vendor() != "ionq") continue;
+      ++ionq;
+      EXPECT_EQ(job.name(), "vendors/ionq/jobs/a1b2c3d4-0000-4000-8000-000000000001");
+      EXPECT_EQ(job.state(), v1::Job::COMPLETED);
+    }
+    EXPECT_EQ(ionq, 1) << "walk " << walk;
+    EXPECT_EQ(response.jobs_size(), 5) << "walk " << walk;
+  }
+  harness_.emulator().ClearFaults();
+  const std::string metrics = FetchMetrics(harness_.metrics_address());
+  EXPECT_THAT(metrics, HasSubstr("jobfacade_list_items_skipped_total{vendor=\"ionq\"} 4\n"));
+  EXPECT_THAT(metrics, HasSubstr("jobfacade_list_items_skipped_total{vendor=\"qbraid\"} 0\n"));
 }
 
 TEST_F(ListIntegrationTest, EveryVendorFailingFailsTheCallWithTheFirstVendorsError) {
@@ -186,9 +220,9 @@ TEST_F(ListIntegrationTest, EveryVendorFailingFailsTheCallWithTheFirstVendorsErr
 TEST_F(ListIntegrationTest, ReplicasSharingTheKeyContinueEachOthersListings) {
   const std::vector<std::string> expected = Seed(20);
   HarnessOptions options;
-  options.env = {{"QBRAID_BASE_URL", harness_.emulator().base_url(fakes::kQbraid)},
-                 {"IONQ_BASE_URL", harness_.emulator().base_url(fakes::kIonq)},
-                 {"PRAISONAI_BASE_URL", harness_.emulator().base_url(fakes::kPraisonai)}};
+  options.env = {{"QBRAID_BASE_URL", harness_.emulator().base_url(sandbox::kQbraid)},
+                 {"IONQ_BASE_URL", harness_.emulator().base_url(sandbox::kIonq)},
+                 {"PRAISONAI_BASE_URL", harness_.emulator().base_url(sandbox::kPraisonai)}};
   ServerHarness replica(options);
   ASSERT_TRUE(replica.ok()) << replica.error();
   v1::ListJobsRequest request;

@@ -27,21 +27,21 @@
 #include "adapters/core/time_util.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/registry.h"
+#include "adapters/sandbox/emulator.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "service/filter.h"
 #include "service/job_operations.h"
-#include "tests/fakes/vendor_emulator.h"
 
 namespace jobfacade {
 namespace {
 
-using fakes::JobSpec;
-using fakes::VendorEmulator;
+using sandbox::JobSpec;
+using sandbox::VendorEmulator;
 
 constexpr int kSeeds = 30;
 constexpr char kPageTokenKey[] = "randomized-list-test-key-0123456789";
-constexpr const char* kVendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+constexpr const char* kVendors[] = {sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai};
 
 // Deterministic across standard libraries (std::uniform_int_distribution is not).
 class Random {
@@ -116,13 +116,13 @@ JobSpec RandomJob(Random& rng, const std::string& vendor, absl::Time created, ab
       spec.initializing = age / 8;
       spec.queued = age / 8;
       spec.running = age / 8;
-      spec.outcome = phase == 3   ? fakes::JobOutcome::kCompleted
-                     : phase == 4 ? fakes::JobOutcome::kFailed
-                                  : fakes::JobOutcome::kCancelled;
+      spec.outcome = phase == 3   ? sandbox::JobOutcome::kCompleted
+                     : phase == 4 ? sandbox::JobOutcome::kFailed
+                                  : sandbox::JobOutcome::kCancelled;
       spec.failure_message = "boom";
       break;
   }
-  if (vendor == fakes::kQbraid) {
+  if (vendor == sandbox::kQbraid) {
     static const auto* kDevices = new std::vector<std::string>{
         "aws:aws:sim:sv1",         "aws:quera:qpu:aquila", "qbraid:qbraid:sim:qir-sv",
         "azure:pasqal:sim:emu-tn", "ibm:ibm:qpu:brisbane", "aws:ionq:qpu:forte-1"};
@@ -143,7 +143,7 @@ JobSpec RandomJob(Random& rng, const std::string& vendor, absl::Time created, ab
       static const auto* kOdd = new std::vector<std::string>{"HOLD", "UNKNOWN", "CANCELLING"};
       spec.fixed_status = rng.Pick(*kOdd);
     }
-  } else if (vendor == fakes::kIonq) {
+  } else if (vendor == sandbox::kIonq) {
     static const auto* kBackends =
         new std::vector<std::string>{"simulator", "qpu.aria-1", "qpu.forte-1", "qpu.harmony"};
     static const auto* kTypes =
@@ -265,8 +265,8 @@ class ListRandomizedTest : public ::testing::TestWithParam<int> {
   std::unique_ptr<VendorAdapter> Adapter(const std::string& vendor) {
     VendorConfig config;
     config.base_url = emulator_->base_url(vendor);
-    if (vendor == fakes::kQbraid) config.api_key = "sandbox-qbraid-key";
-    if (vendor == fakes::kIonq) config.api_key = "sandbox-ionq-key";
+    if (vendor == sandbox::kQbraid) config.api_key = "sandbox-qbraid-key";
+    if (vendor == sandbox::kIonq) config.api_key = "sandbox-ionq-key";
     return MakeVendorAdapter(vendor, &engine_, config);
   }
 
@@ -455,7 +455,7 @@ void ListRandomizedTest::RunDataset(uint64_t seed) {
     for (int pages = 0;; ++pages) {
       ASSERT_LT(pages, 5000) << "the walk does not end";
       if (rng.Chance(30)) {
-        fakes::FaultSpec fault;
+        sandbox::FaultSpec fault;
         fault.vendor = kVendors[rng.In(0, 2)];
         fault.route = "list";
         fault.status = 503;

@@ -173,26 +173,26 @@ class RateLimitLoadTest : public ::testing::Test {
     }
     ServerHarness harness(options);
     ASSERT_TRUE(harness.ok()) << harness.error();
-    fakes::JobSpec spec;
-    spec.vendor = fakes::kIonq;
+    sandbox::JobSpec spec;
+    spec.vendor = sandbox::kIonq;
     spec.running = absl::Hours(24);
     const std::string name = absl::StrCat("vendors/ionq/jobs/", harness.emulator().AddJob(spec));
-    spec.vendor = fakes::kQbraid;
+    spec.vendor = sandbox::kQbraid;
     const std::string other = absl::StrCat("vendors/qbraid/jobs/", harness.emulator().AddJob(spec));
 
-    fakes::FaultSpec rate_limit;
-    rate_limit.vendor = fakes::kIonq;
-    rate_limit.kind = fakes::FaultKind::kHttpStatus;
+    sandbox::FaultSpec rate_limit;
+    rate_limit.vendor = sandbox::kIonq;
+    rate_limit.kind = sandbox::FaultKind::kHttpStatus;
     rate_limit.status = 429;
     rate_limit.headers = {{"Retry-After", "1"}};
     harness.emulator().InjectFault(rate_limit);
     // A little real latency, so that requests overlap at the vendor.
-    harness.emulator().SetLatency(fakes::kIonq, absl::Milliseconds(1));
+    harness.emulator().SetLatency(sandbox::kIonq, absl::Milliseconds(1));
     harness.emulator().ResetStats();
 
     const FloodResult result =
         Flood(harness.stub(), name, c.calls, c.concurrency, kDeadline, absl::Seconds(100));
-    const fakes::Stats stats = harness.emulator().stats(fakes::kIonq);
+    const sandbox::Stats stats = harness.emulator().stats(sandbox::kIonq);
     std::printf(
         "limit %d, %d GetJobs, %d in flight from the client, attempts %s: %s\n"
         "  vendor saw %lld requests, at most %d at once; %.0f calls/s\n",

@@ -23,14 +23,14 @@
 namespace jobfacade::testing {
 
 ServerHarness::ServerHarness(HarnessOptions options) {
-  fakes::VendorEmulator::Options emulator_options;
+  sandbox::VendorEmulator::Options emulator_options;
   emulator_options.manual_clock = &clock_;
   emulator_options.seed_demo_jobs = false;
   emulator_options.qbraid_api_key = kQbraidKey;
   emulator_options.ionq_api_key = kIonqKey;
   emulator_options.praisonai_api_key = kPraisonaiKey;
   emulator_options.threads = options.emulator_threads;
-  auto emulator = fakes::VendorEmulator::Start(emulator_options);
+  auto emulator = sandbox::VendorEmulator::Start(emulator_options);
   if (!emulator.ok()) {
     error_ = absl::StrCat("emulator: ", emulator.status().ToString());
     return;
@@ -45,15 +45,15 @@ ServerHarness::ServerHarness(HarnessOptions options) {
   };
   if (options.qbraid) {
     env["QBRAID_API_KEY"] = kQbraidKey;
-    env["QBRAID_BASE_URL"] = emulator_->base_url(fakes::kQbraid);
+    env["QBRAID_BASE_URL"] = emulator_->base_url(sandbox::kQbraid);
   }
   if (options.ionq) {
     env["IONQ_API_KEY"] = kIonqKey;
-    env["IONQ_BASE_URL"] = emulator_->base_url(fakes::kIonq);
+    env["IONQ_BASE_URL"] = emulator_->base_url(sandbox::kIonq);
   }
   if (options.praisonai) {
     env["PRAISONAI_API_KEY"] = kPraisonaiKey;
-    env["PRAISONAI_BASE_URL"] = emulator_->base_url(fakes::kPraisonai);
+    env["PRAISONAI_BASE_URL"] = emulator_->base_url(sandbox::kPraisonai);
   }
   for (const auto& [k, v] : options.env) env[k] = v;
 

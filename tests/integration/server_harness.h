@@ -14,9 +14,9 @@
 
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
+#include "adapters/sandbox/emulator.h"
 #include "google/rpc/error_details.pb.h"
 #include "jobfacade/v1/job_service.grpc.pb.h"
-#include "tests/fakes/vendor_emulator.h"
 #include "tests/testing/subprocess.h"
 
 namespace jobfacade::testing {
@@ -45,7 +45,7 @@ class ServerHarness {
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
 
-  fakes::VendorEmulator& emulator() { return *emulator_; }
+  sandbox::VendorEmulator& emulator() { return *emulator_; }
   ManualClock& clock() { return clock_; }
   v1::JobService::Stub& stub() { return *stub_; }
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
@@ -60,7 +60,7 @@ class ServerHarness {
 
  private:
   ManualClock clock_;
-  std::unique_ptr<fakes::VendorEmulator> emulator_;
+  std::unique_ptr<sandbox::VendorEmulator> emulator_;
   Subprocess process_;
   std::string address_;
   std::string metrics_address_;

@@ -28,7 +28,7 @@
 namespace jobfacade::testing {
 namespace {
 
-constexpr const char* kVendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+constexpr const char* kVendors[] = {sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai};
 
 // A grpc.health.v1.Health/Watch stream read on its own thread: every status it reports, and
 // how it ended.
@@ -263,7 +263,7 @@ TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
   ASSERT_TRUE(harness.ok()) << harness.error();
   std::vector<std::string> names;
   for (const char* vendor : kVendors) {
-    fakes::JobSpec spec;
+    sandbox::JobSpec spec;
     spec.vendor = vendor;
     spec.running = absl::Hours(24);
     names.push_back(absl::StrCat("vendors/", vendor, "/jobs/", harness.emulator().AddJob(spec)));
@@ -428,14 +428,14 @@ TEST(ShutdownTest, CallOutlivingTheGraceIsCutOffAndTheProcessStillExitsZero) {
   options.args = {"--shutdown_grace_seconds=1"};
   ServerHarness harness(options);
   ASSERT_TRUE(harness.ok()) << harness.error();
-  fakes::JobSpec spec;
-  spec.vendor = fakes::kIonq;
+  sandbox::JobSpec spec;
+  spec.vendor = sandbox::kIonq;
   spec.running = absl::Hours(24);
   const std::string id = harness.emulator().AddJob(spec);
-  fakes::FaultSpec stall;
-  stall.vendor = fakes::kIonq;
+  sandbox::FaultSpec stall;
+  stall.vendor = sandbox::kIonq;
   stall.job_id = id;
-  stall.kind = fakes::FaultKind::kStall;
+  stall.kind = sandbox::FaultKind::kStall;
   stall.stall = absl::Seconds(30);
   harness.emulator().InjectFault(stall);
 

@@ -29,10 +29,10 @@
 namespace jobfacade::testing {
 namespace {
 
-using fakes::FaultKind;
-using fakes::FaultSpec;
+using sandbox::FaultKind;
+using sandbox::FaultSpec;
 
-constexpr const char* kVendors[] = {fakes::kQbraid, fakes::kIonq, fakes::kPraisonai};
+constexpr const char* kVendors[] = {sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai};
 constexpr int kRate = 150;  // calls per second, all pacers together
 constexpr int kPacers = 3;
 // Beyond this many calls in flight a pacer skips its turn (counted) rather than piling up.
@@ -163,7 +163,7 @@ class SoakTest : public ::testing::Test {
 
   // Seeds (or, after a delete, re-seeds) a job: RUNNING for years, or COMPLETED an hour ago.
   std::string AddJob(const std::string& vendor, const std::string& id, bool running) {
-    fakes::JobSpec spec;
+    sandbox::JobSpec spec;
     spec.vendor = vendor;
     spec.id = id;
     if (running) {
@@ -184,7 +184,7 @@ class SoakTest : public ::testing::Test {
   // The faults of rotation `phase`: each faulty job of each vendor gets one kind, shifted every
   // phase; one vendor's listings fail twice; one vendor answers slowly.
   void Rotate(int phase) {
-    fakes::VendorEmulator& emulator = harness_->emulator();
+    sandbox::VendorEmulator& emulator = harness_->emulator();
     emulator.ClearFaults();  // also lets stalled requests answer
     for (int v = 0; v < 3; ++v) {
       for (int j = 0; j < kFaultyJobs; ++j) {

@@ -125,14 +125,47 @@ TEST_F(ConfigTest, BooleansAndTlsPairsAreValidated) {
   env_["JOBFACADE_ALLOW_CALLER_KEYS"] = "maybe";
   EXPECT_FALSE(Load().ok());
   env_.erase("JOBFACADE_ALLOW_CALLER_KEYS");
-  env_["JOBFACADE_TLS_CERT_FILE"] = "/tmp/cert.pem";
+  const std::string cert = WriteFile("PEM\n");
+  const std::string key = WriteFile("PEM\n");
+  env_["JOBFACADE_TLS_CERT_FILE"] = cert;
   EXPECT_FALSE(Load().ok());
-  env_["JOBFACADE_TLS_KEY_FILE"] = "/tmp/key.pem";
+  env_["JOBFACADE_TLS_KEY_FILE"] = key;
   EXPECT_TRUE(Load().ok());
+  // Both must be readable at start: the message names the setting.
+  env_["JOBFACADE_TLS_KEY_FILE"] = "/nonexistent/key.pem";
+  {
+    auto c = Load();
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(c.status().message().find("JOBFACADE_TLS_KEY_FILE"), absl::string_view::npos);
+  }
+  env_["JOBFACADE_TLS_KEY_FILE"] = key;
   env_.erase("JOBFACADE_TLS_CERT_FILE");
   env_.erase("JOBFACADE_TLS_KEY_FILE");
   env_["JOBFACADE_TLS_CLIENT_CA_FILE"] = "/tmp/ca.pem";
   EXPECT_FALSE(Load().ok());
+}
+
+TEST_F(ConfigTest, ListenAddressesAndShutdownGraceAreValidated) {
+  EXPECT_EQ(Load()->shutdown_grace, absl::Seconds(10));
+  env_["JOBFACADE_SHUTDOWN_GRACE_SECONDS"] = "2.5";
+  EXPECT_EQ(Load()->shutdown_grace, absl::Milliseconds(2500));
+  for (const char* bad : {"-1", "soon", "3601", "nan"}) {
+    env_["JOBFACADE_SHUTDOWN_GRACE_SECONDS"] = bad;
+    EXPECT_FALSE(Load().ok()) << bad;
+  }
+  env_.erase("JOBFACADE_SHUTDOWN_GRACE_SECONDS");
+  for (const char* setting : {"JOBFACADE_LISTEN", "JOBFACADE_METRICS_LISTEN"}) {
+    for (const char* bad : {"127.0.0.1:99999", "127.0.0.1", ":80", "127.0.0.1:-1", "h:p"}) {
+      env_[setting] = bad;
+      auto c = Load();
+      ASSERT_FALSE(c.ok()) << setting << "=" << bad;
+      EXPECT_NE(c.status().message().find(setting), absl::string_view::npos) << c.status();
+    }
+    env_[setting] = "[::1]:0";
+    EXPECT_TRUE(Load().ok()) << setting;
+    env_.erase(setting);
+  }
 }
 
 TEST_F(ConfigTest, PageTokenKeyMustNotBeShort) {

@@ -15,9 +15,9 @@
 #include "adapters/core/vendor_adapter.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/registry.h"
+#include "adapters/sandbox/emulator.h"
 #include "gtest/gtest.h"
 #include "service/filter.h"
-#include "tests/fakes/vendor_emulator.h"
 
 namespace jobfacade {
 namespace {
@@ -45,27 +45,27 @@ const std::vector<std::string> kJobTypes = {"gate_model", "circuit", "analog"};
 const std::vector<absl::Duration> kPhases = {absl::Minutes(1), absl::Minutes(30),
                                              absl::InfiniteDuration()};
 
-fakes::JobSpec RandomSpec(std::mt19937& rng, const std::string& vendor) {
-  fakes::JobSpec spec;
+sandbox::JobSpec RandomSpec(std::mt19937& rng, const std::string& vendor) {
+  sandbox::JobSpec spec;
   spec.vendor = vendor;
   spec.created_at = kNow - absl::Minutes(std::uniform_int_distribution<int>(1, 120)(rng));
   spec.initializing = Pick(rng, kPhases);
   spec.queued = Pick(rng, kPhases);
   spec.running = Pick(rng, kPhases);
-  spec.outcome = Pick(
-      rng, std::vector<fakes::JobOutcome>{fakes::JobOutcome::kCompleted, fakes::JobOutcome::kFailed,
-                                          fakes::JobOutcome::kCancelled});
+  spec.outcome = Pick(rng, std::vector<sandbox::JobOutcome>{sandbox::JobOutcome::kCompleted,
+                                                            sandbox::JobOutcome::kFailed,
+                                                            sandbox::JobOutcome::kCancelled});
   spec.name = Pick(rng, kNames);
   spec.job_type = Pick(rng, kJobTypes);
   if (Coin(rng, 0.7)) spec.tags["team"] = Pick(rng, kTeams);
   if (Coin(rng, 0.3)) spec.tags["round"] = Pick(rng, kRounds);
-  if (vendor == fakes::kQbraid) {
+  if (vendor == sandbox::kQbraid) {
     spec.device = Pick(rng, kQbraidDevices);
     spec.provider = Pick(rng, kProviders);
     spec.provider_as_object = Coin(rng, 0.3);
     spec.fixed_status = Pick(
         rng, std::vector<std::string>{"", "", "", "HOLD", "UNKNOWN", "VALIDATING", "CANCELLING"});
-  } else if (vendor == fakes::kIonq) {
+  } else if (vendor == sandbox::kIonq) {
     spec.device = Pick(rng, kIonqDevices);
     if (Coin(rng, 0.15)) spec.fixed_status = "running";  // v0.3
   } else {
@@ -134,17 +134,17 @@ std::string RandomTerm(std::mt19937& rng) {
 class FilterEmulatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fakes::VendorEmulator::Options options;
+    sandbox::VendorEmulator::Options options;
     options.manual_clock = &clock_;
     options.seed_demo_jobs = false;
-    absl::StatusOr<std::unique_ptr<fakes::VendorEmulator>> emulator =
-        fakes::VendorEmulator::Start(options);
+    absl::StatusOr<std::unique_ptr<sandbox::VendorEmulator>> emulator =
+        sandbox::VendorEmulator::Start(options);
     ASSERT_TRUE(emulator.ok()) << emulator.status();
     emulator_ = *std::move(emulator);
     const std::pair<const char*, std::string> keys[] = {
-        {fakes::kQbraid, options.qbraid_api_key},
-        {fakes::kIonq, options.ionq_api_key},
-        {fakes::kPraisonai, options.praisonai_api_key}};
+        {sandbox::kQbraid, options.qbraid_api_key},
+        {sandbox::kIonq, options.ionq_api_key},
+        {sandbox::kPraisonai, options.praisonai_api_key}};
     for (const auto& [vendor, key] : keys) {
       adapters_.push_back(
           MakeVendorAdapter(vendor, &engine_, VendorConfig{emulator_->base_url(vendor), key}));
@@ -153,8 +153,7 @@ class FilterEmulatorTest : public ::testing::Test {
   }
 
   // Every job `adapter` lists with `filter` pushed down, walking all pages.
-  absl::StatusOr<std::vector<v1::Job>> ListAll(VendorAdapter& adapter,
-                                               const VendorListFilter& filter) {
+  absl::StatusOr<std::vector<v1::Job>> ListAll(VendorAdapter& adapter, const QueryParams& filter) {
     std::vector<v1::Job> jobs;
     ListRequest request;
     request.page_size = 100;
@@ -180,7 +179,7 @@ class FilterEmulatorTest : public ::testing::Test {
   }
 
   ManualClock clock_{kNow};
-  std::unique_ptr<fakes::VendorEmulator> emulator_;
+  std::unique_ptr<sandbox::VendorEmulator> emulator_;
   http::HttpEngine engine_;
   std::vector<std::unique_ptr<VendorAdapter>> adapters_;
 };
@@ -202,7 +201,7 @@ TEST_F(FilterEmulatorTest, PushedDownListingsGiveTheSameJobsAsFilteringEverythin
   }
   std::vector<std::vector<v1::Job>> everything;
   for (const auto& adapter : adapters_) {
-    absl::StatusOr<std::vector<v1::Job>> all = ListAll(*adapter, VendorListFilter());
+    absl::StatusOr<std::vector<v1::Job>> all = ListAll(*adapter, QueryParams());
     ASSERT_TRUE(all.ok()) << adapter->vendor() << ": " << all.status();
     ASSERT_EQ(all->size(), static_cast<size_t>(kJobsPerVendor)) << adapter->vendor();
     everything.push_back(*std::move(all));

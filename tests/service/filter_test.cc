@@ -2,6 +2,8 @@
 // every field, per-vendor push-down, and the push-down superset property on random inputs.
 #include "service/filter.h"
 
+#include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "adapters/core/json.h"
 #include "adapters/core/time_util.h"
 #include "adapters/ionq/ionq_normalizer.h"
 #include "adapters/praisonai/praisonai_normalizer.h"
@@ -433,12 +436,43 @@ TEST(FilterMayMatchVendorTest, OnlyVendorTermsRuleVendorsOut) {
 // ---------------------------------------------------------------------------------------------
 // Push-down
 
-VendorListFilter PushDown(absl::string_view text, absl::string_view vendor) {
-  return MustParse(text).PushDown(vendor);
+// A vendor's push-down query parameters, read back by name; `tags` is qBraid's JSON object.
+struct Pushed {
+  std::optional<std::string> vendor_status, provider, search, target;
+  std::map<std::string, std::string> tags;
+  std::vector<std::string> others;  // parameters no vendor reads
+};
+
+Pushed Decode(const QueryParams& params) {
+  Pushed out;
+  for (const auto& [name, value] : params) {
+    if (name == "status") {
+      out.vendor_status = value;
+    } else if (name == "provider") {
+      out.provider = value;
+    } else if (name == "search") {
+      out.search = value;
+    } else if (name == "target") {
+      out.target = value;
+    } else if (name == "tags") {
+      absl::StatusOr<json::Struct> tags = json::ParseObject(value);
+      EXPECT_TRUE(tags.ok()) << value;
+      if (!tags.ok()) continue;
+      for (const auto& [key, v] : tags->fields()) out.tags[key] = v.string_value();
+    } else {
+      out.others.push_back(name);
+    }
+  }
+  return out;
 }
 
-bool IsEmptyPushDown(const VendorListFilter& f) {
-  return !f.vendor_status && !f.provider && !f.search && f.tags.empty() && !f.target;
+Pushed PushDown(absl::string_view text, absl::string_view vendor) {
+  return Decode(MustParse(text).PushDown(vendor));
+}
+
+bool IsEmptyPushDown(const Pushed& f) {
+  return !f.vendor_status && !f.provider && !f.search && f.tags.empty() && !f.target &&
+         f.others.empty();
 }
 
 TEST(FilterPushDownTest, QbraidStatusForEachStateWithOneStatus) {
@@ -488,7 +522,7 @@ TEST(FilterPushDownTest, PraisonaiStatusForEachStateWithOneStatus) {
 }
 
 TEST(FilterPushDownTest, QbraidProviderSearchAndTags) {
-  VendorListFilter f = PushDown(
+  Pushed f = PushDown(
       "provider = \"AWS\" AND display_name : \"Bell\" AND tags.team = \"alpha\" AND "
       "tags.\"cost center\" = \"ops\" AND device = \"aws:aws:sim:sv1\" AND state = RUNNING",
       "qbraid");
@@ -535,7 +569,7 @@ TEST(FilterPushDownTest, QbraidNoPushDownCases) {
 }
 
 TEST(FilterPushDownTest, TwoTermsOnOneFieldPushTheFirst) {
-  VendorListFilter f = PushDown(
+  Pushed f = PushDown(
       "provider = \"aws\" AND provider = \"ibm\" AND tags.t = \"a\" AND tags.t = \"b\"", "qbraid");
   EXPECT_EQ(f.provider, "aws");
   EXPECT_THAT(f.tags, ElementsAre(Pair("t", "a")));
@@ -544,7 +578,7 @@ TEST(FilterPushDownTest, TwoTermsOnOneFieldPushTheFirst) {
 }
 
 TEST(FilterPushDownTest, IonqTargetFromOneDevice) {
-  VendorListFilter f = PushDown("device = \"qpu.aria-1\" AND provider = \"ionq\"", "ionq");
+  Pushed f = PushDown("device = \"qpu.aria-1\" AND provider = \"ionq\"", "ionq");
   EXPECT_EQ(f.target, "qpu.aria-1");
   EXPECT_EQ(f.provider, std::nullopt);
   EXPECT_EQ(f.search, std::nullopt);
@@ -559,7 +593,7 @@ TEST(FilterPushDownTest, PraisonaiAndUnknownVendorsGetOnlyWhatTheySupport) {
   const char* text =
       "state = RUNNING AND provider = \"aws\" AND display_name : \"x\" AND tags.a = \"b\" AND "
       "device = \"d\"";
-  VendorListFilter praisonai = PushDown(text, "praisonai");
+  Pushed praisonai = PushDown(text, "praisonai");
   EXPECT_EQ(praisonai.vendor_status, "running");
   praisonai.vendor_status.reset();
   EXPECT_TRUE(IsEmptyPushDown(praisonai));
@@ -687,7 +721,8 @@ TEST(FilterPushDownPropertyTest, PushDownIsASupersetOfMatches) {
       absl::StatusOr<Filter> filter = ParseFilter(text);
       ASSERT_TRUE(filter.ok()) << text << ": " << filter.status();
       for (const VendorVocabulary& vendor : Vendors()) {
-        const VendorListFilter pushed = filter->PushDown(vendor.vendor);
+        const Pushed pushed = Decode(filter->PushDown(vendor.vendor));
+        EXPECT_TRUE(pushed.others.empty()) << text;
         pushed_members += pushed.vendor_status.has_value() + pushed.provider.has_value() +
                           pushed.search.has_value() + pushed.target.has_value() +
                           static_cast<int>(pushed.tags.size());
@@ -703,8 +738,8 @@ TEST(FilterPushDownPropertyTest, PushDownIsASupersetOfMatches) {
         if (!filter->Matches(job)) continue;
         ++matched;
         EXPECT_TRUE(filter->MayMatchVendor(job.vendor())) << text;
-        const VendorListFilter pushed = filter->PushDown(job.vendor());
-        if (!IsEmptyPushDown(pushed)) ++matched_with_push_down;
+        const QueryParams pushed = filter->PushDown(job.vendor());
+        if (!pushed.empty()) ++matched_with_push_down;
         EXPECT_TRUE(VendorListAccepts(job.vendor(), pushed, job))
             << "seed " << seed << ", filter `" << text << "` matches " << job.DebugString()
             << " but its push-down to " << job.vendor() << " would drop it";
@@ -720,21 +755,15 @@ TEST(FilterPushDownPropertyTest, PushDownIsASupersetOfMatches) {
 // The model is strict enough to catch a push-down that is not a superset.
 TEST(FilterPushDownPropertyTest, ModelRejectsJobsAVendorFilterWouldDrop) {
   v1::Job job = SampleJob();
-  VendorListFilter f;
-  f.search = "Bell";
-  EXPECT_TRUE(VendorListAccepts("qbraid", f, job));
-  f.search = "Quantum";
-  EXPECT_FALSE(VendorListAccepts("qbraid", f, job));
-  f = VendorListFilter();
-  f.tags["cost center"] = "42";  // a number at the vendor
-  EXPECT_FALSE(VendorListAccepts("qbraid", f, job));
-  f = VendorListFilter();
-  f.vendor_status = "QUEUED";
-  EXPECT_FALSE(VendorListAccepts("qbraid", f, job));
+  EXPECT_TRUE(VendorListAccepts("qbraid", {{"search", "Bell"}}, job));
+  EXPECT_FALSE(VendorListAccepts("qbraid", {{"search", "Quantum"}}, job));
+  // A number at the vendor.
+  EXPECT_FALSE(VendorListAccepts("qbraid", {{"tags", R"({"cost center":"42"})"}}, job));
+  EXPECT_FALSE(VendorListAccepts("qbraid", {{"status", "QUEUED"}}, job));
+  // A parameter the vendor does not read.
+  EXPECT_FALSE(VendorListAccepts("praisonai", {{"search", "Bell"}}, job));
   job.set_device("a,b");
-  f = VendorListFilter();
-  f.target = "a,b";
-  EXPECT_FALSE(VendorListAccepts("ionq", f, job));
+  EXPECT_FALSE(VendorListAccepts("ionq", {{"target", "a,b"}}, job));
 }
 
 }  // namespace

@@ -141,23 +141,38 @@ bool IsFilterableStatus(absl::string_view vendor, absl::string_view status) {
 }
 
 absl::Status CheckPushDown(const Filter& filter, absl::string_view vendor) {
-  const VendorListFilter f = filter.PushDown(vendor);
+  const QueryParams params = filter.PushDown(vendor);
+  std::set<std::string> names;
+  for (const auto& [name, value] : params) {
+    if (!names.insert(name).second) return Broken(absl::StrCat("pushed ", name, " twice"));
+  }
   const bool qbraid = vendor == "qbraid";
-  if (f.vendor_status.has_value() && !IsFilterableStatus(vendor, *f.vendor_status)) {
+  const std::optional<std::string> status = FindParam(params, "status");
+  const std::optional<std::string> provider = FindParam(params, "provider");
+  const std::optional<std::string> search = FindParam(params, "search");
+  const std::optional<std::string> tags = FindParam(params, "tags");
+  const std::optional<std::string> target = FindParam(params, "target");
+  if (params.size() != names.size() ||
+      static_cast<size_t>(status.has_value() + provider.has_value() + search.has_value() +
+                          tags.has_value() + target.has_value()) != params.size()) {
+    return Broken(absl::StrCat("pushed a parameter no vendor reads to ", vendor));
+  }
+  if (status.has_value() && !IsFilterableStatus(vendor, *status)) {
     return Broken(absl::StrCat("pushed a status ", vendor, " cannot filter on"));
   }
-  if (!qbraid && (f.provider.has_value() || f.search.has_value() || !f.tags.empty())) {
+  if (!qbraid && (provider.has_value() || search.has_value() || tags.has_value())) {
     return Broken(absl::StrCat("pushed qBraid-only filters to ", vendor));
   }
-  if (vendor != "ionq" && f.target.has_value()) return Broken("pushed a target to non-IonQ");
-  if (f.provider.has_value() &&
-      (f.provider->empty() || absl::AsciiStrToLower(*f.provider) != *f.provider)) {
+  if (vendor != "ionq" && target.has_value()) return Broken("pushed a target to non-IonQ");
+  if (provider.has_value() &&
+      (provider->empty() || absl::AsciiStrToLower(*provider) != *provider)) {
     return Broken("pushed an empty or mixed-case provider");
   }
-  if (f.search.has_value() && (f.search->empty() || f.search->size() > 255)) {
+  if (search.has_value() && (search->empty() || search->size() > 255)) {
     return Broken("pushed a search outside 1..255 characters");
   }
-  if (f.target.has_value() && (f.target->empty() || absl::StrContains(*f.target, ","))) {
+  if (tags.has_value() && !json::ParseObject(*tags).ok()) return Broken("pushed tags not JSON");
+  if (target.has_value() && (target->empty() || absl::StrContains(*target, ","))) {
     return Broken("pushed an empty or multi-backend target");
   }
   return absl::OkStatus();

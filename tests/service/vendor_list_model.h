@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "adapters/core/json.h"
-#include "adapters/core/vendor_adapter.h"
+#include "adapters/core/list_filter.h"
 #include "jobfacade/v1/job_service.pb.h"
 
 namespace jobfacade::testing {
@@ -25,42 +25,45 @@ inline bool TagIsStringAtVendor(absl::string_view text) {
   return !parsed.ok() || parsed->kind_case() == json::Value::kStringValue;
 }
 
-// Whether `vendor`'s list endpoint, sent `filter` the way its adapter sends it, returns `job`.
-// Members an adapter does not send for that vendor are ignored.
-inline bool VendorListAccepts(absl::string_view vendor, const VendorListFilter& filter,
+// Whether `vendor`'s list endpoint, sent the query parameters `filter` (as Vendor::PushDown
+// made them), returns `job`. A parameter the vendor does not read fails the model: the vendor
+// would refuse it (IonQ answers 400) or the adapter sent something its vendor cannot filter on.
+inline bool VendorListAccepts(absl::string_view vendor, const QueryParams& filter,
                               const v1::Job& job) {
-  // Every vendor compares its status parameter with the job's own status text.
-  if (filter.vendor_status.has_value() && job.vendor_state() != *filter.vendor_status) {
-    return false;
-  }
-  if (vendor == "qbraid") {
-    if (filter.provider.has_value() &&
-        absl::AsciiStrToLower(job.provider()) != absl::AsciiStrToLower(*filter.provider)) {
-      return false;
-    }
-    // A case-insensitive keyword search over the job's name and QRN.
-    if (filter.search.has_value()) {
-      const std::string needle = absl::AsciiStrToLower(*filter.search);
+  for (const auto& [name, value] : filter) {
+    // Every vendor compares its status parameter with the job's own status text.
+    if (name == "status") {
+      if (job.vendor_state() != value) return false;
+    } else if (vendor == "qbraid" && name == "provider") {
+      if (absl::AsciiStrToLower(job.provider()) != absl::AsciiStrToLower(value)) return false;
+    } else if (vendor == "qbraid" && name == "search") {
+      // A case-insensitive keyword search over the job's name and QRN.
+      const std::string needle = absl::AsciiStrToLower(value);
       if (!absl::StrContains(absl::AsciiStrToLower(job.display_name()), needle) &&
           !absl::StrContains(absl::AsciiStrToLower(job.vendor_job_id()), needle)) {
         return false;
       }
-    }
-    for (const auto& [key, value] : filter.tags) {
-      auto it = job.tags().find(key);
-      if (it == job.tags().end() || !TagIsStringAtVendor(it->second) || it->second != value) {
-        return false;
+    } else if (vendor == "qbraid" && name == "tags") {
+      absl::StatusOr<json::Struct> tags = json::ParseObject(value);
+      if (!tags.ok()) return false;
+      for (const auto& [key, want] : tags->fields()) {
+        auto it = job.tags().find(key);
+        if (want.kind_case() != json::Value::kStringValue || it == job.tags().end() ||
+            !TagIsStringAtVendor(it->second) || it->second != want.string_value()) {
+          return false;
+        }
       }
+    } else if (vendor == "ionq" && name == "target") {
+      // A comma-separated list of backends, items trimmed; an empty list filters nothing.
+      std::set<std::string> targets;
+      for (absl::string_view t : absl::StrSplit(value, ',')) {
+        t = absl::StripAsciiWhitespace(t);
+        if (!t.empty()) targets.insert(std::string(t));
+      }
+      if (!targets.empty() && targets.count(job.device()) == 0) return false;
+    } else {
+      return false;
     }
-  }
-  if (vendor == "ionq" && filter.target.has_value()) {
-    // A comma-separated list of backends, items trimmed; an empty list filters nothing.
-    std::set<std::string> targets;
-    for (absl::string_view t : absl::StrSplit(*filter.target, ',')) {
-      t = absl::StripAsciiWhitespace(t);
-      if (!t.empty()) targets.insert(std::string(t));
-    }
-    if (!targets.empty() && targets.count(job.device()) == 0) return false;
   }
   return true;
 }

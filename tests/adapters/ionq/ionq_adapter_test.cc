@@ -5,14 +5,19 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/ionq/ionq_vendor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/adapters/core/adapter_harness.h"
 #include "tests/adapters/core/adapter_test_util.h"
+#include "tests/testing/filter_terms.h"
 #include "tests/testing/status_matchers.h"
 
 namespace jobfacade {
 namespace {
+
+using ::jobfacade::testing::StateIn;
+using ::jobfacade::testing::TermOf;
 
 using ::jobfacade::testing::EverythingIn;
 using ::jobfacade::testing::IsError;
@@ -111,28 +116,32 @@ TEST_F(IonqAdapterTest, ListPassesTheCursorBackEncoded) {
 TEST_F(IonqAdapterTest, ListPushesTheStatusFilterDown) {
   server_.AnswerWith(200, R"({"jobs":[],"next":null})");
   ListRequest request = Page(10);
-  request.filter.vendor_status = "started";
+  request.filter = IonqVendor().PushDown({StateIn({v1::Job::QUEUED})});
   ASSERT_TRUE(List(request).ok());
-  EXPECT_EQ(server_.OnlyRequest().query, "limit=10&status=started");
+  EXPECT_EQ(server_.OnlyRequest().query, "limit=10&status=ready");
 }
 
 TEST_F(IonqAdapterTest, ListPushesTheStatusAndTargetDown) {
   server_.AnswerWith(200, R"({"jobs":[],"next":null})");
   ListRequest request = Page(10, "cursor-1");
-  request.filter.vendor_status = "ready";
-  request.filter.target = "qpu.forte-1 enterprise";
+  request.filter = IonqVendor().PushDown(
+      {StateIn({v1::Job::QUEUED}), TermOf(FilterField::kDevice, "qpu.forte-1")});
+  EXPECT_EQ(request.filter, (QueryParams{{"status", "ready"}, {"target", "qpu.forte-1"}}));
+  request.filter.back().second = "qpu.forte-1 enterprise";  // values are percent-encoded
   ASSERT_TRUE(List(request).ok());
   EXPECT_EQ(server_.OnlyRequest().query,
             "limit=10&next=cursor-1&status=ready&target=qpu.forte-1%20enterprise");
 }
 
-// IonQ answers 400 to query parameters it does not know.
+// IonQ answers 400 to query parameters it does not know: it is sent status and target only,
+// and RUNNING (started or v0.3's running, which it cannot filter on) not at all.
 TEST_F(IonqAdapterTest, ListSendsNoQbraidOnlyFilters) {
   server_.AnswerWith(200, R"({"jobs":[],"next":null})");
   ListRequest request = Page(10);
-  request.filter.provider = "ionq";
-  request.filter.search = "bell";
-  request.filter.tags = {{"team", "alpha"}};
+  request.filter = IonqVendor().PushDown(
+      {TermOf(FilterField::kProvider, "ionq"), TermOf(FilterField::kDisplayName, "bell"),
+       TermOf(FilterField::kTag, "alpha", "team"), StateIn({v1::Job::RUNNING}),
+       TermOf(FilterField::kDevice, "a,b")});
   ASSERT_TRUE(List(request).ok());
   EXPECT_EQ(server_.OnlyRequest().query, "limit=10");
 }

@@ -442,9 +442,24 @@ TEST(IonqListTest, NextCursorNullAbsentOrEmptyMeansNone) {
   }
 }
 
+// One unreadable item costs only itself: the page keeps the others and counts it.
+TEST(IonqListTest, ItemsWithoutAReadableIdAreSkippedAndCounted) {
+  for (const char* body : {R"({"jobs":[{"id":"a"},"b",{"id":"c"}],"next":"n"})",
+                           R"({"jobs":[{"id":"a"},{},{"id":"c"}],"next":"n"})",
+                           R"({"jobs":[{"id":"a"},null,{"id":"c"}],"next":"n"})",
+                           R"({"jobs":[{"id":"a"},{"id":""},{"id":"c"}],"next":"n"})"}) {
+    absl::StatusOr<IonqJobList> list = NormalizeIonqJobList(body, v1::JOB_VIEW_BASIC);
+    ASSERT_TRUE(list.ok()) << body << ": " << list.status();
+    EXPECT_EQ(list->skipped, 1) << body;
+    ASSERT_EQ(list->jobs.size(), 2u) << body;
+    EXPECT_EQ(list->jobs[0].vendor_job_id(), "a");
+    EXPECT_EQ(list->jobs[1].vendor_job_id(), "c");
+    EXPECT_EQ(list->next, "n");
+  }
+}
+
 TEST(IonqListTest, MalformedListsAreBadResponses) {
-  for (const char* body : {R"({"next":"x"})", R"({"jobs":null})", R"({"jobs":{"id":"a"}})",
-                           R"({"jobs":[{"id":"a"},"b"]})", R"({"jobs":[{"id":"a"},{}]})"}) {
+  for (const char* body : {R"({"next":"x"})", R"({"jobs":null})", R"({"jobs":{"id":"a"}})"}) {
     EXPECT_THAT(NormalizeIonqJobList(body, v1::JOB_VIEW_BASIC), IsError(kInternal, kBadResponse))
         << body;
   }

@@ -5,15 +5,20 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/praisonai/praisonai_vendor.h"
 #include "adapters/registry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/adapters/core/adapter_harness.h"
 #include "tests/adapters/core/adapter_test_util.h"
+#include "tests/testing/filter_terms.h"
 #include "tests/testing/status_matchers.h"
 
 namespace jobfacade {
 namespace {
+
+using ::jobfacade::testing::StateIn;
+using ::jobfacade::testing::TermOf;
 
 using ::jobfacade::testing::IsError;
 using ::jobfacade::testing::IsOk;
@@ -166,7 +171,7 @@ TEST_F(PraisonaiAdapterTest, ListEmptyPageIsTheLast) {
 TEST_F(PraisonaiAdapterTest, ListPageSizeAndStatusFilter) {
   server_.AnswerWith(200, RunsPage(0, 0, R"("total":0)"));
   ListRequest request = Page(150);
-  request.filter.vendor_status = "queued";
+  request.filter = PraisonaiVendor().PushDown({StateIn({v1::Job::QUEUED})});
   ASSERT_TRUE(List(request).ok());
   EXPECT_EQ(server_.OnlyRequest().query, "page=1&page_size=100&status=queued");
 }
@@ -175,11 +180,10 @@ TEST_F(PraisonaiAdapterTest, ListPageSizeAndStatusFilter) {
 TEST_F(PraisonaiAdapterTest, ListSendsOnlyTheStatusFilter) {
   server_.AnswerWith(200, RunsPage(0, 0, R"("total":0)"));
   ListRequest request = Page(20);
-  request.filter.vendor_status = "running";
-  request.filter.provider = "praisonai";
-  request.filter.search = "agent";
-  request.filter.tags = {{"team", "alpha"}};
-  request.filter.target = "agent-1";
+  request.filter = PraisonaiVendor().PushDown(
+      {StateIn({v1::Job::RUNNING}), TermOf(FilterField::kProvider, "praisonai"),
+       TermOf(FilterField::kDisplayName, "agent"), TermOf(FilterField::kTag, "alpha", "team"),
+       TermOf(FilterField::kDevice, "agent-1")});
   ASSERT_TRUE(List(request).ok());
   EXPECT_EQ(server_.OnlyRequest().query, "page=1&page_size=20&status=running");
 }
@@ -187,7 +191,7 @@ TEST_F(PraisonaiAdapterTest, ListSendsOnlyTheStatusFilter) {
 TEST_F(PraisonaiAdapterTest, ListInvalidStatusIsARejectedRequest) {
   server_.AnswerWith(400, R"({"detail":"Invalid status: sleeping"})");
   ListRequest request = Page(10);
-  request.filter.vendor_status = "sleeping";
+  request.filter = {{"status", "sleeping"}};
   absl::StatusOr<ListResult> page = List(request);
   EXPECT_THAT(page, IsError(Code::kInvalidArgument, "VENDOR_REJECTED_REQUEST"));
   EXPECT_EQ(Metadata(page.status(), "vendor_message"), "Invalid status: sleeping");
@@ -252,8 +256,11 @@ TEST_F(PraisonaiAdapterTest, CallbackMayOutliveTheAdapter) {
 
 TEST(VendorRegistryTest, EveryNamedVendorHasAnAdapterOfThatName) {
   http::HttpEngine engine;
-  EXPECT_THAT(kVendorNames, ::testing::ElementsAre("qbraid", "ionq", "praisonai"));
-  for (absl::string_view vendor : kVendorNames) {
+  std::vector<std::string> names;
+  for (const Vendor* vendor : Vendors()) names.push_back(vendor->name());
+  EXPECT_THAT(names, ::testing::ElementsAre("qbraid", "ionq", "praisonai"));
+  EXPECT_EQ(VendorNameList(), "qbraid, ionq and praisonai");
+  for (absl::string_view vendor : names) {
     EXPECT_TRUE(IsKnownVendor(vendor));
     std::unique_ptr<VendorAdapter> adapter =
         MakeVendorAdapter(vendor, &engine, VendorConfig{"http://127.0.0.1:1", ""});

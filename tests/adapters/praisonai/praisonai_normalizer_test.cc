@@ -309,10 +309,24 @@ TEST(PraisonaiListTest, CountsMayBeAbsentOrNull) {
   ASSERT_EQ(list->jobs.size(), 1u);
 }
 
+// One unreadable item costs only itself: the page keeps the others and counts it.
+TEST(PraisonaiListTest, ItemsWithoutAReadableIdAreSkippedAndCounted) {
+  for (const char* body :
+       {R"({"jobs":[{"job_id":"run_a"},null,{"job_id":"run_c"}],"total":9})",
+        R"({"jobs":[{"job_id":"run_a"},{"status":"queued"},{"job_id":"run_c"}],"total":9})",
+        R"({"jobs":[{"job_id":"run_a"},"run_b",{"job_id":"run_c"}],"total":9})"}) {
+    absl::StatusOr<PraisonaiJobList> list = NormalizePraisonaiJobList(body, v1::JOB_VIEW_BASIC);
+    ASSERT_TRUE(list.ok()) << body << ": " << list.status();
+    EXPECT_EQ(list->skipped, 1) << body;
+    ASSERT_EQ(list->jobs.size(), 2u) << body;
+    EXPECT_EQ(list->jobs[0].vendor_job_id(), "run_a");
+    EXPECT_EQ(list->jobs[1].vendor_job_id(), "run_c");
+    EXPECT_EQ(list->total, 9);
+  }
+}
+
 TEST(PraisonaiListTest, MalformedListsAreBadResponses) {
-  for (const char* body : {R"({"total":0})", R"({"jobs":null})", R"({"jobs":"run_a"})",
-                           R"({"jobs":[{"job_id":"run_a"},null]})",
-                           R"({"jobs":[{"job_id":"run_a"},{"status":"queued"}]})"}) {
+  for (const char* body : {R"({"total":0})", R"({"jobs":null})", R"({"jobs":"run_a"})"}) {
     EXPECT_THAT(NormalizePraisonaiJobList(body, v1::JOB_VIEW_BASIC),
                 IsError(kInternal, kBadResponse))
         << body;

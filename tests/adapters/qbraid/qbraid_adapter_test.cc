@@ -10,14 +10,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "adapters/core/json.h"
+#include "adapters/qbraid/qbraid_vendor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/adapters/core/adapter_harness.h"
 #include "tests/adapters/core/adapter_test_util.h"
+#include "tests/testing/filter_terms.h"
 #include "tests/testing/status_matchers.h"
 
 namespace jobfacade {
 namespace {
+
+using ::jobfacade::testing::StateIn;
+using ::jobfacade::testing::TermOf;
 
 using ::jobfacade::testing::EverythingIn;
 using ::jobfacade::testing::IsError;
@@ -192,7 +197,7 @@ TEST_F(QbraidAdapterTest, ListPageSizeIsLoweredToTheVendorLimit) {
 TEST_F(QbraidAdapterTest, ListPushesTheStatusFilterDown) {
   server_.AnswerWith(200, ListPage(0, R"({"hasNext":false})"));
   ListRequest request = Page(20);
-  request.filter.vendor_status = "RUNNING";
+  request.filter = QbraidVendor().PushDown({StateIn({v1::Job::RUNNING})});
   ASSERT_TRUE(List(request).ok());
   EXPECT_EQ(server_.OnlyRequest().query, "page=1&limit=20&status=RUNNING");
 }
@@ -221,11 +226,15 @@ std::vector<std::pair<std::string, std::string>> QueryParams(absl::string_view q
 TEST_F(QbraidAdapterTest, ListPushesStatusProviderSearchAndTagsDown) {
   server_.AnswerWith(200, ListPage(0, R"({"hasNext":false})"));
   ListRequest request = Page(20);
-  request.filter.vendor_status = "QUEUED";
-  request.filter.provider = "aws";
-  request.filter.search = "Bell state & co=1";
-  request.filter.tags = {{"team", "alpha"}, {"cost center", "4\"2"}};
-  request.filter.target = "not-a-qbraid-filter";
+  request.filter = QbraidVendor().PushDown({
+      StateIn({v1::Job::QUEUED}),
+      TermOf(FilterField::kProvider, "AWS"),
+      TermOf(FilterField::kDisplayName, "Bell state & co=1", "", FilterOp::kHas),
+      TermOf(FilterField::kTag, "alpha", "team"),
+      TermOf(FilterField::kTag, "4\"2", "cost center"),
+      TermOf(FilterField::kDevice, "not-a-qbraid-filter"),
+      TermOf(FilterField::kJobType, "gate_model"),
+  });
   ASSERT_TRUE(List(request).ok());
   const std::string query = server_.OnlyRequest().query;
   EXPECT_THAT(query, Not(HasSubstr(" ")));
@@ -250,11 +259,13 @@ TEST_F(QbraidAdapterTest, ListLeavesOutASearchQbraidWouldRefuse) {
   server_.AnswerWith(200, ListPage(0, R"({"hasNext":false})"));
   for (const std::string& search : {std::string(), std::string(256, 'a')}) {
     ListRequest request = Page(20);
-    request.filter.search = search;
+    request.filter =
+        QbraidVendor().PushDown({TermOf(FilterField::kDisplayName, search, "", FilterOp::kHas)});
     ASSERT_TRUE(List(request).ok());
   }
   ListRequest longest = Page(20);
-  longest.filter.search = std::string(255, 'a');
+  longest.filter = QbraidVendor().PushDown(
+      {TermOf(FilterField::kDisplayName, std::string(255, 'a'), "", FilterOp::kHas)});
   ASSERT_TRUE(List(longest).ok());
   std::vector<RecordingServer::Request> requests = server_.requests();
   ASSERT_EQ(requests.size(), 3u);
@@ -266,7 +277,7 @@ TEST_F(QbraidAdapterTest, ListLeavesOutASearchQbraidWouldRefuse) {
 TEST_F(QbraidAdapterTest, ListFiltersTravelWithEveryPage) {
   server_.AnswerWith(200, ListPage(0, R"({"hasNext":false})"));
   ListRequest request = Page(20, "3");
-  request.filter.provider = "ibm";
+  request.filter = QbraidVendor().PushDown({TermOf(FilterField::kProvider, "ibm")});
   ASSERT_TRUE(List(request).ok());
   EXPECT_EQ(server_.OnlyRequest().query, "page=3&limit=20&provider=ibm");
 }

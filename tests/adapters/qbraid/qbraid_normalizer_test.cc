@@ -596,11 +596,26 @@ TEST(QbraidListTest, FullViewGivesEachJobItsOwnPayload) {
   EXPECT_EQ(json::GetString(list->jobs[1].vendor_payload(), "jobQrn"), "q1");
 }
 
+// One unreadable item costs only itself: the page keeps the others and counts it.
+TEST(QbraidListTest, ItemsWithoutAReadableIdAreSkippedAndCounted) {
+  for (
+      const char* body :
+      {R"({"success":true,"data":[{"jobQrn":"q"},7,{"jobQrn":"r"}],"pagination":{"hasNext":true}})",
+       R"({"success":true,"data":[{"jobQrn":"q"},{"status":"QUEUED"},{"jobQrn":"r"}],"pagination":{"hasNext":true}})",
+       R"({"success":true,"data":[{"jobQrn":"q"},{"jobQrn":null},{"jobQrn":"r"}],"pagination":{"hasNext":true}})"}) {
+    absl::StatusOr<QbraidJobList> list = NormalizeQbraidJobList(body, v1::JOB_VIEW_BASIC);
+    ASSERT_TRUE(list.ok()) << body << ": " << list.status();
+    EXPECT_EQ(list->skipped, 1) << body;
+    ASSERT_EQ(list->jobs.size(), 2u) << body;
+    EXPECT_EQ(list->jobs[0].vendor_job_id(), "q");
+    EXPECT_EQ(list->jobs[1].vendor_job_id(), "r");
+    EXPECT_TRUE(list->has_next);
+  }
+}
+
 TEST(QbraidListTest, MalformedListsAreBadResponses) {
-  for (const char* body :
-       {R"({"success":true,"data":{"jobQrn":"q"}})", R"({"success":true})",
-        R"({"success":false,"data":[]})", R"({"success":true,"data":[{"jobQrn":"q"},7]})",
-        R"({"success":true,"data":[{"jobQrn":"q"},{"status":"QUEUED"}]})"}) {
+  for (const char* body : {R"({"success":true,"data":{"jobQrn":"q"}})", R"({"success":true})",
+                           R"({"success":false,"data":[]})"}) {
     EXPECT_THAT(NormalizeQbraidJobList(body, v1::JOB_VIEW_BASIC), IsError(kInternal, kBadResponse))
         << body;
   }

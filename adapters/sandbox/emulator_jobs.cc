@@ -1,6 +1,6 @@
 // Job timelines on the injected clock and the vendors' job payloads, traps
 // included.
-#include "tests/fakes/emulator_jobs.h"
+#include "adapters/sandbox/emulator_jobs.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,7 +19,7 @@
 #include "google/protobuf/util/type_resolver.h"
 #include "google/protobuf/util/type_resolver_util.h"
 
-namespace jobfacade::fakes::internal {
+namespace jobfacade::sandbox::internal {
 namespace {
 
 using json::Struct;
@@ -711,4 +711,4 @@ std::vector<JobSpec> DemoJobs(absl::Time now) {
   return jobs;
 }
 
-}  // namespace jobfacade::fakes::internal
+}  // namespace jobfacade::sandbox::internal

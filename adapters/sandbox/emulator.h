@@ -1,12 +1,12 @@
-// An in-process HTTP server speaking the qBraid, IonQ and PraisonAI job APIs.
+// The sandbox: an in-process HTTP server speaking the qBraid, IonQ and PraisonAI job APIs.
 //
 // One server answers all three vendors under their own prefixes, with each
 // vendor's payload shapes, error envelopes, pagination and cancel/delete rules
 // (../shared/vendor-apis/NOTES.md). Jobs move through their states on an
-// injected clock. Tests seed jobs, inject faults and latency, and read request
-// statistics through this class or through the control API on the same port.
-// The jobfacade server embeds it for sandbox mode, so it must not depend on a
-// test framework.
+// injected clock. The jobfacade server embeds it for sandbox mode; tests seed
+// jobs, inject faults and latency, and read request statistics through this
+// class or through the control API on the same port. It is production code and
+// depends on no test framework.
 //
 //   /qbraid/api/v1/jobs[/{qrn}[/cancel]]         X-API-KEY
 //   /ionq/v0.4/jobs[/{uuid}[/status/cancel]]     Authorization: apiKey KEY
@@ -19,8 +19,8 @@
 // during the body, stalls, truncated or malformed JSON, wrong field types,
 // huge bodies, HTML error pages, redirects, and (Options::tls_*) a TLS
 // certificate the client does not trust.
-#ifndef JOBFACADE_TESTS_FAKES_VENDOR_EMULATOR_H_
-#define JOBFACADE_TESTS_FAKES_VENDOR_EMULATOR_H_
+#ifndef JOBFACADE_ADAPTERS_SANDBOX_EMULATOR_H_
+#define JOBFACADE_ADAPTERS_SANDBOX_EMULATOR_H_
 
 #include <cstdint>
 #include <map>
@@ -35,7 +35,7 @@
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
 
-namespace jobfacade::fakes {
+namespace jobfacade::sandbox {
 
 inline constexpr char kQbraid[] = "qbraid";
 inline constexpr char kIonq[] = "ionq";
@@ -231,8 +231,7 @@ class VendorEmulator {
     // Real time between heartbeats on a PraisonAI event stream.
     absl::Duration praisonai_heartbeat = absl::Seconds(15);
     // PEM files: when both are set the emulator speaks HTTPS only (base_url()
-    // and root_url() say https). Tests make a self-signed pair with
-    // SelfSignedCert (tests/fakes/self_signed_cert.h).
+    // and root_url() say https).
     std::string tls_cert_file;
     std::string tls_key_file;
   };
@@ -250,6 +249,9 @@ class VendorEmulator {
   std::string base_url(absl::string_view vendor) const;
   // "http://127.0.0.1:PORT" (the control API is under /_emulator/).
   std::string root_url() const;
+  // The key the vendor's personality expects (Options::*_api_key); empty for none or for an
+  // unknown vendor.
+  std::string api_key(absl::string_view vendor) const;
   const Clock& clock() const;
 
   // Seeds a job and returns its id. An existing job with the same id is
@@ -280,6 +282,6 @@ class VendorEmulator {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace jobfacade::fakes
+}  // namespace jobfacade::sandbox
 
-#endif  // JOBFACADE_TESTS_FAKES_VENDOR_EMULATOR_H_
+#endif  // JOBFACADE_ADAPTERS_SANDBOX_EMULATOR_H_

@@ -1,8 +1,8 @@
 // The emulator's job model: clock-driven timelines and each vendor's JSON shape
 // of a job. Pure functions of (job, now), so payloads can be checked without a
 // server.
-#ifndef JOBFACADE_TESTS_FAKES_EMULATOR_JOBS_H_
-#define JOBFACADE_TESTS_FAKES_EMULATOR_JOBS_H_
+#ifndef JOBFACADE_ADAPTERS_SANDBOX_EMULATOR_JOBS_H_
+#define JOBFACADE_ADAPTERS_SANDBOX_EMULATOR_JOBS_H_
 
 #include <cstdint>
 #include <random>
@@ -12,9 +12,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "adapters/core/json.h"
-#include "tests/fakes/vendor_emulator.h"
+#include "adapters/sandbox/emulator.h"
 
-namespace jobfacade::fakes::internal {
+namespace jobfacade::sandbox::internal {
 
 // How long a qBraid job reads CANCELLING after an accepted cancel.
 inline constexpr absl::Duration kQbraidCancellingFor = absl::Seconds(5);
@@ -90,6 +90,6 @@ std::string ToSortedJson(const json::Value& value);
 // A timestamp with 0, 3 or 6 fraction digits and the given zone suffix.
 std::string FormatTimestamp(absl::Time t, int fraction_digits, absl::string_view zone);
 
-}  // namespace jobfacade::fakes::internal
+}  // namespace jobfacade::sandbox::internal
 
-#endif  // JOBFACADE_TESTS_FAKES_EMULATOR_JOBS_H_
+#endif  // JOBFACADE_ADAPTERS_SANDBOX_EMULATOR_JOBS_H_

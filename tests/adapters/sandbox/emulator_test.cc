@@ -1,7 +1,7 @@
 // Tests of the vendor emulator over real HTTP: auth, shapes, states, lists,
 // cancel/delete, faults, latency, statistics, the control API and the
 // stand-alone binary.
-#include "tests/fakes/vendor_emulator.h"
+#include "adapters/sandbox/emulator.h"
 
 #include <arpa/inet.h>
 #include <httplib.h>
@@ -44,8 +44,10 @@
 
 extern char** environ;
 
-namespace jobfacade::fakes {
+namespace jobfacade::sandbox {
 namespace {
+
+using fakes::SelfSignedCert;
 
 using json::Struct;
 using json::Value;
@@ -1926,4 +1928,4 @@ TEST(EmulatorBinaryTest, ServesHttpsWithASelfSignedCertificate) {
 }
 
 }  // namespace
-}  // namespace jobfacade::fakes
+}  // namespace jobfacade::sandbox

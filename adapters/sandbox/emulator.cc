@@ -1,7 +1,7 @@
 // The vendor emulator's server: routing, auth, each vendor's
 // list/get/cancel/delete rules, faults, latency, statistics and the /_emulator/
 // control API.
-#include "tests/fakes/vendor_emulator.h"
+#include "adapters/sandbox/emulator.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -33,9 +33,9 @@
 #include "absl/synchronization/mutex.h"
 #include "adapters/core/json.h"
 #include "adapters/core/time_util.h"
-#include "tests/fakes/emulator_jobs.h"
+#include "adapters/sandbox/emulator_jobs.h"
 
-namespace jobfacade::fakes {
+namespace jobfacade::sandbox {
 namespace {
 
 using internal::JobRecord;
@@ -964,6 +964,13 @@ class VendorEmulator::Impl {
   }
 
   bool tls() const { return !options_.tls_cert_file.empty(); }
+
+  std::string api_key(absl::string_view vendor) const {
+    if (vendor == kQbraid) return options_.qbraid_api_key;
+    if (vendor == kIonq) return options_.ionq_api_key;
+    if (vendor == kPraisonai) return options_.praisonai_api_key;
+    return "";
+  }
 
   std::string base_url(absl::string_view vendor) const {
     if (vendor == kQbraid) return root_url() + kQbraidPrefix;
@@ -2051,6 +2058,9 @@ std::string VendorEmulator::base_url(absl::string_view vendor) const {
   return impl_->base_url(vendor);
 }
 std::string VendorEmulator::root_url() const { return impl_->root_url(); }
+std::string VendorEmulator::api_key(absl::string_view vendor) const {
+  return impl_->api_key(vendor);
+}
 const Clock& VendorEmulator::clock() const { return impl_->clock(); }
 std::string VendorEmulator::AddJob(const JobSpec& spec) { return impl_->AddJob(spec); }
 void VendorEmulator::PutRawJob(absl::string_view vendor, absl::string_view id,
@@ -2070,4 +2080,4 @@ void VendorEmulator::SetLatency(absl::string_view vendor, absl::Duration delay) 
 Stats VendorEmulator::stats(absl::string_view vendor) const { return impl_->stats(vendor); }
 void VendorEmulator::ResetStats() { impl_->ResetStats(); }
 
-}  // namespace jobfacade::fakes
+}  // namespace jobfacade::sandbox

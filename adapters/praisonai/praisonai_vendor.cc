@@ -1,0 +1,52 @@
+// PraisonAI's declaration. GET /api/v1/runs filters on status. It has no public endpoint:
+// setting PRAISONAI_BASE_URL is what enables it, and a loopback server needs no key. Its runs
+// have an event stream (GET /api/v1/runs/{id}/stream).
+#include "adapters/praisonai/praisonai_vendor.h"
+
+#include <string>
+#include <utility>
+
+#include "adapters/praisonai/praisonai_adapter.h"
+
+namespace jobfacade {
+namespace {
+
+class Praisonai final : public VendorWithAdapter<PraisonaiAdapter> {
+ public:
+  const VendorSpec& spec() const override {
+    static const VendorSpec* kSpec = new VendorSpec{
+        "praisonai",
+        "PraisonAI",
+        {"PRAISONAI_API_KEY", "PRAISONAI_BASE_URL", ""},
+        {"Authorization", "Bearer"},
+        {{"queued", v1::Job::QUEUED},
+         {"running", v1::Job::RUNNING},
+         {"cancelled", v1::Job::CANCELLED},
+         {"succeeded", v1::Job::COMPLETED},
+         {"failed", v1::Job::FAILED}},
+        /*statuses_ignore_case=*/true,
+        /*max_page_size=*/PraisonaiAdapter::kMaxPageSize,
+        WatchMode::kEventStream,
+    };
+    return *kSpec;
+  }
+
+  QueryParams PushDown(const std::vector<FilterTerm>& terms) const override {
+    for (const FilterTerm& term : terms) {
+      if (!IsUniformTerm(term) || term.any_of.front().field != FilterField::kState) continue;
+      if (std::optional<std::string> status = SingleVendorStatus(spec().statuses, term)) {
+        return {{"status", *status}};
+      }
+    }
+    return {};
+  }
+};
+
+}  // namespace
+
+const Vendor& PraisonaiVendor() {
+  static const Praisonai* kVendor = new Praisonai();
+  return *kVendor;
+}
+
+}  // namespace jobfacade

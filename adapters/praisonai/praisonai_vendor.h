@@ -1,0 +1,13 @@
+// PraisonAI as the registry knows it: settings, states, list limits, filter push-down, adapter.
+#ifndef JOBFACADE_ADAPTERS_PRAISONAI_PRAISONAI_VENDOR_H_
+#define JOBFACADE_ADAPTERS_PRAISONAI_PRAISONAI_VENDOR_H_
+
+#include "adapters/core/vendor.h"
+
+namespace jobfacade {
+
+const Vendor& PraisonaiVendor();
+
+}  // namespace jobfacade
+
+#endif  // JOBFACADE_ADAPTERS_PRAISONAI_PRAISONAI_VENDOR_H_
