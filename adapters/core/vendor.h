@@ -6,7 +6,6 @@
 
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -72,16 +71,6 @@ class Vendor {
   // The adapter that talks to the vendor through `http` (which must outlive it).
   virtual std::unique_ptr<VendorAdapter> NewAdapter(http::HttpClient* http,
                                                     VendorConfig config) const = 0;
-};
-
-// A vendor whose adapter is `Adapter(http::HttpClient*, VendorConfig)`.
-template <typename Adapter>
-class VendorWithAdapter : public Vendor {
- public:
-  std::unique_ptr<VendorAdapter> NewAdapter(http::HttpClient* http,
-                                            VendorConfig config) const override {
-    return std::make_unique<Adapter>(http, std::move(config));
-  }
 };
 
 }  // namespace jobfacade

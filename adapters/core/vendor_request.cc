@@ -27,17 +27,6 @@ std::string EffectiveKey(const CallContext& ctx, const VendorConfig& config) {
   return HasCallerKey(ctx) ? *ctx.caller_key : config.api_key;
 }
 
-http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method, std::string url) {
-  http::Request request;
-  request.method = std::string(method);
-  request.url = std::move(url);
-  request.deadline = ctx.deadline;
-  request.cancellation = ctx.cancellation;
-  request.headers.emplace_back("Accept", "application/json");
-  request.headers.emplace_back("User-Agent", std::string(kUserAgent));
-  return request;
-}
-
 void AppendQueryParams(const QueryParams& params, std::string* url) {
   for (const auto& [name, value] : params) {
     absl::StrAppend(url, "&", name, "=", PercentEncodeQueryValue(value));

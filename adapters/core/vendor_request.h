@@ -27,11 +27,6 @@ bool HasCallerKey(const CallContext& ctx);
 // configured key.
 std::string EffectiveKey(const CallContext& ctx, const VendorConfig& config);
 
-// A request carrying the call's deadline and cancellation, `Accept:
-// application/json` and `User-Agent: jobfacade/0.1`. Authentication is the
-// vendor adapter's to add.
-http::Request NewVendorRequest(const CallContext& ctx, absl::string_view method, std::string url);
-
 // Appends `params` to `url` (which already has a query) as `&name=value`, values
 // percent-encoded.
 void AppendQueryParams(const QueryParams& params, std::string* url);

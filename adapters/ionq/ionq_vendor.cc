@@ -8,7 +8,8 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "adapters/ionq/ionq_adapter.h"
+#include "adapters/ionq/ionq_normalizer.h"
+#include "adapters/ionq/ionq_requests.h"
 
 namespace jobfacade {
 namespace {
@@ -19,7 +20,7 @@ bool IsSingleTarget(absl::string_view device) {
   });
 }
 
-class Ionq final : public VendorWithAdapter<IonqAdapter> {
+class Ionq final : public RestVendor {
  public:
   const VendorSpec& spec() const override {
     static const VendorSpec* kSpec = new VendorSpec{
@@ -35,7 +36,7 @@ class Ionq final : public VendorWithAdapter<IonqAdapter> {
          {"completed", v1::Job::COMPLETED},
          {"failed", v1::Job::FAILED}},
         /*statuses_ignore_case=*/true,
-        /*max_page_size=*/IonqAdapter::kMaxPageSize,
+        /*max_page_size=*/kIonqMaxPageSize,
         WatchMode::kPoll,
     };
     return *kSpec;
@@ -57,6 +58,30 @@ class Ionq final : public VendorWithAdapter<IonqAdapter> {
     if (status.has_value()) params.emplace_back("status", *status);
     if (target.has_value()) params.emplace_back("target", *target);
     return params;
+  }
+
+  absl::StatusOr<http::Request> GetJobRequest(const Endpoint& endpoint,
+                                              absl::string_view job_id) const override {
+    return IonqGetJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<http::Request> ListJobsRequest(const Endpoint& endpoint,
+                                                const ListRequest& request) const override {
+    return IonqListJobsRequest(endpoint, request);
+  }
+  absl::StatusOr<http::Request> CancelJobRequest(const Endpoint& endpoint,
+                                                 absl::string_view job_id) const override {
+    return IonqCancelJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<http::Request> DeleteJobRequest(const Endpoint& endpoint,
+                                                 absl::string_view job_id) const override {
+    return IonqDeleteJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<v1::Job> ReadJob(const http::Response& response, v1::JobView view) const override {
+    return NormalizeIonqJob(response.body, view);
+  }
+  absl::StatusOr<ListResult> ReadJobList(const http::Response& response,
+                                         const ListRequest& request) const override {
+    return ReadIonqJobList(response, request);
   }
 };
 

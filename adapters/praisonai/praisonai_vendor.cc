@@ -6,12 +6,13 @@
 #include <string>
 #include <utility>
 
-#include "adapters/praisonai/praisonai_adapter.h"
+#include "adapters/praisonai/praisonai_normalizer.h"
+#include "adapters/praisonai/praisonai_requests.h"
 
 namespace jobfacade {
 namespace {
 
-class Praisonai final : public VendorWithAdapter<PraisonaiAdapter> {
+class Praisonai final : public RestVendor {
  public:
   const VendorSpec& spec() const override {
     static const VendorSpec* kSpec = new VendorSpec{
@@ -25,7 +26,7 @@ class Praisonai final : public VendorWithAdapter<PraisonaiAdapter> {
          {"succeeded", v1::Job::COMPLETED},
          {"failed", v1::Job::FAILED}},
         /*statuses_ignore_case=*/true,
-        /*max_page_size=*/PraisonaiAdapter::kMaxPageSize,
+        /*max_page_size=*/kPraisonaiMaxPageSize,
         WatchMode::kEventStream,
     };
     return *kSpec;
@@ -39,6 +40,30 @@ class Praisonai final : public VendorWithAdapter<PraisonaiAdapter> {
       }
     }
     return {};
+  }
+
+  absl::StatusOr<http::Request> GetJobRequest(const Endpoint& endpoint,
+                                              absl::string_view job_id) const override {
+    return PraisonaiGetJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<http::Request> ListJobsRequest(const Endpoint& endpoint,
+                                                const ListRequest& request) const override {
+    return PraisonaiListJobsRequest(endpoint, request);
+  }
+  absl::StatusOr<http::Request> CancelJobRequest(const Endpoint& endpoint,
+                                                 absl::string_view job_id) const override {
+    return PraisonaiCancelJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<http::Request> DeleteJobRequest(const Endpoint& endpoint,
+                                                 absl::string_view job_id) const override {
+    return PraisonaiDeleteJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<v1::Job> ReadJob(const http::Response& response, v1::JobView view) const override {
+    return NormalizePraisonaiJob(response.body, view);
+  }
+  absl::StatusOr<ListResult> ReadJobList(const http::Response& response,
+                                         const ListRequest& request) const override {
+    return ReadPraisonaiJobList(response, request);
   }
 };
 

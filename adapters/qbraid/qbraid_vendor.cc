@@ -9,7 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/core/json.h"
-#include "adapters/qbraid/qbraid_adapter.h"
+#include "adapters/qbraid/qbraid_normalizer.h"
+#include "adapters/qbraid/qbraid_requests.h"
 
 namespace jobfacade {
 namespace {
@@ -26,7 +27,7 @@ std::string TagsJson(const std::map<std::string, std::string>& tags) {
   return absl::StrCat(out, "}");
 }
 
-class Qbraid final : public VendorWithAdapter<QbraidAdapter> {
+class Qbraid final : public RestVendor {
  public:
   const VendorSpec& spec() const override {
     static const VendorSpec* kSpec = new VendorSpec{
@@ -45,7 +46,7 @@ class Qbraid final : public VendorWithAdapter<QbraidAdapter> {
          {"HOLD", v1::Job::ON_HOLD},
          {"UNKNOWN", v1::Job::STATE_UNSPECIFIED}},
         /*statuses_ignore_case=*/true,
-        /*max_page_size=*/QbraidAdapter::kMaxPageSize,
+        /*max_page_size=*/kQbraidMaxPageSize,
         WatchMode::kPoll,
     };
     return *kSpec;
@@ -95,6 +96,33 @@ class Qbraid final : public VendorWithAdapter<QbraidAdapter> {
     if (search.has_value()) params.emplace_back("search", *search);
     if (!tags.empty()) params.emplace_back("tags", TagsJson(tags));
     return params;
+  }
+
+  absl::StatusOr<http::Request> GetJobRequest(const Endpoint& endpoint,
+                                              absl::string_view job_id) const override {
+    return QbraidGetJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<http::Request> ListJobsRequest(const Endpoint& endpoint,
+                                                const ListRequest& request) const override {
+    return QbraidListJobsRequest(endpoint, request);
+  }
+  absl::StatusOr<http::Request> CancelJobRequest(const Endpoint& endpoint,
+                                                 absl::string_view job_id) const override {
+    return QbraidCancelJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<http::Request> DeleteJobRequest(const Endpoint& endpoint,
+                                                 absl::string_view job_id) const override {
+    return QbraidDeleteJobRequest(endpoint, job_id);
+  }
+  absl::StatusOr<v1::Job> ReadJob(const http::Response& response, v1::JobView view) const override {
+    return NormalizeQbraidJob(response.body, view);
+  }
+  absl::StatusOr<ListResult> ReadJobList(const http::Response& response,
+                                         const ListRequest& request) const override {
+    return ReadQbraidJobList(response, request);
+  }
+  absl::Status ReadStateChange(const http::Response& response) const override {
+    return ReadQbraidStateChange(response);
   }
 };
 

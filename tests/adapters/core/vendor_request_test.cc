@@ -31,18 +31,21 @@ TEST(VendorRequestTest, CallerKeyWinsOverConfiguredKey) {
   EXPECT_EQ(EffectiveKey(ctx, config), "callers");
 }
 
-TEST(VendorRequestTest, CarriesDeadlineCancellationAndCommonHeaders) {
-  CallContext ctx;
-  ctx.deadline = absl::FromUnixSeconds(1800000000);
-  ctx.cancellation = std::make_shared<Cancellation>();
-  http::Request request = NewVendorRequest(ctx, "PUT", "https://x/jobs/1");
-  EXPECT_EQ(request.method, "PUT");
-  EXPECT_EQ(request.url, "https://x/jobs/1");
-  EXPECT_EQ(request.deadline, ctx.deadline);
-  EXPECT_EQ(request.cancellation, ctx.cancellation);
-  EXPECT_THAT(request.headers, Contains(Pair("Accept", "application/json")));
-  EXPECT_THAT(request.headers, Contains(Pair("User-Agent", "jobfacade/0.1")));
-  EXPECT_TRUE(request.body.empty());
+TEST(VendorRequestTest, AuthHeaderFollowsTheVendorsScheme) {
+  http::Request request;
+  AddAuthHeader(VendorAuth{"Authorization", "apiKey"}, "k1", &request);
+  AddAuthHeader(VendorAuth{"X-API-KEY", ""}, "k2", &request);
+  AddAuthHeader(VendorAuth{"Authorization", "Bearer"}, "", &request);  // no key, no header
+  EXPECT_THAT(request.headers,
+              ElementsAre(Pair("Authorization", "apiKey k1"), Pair("X-API-KEY", "k2")));
+}
+
+TEST(VendorRequestTest, QueryParamsArePercentEncodedInOrder) {
+  std::string url = "https://x/jobs?page=1";
+  AppendQueryParams({{"status", "RUNNING"}, {"search", "a b&c=d"}, {"tags", R"({"k":"v"})"}}, &url);
+  EXPECT_EQ(
+      url,
+      "https://x/jobs?page=1&status=RUNNING&search=a%20b%26c%3Dd&tags=%7B%22k%22%3A%22v%22%7D");
 }
 
 TEST(VendorRequestTest, VendorCallKnowsEveryKeyThatMayHaveBeenSent) {

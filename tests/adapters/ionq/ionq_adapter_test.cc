@@ -1,10 +1,9 @@
 // The IonQ adapter's requests as a local HTTP server sees them, and how it
 // treats replies.
-#include "adapters/ionq/ionq_adapter.h"
-
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/ionq/ionq_requests.h"
 #include "adapters/ionq/ionq_vendor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

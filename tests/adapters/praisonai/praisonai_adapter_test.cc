@@ -1,10 +1,9 @@
 // The PraisonAI adapter's requests as a local HTTP server sees them, and how it
 // treats replies; also the vendor registry.
-#include "adapters/praisonai/praisonai_adapter.h"
-
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/praisonai/praisonai_requests.h"
 #include "adapters/praisonai/praisonai_vendor.h"
 #include "adapters/registry.h"
 #include "gmock/gmock.h"

@@ -1,7 +1,5 @@
 // The qBraid adapter's requests as a local HTTP server sees them, and how it
 // treats replies.
-#include "adapters/qbraid/qbraid_adapter.h"
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "adapters/core/json.h"
+#include "adapters/qbraid/qbraid_requests.h"
 #include "adapters/qbraid/qbraid_vendor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -18,6 +18,7 @@
 #include "adapters/resilience/scheduler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/scripted_http_client.h"
 
 namespace jobfacade {
 namespace {
@@ -25,71 +26,9 @@ namespace {
 using http::Request;
 using http::Response;
 using http::TransportError;
+using ::jobfacade::testing::ScriptedClient;
 using ::testing::ElementsAre;
 using ::testing::Optional;
-
-// Holds every request until the test answers it.
-class ScriptedClient final : public http::HttpClient {
- public:
-  void Send(Request request, http::ResponseCallback done) override {
-    absl::MutexLock lock(&mu_);
-    pending_.push_back({std::move(request), std::move(done)});
-    ++sent_;
-    max_pending_ = std::max(max_pending_, static_cast<int>(pending_.size()));
-  }
-
-  // Answers the oldest pending request.
-  void Answer(Response response) { AnswerAt(0, std::move(response)); }
-  // Answers the pending request at `index` (0 is the oldest).
-  void AnswerAt(size_t index, Response response) {
-    http::ResponseCallback done;
-    {
-      absl::MutexLock lock(&mu_);
-      ASSERT_LT(index, pending_.size()) << "no request to answer";
-      done = std::move(pending_[index].done);
-      pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(index));
-    }
-    std::move(done)(std::move(response));
-  }
-  void AnswerStatus(int status, std::vector<std::pair<std::string, std::string>> headers = {}) {
-    Response response;
-    response.status = status;
-    response.headers = std::move(headers);
-    Answer(std::move(response));
-  }
-  void AnswerError(TransportError error) {
-    Response response;
-    response.error = error;
-    Answer(std::move(response));
-  }
-
-  int pending() {
-    absl::MutexLock lock(&mu_);
-    return static_cast<int>(pending_.size());
-  }
-  int sent() {
-    absl::MutexLock lock(&mu_);
-    return sent_;
-  }
-  int max_pending() {
-    absl::MutexLock lock(&mu_);
-    return max_pending_;
-  }
-  Request front_request() {
-    absl::MutexLock lock(&mu_);
-    return pending_.front().request;
-  }
-
- private:
-  struct Pending {
-    Request request;
-    http::ResponseCallback done;
-  };
-  absl::Mutex mu_;
-  std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);
-  int sent_ ABSL_GUARDED_BY(mu_) = 0;
-  int max_pending_ ABSL_GUARDED_BY(mu_) = 0;
-};
 
 // Collects the one response of each request.
 class Results {
@@ -642,11 +581,21 @@ TEST_F(ResilientClientTest, HalfOpenAlwaysLetsAProbeThroughWhenNothingIsInFlight
         if (inner_.pending() > 0) {
           Response response;
           switch (pick(5)) {
-            case 0: response.status = 200; break;
-            case 1: response.status = 503; break;
-            case 2: response.status = 429; break;
-            case 3: response.error = TransportError::kConnectFailed; break;
-            default: response.error = TransportError::kTimeout; break;
+            case 0:
+              response.status = 200;
+              break;
+            case 1:
+              response.status = 503;
+              break;
+            case 2:
+              response.status = 429;
+              break;
+            case 3:
+              response.error = TransportError::kConnectFailed;
+              break;
+            default:
+              response.error = TransportError::kTimeout;
+              break;
           }
           inner_.AnswerAt(static_cast<size_t>(pick(inner_.pending())), std::move(response));
         }

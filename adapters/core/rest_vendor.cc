@@ -1,0 +1,118 @@
+// RestAdapter: the one path every REST vendor's calls take. It checks the id, builds the
+// request with the vendor's pure builder, sends it with the caller's deadline and cancellation,
+// maps a non-2xx answer to the contract's error and hands a 2xx one to the vendor's reader.
+#include "adapters/core/rest_vendor.h"
+
+#include <utility>
+
+#include "adapters/core/vendor_request.h"
+
+namespace jobfacade {
+namespace {
+
+class RestAdapter final : public VendorAdapter {
+ public:
+  RestAdapter(const RestVendor& vendor, http::HttpClient* http, VendorConfig config)
+      : vendor_(vendor), http_(http), config_(std::move(config)) {}
+
+  absl::string_view vendor() const override { return vendor_.name(); }
+
+  void GetJob(const CallContext& ctx, absl::string_view job_id, v1::JobView view,
+              Callback<v1::Job> done) override {
+    if (absl::Status bad = CheckJobId(vendor_.name(), job_id); !bad.ok()) {
+      return std::move(done)(bad);
+    }
+    Send(ctx, VendorOperation::kGet, vendor_.GetJobRequest(EndpointFor(ctx), job_id),
+         [vendor = &vendor_, view,
+          done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
+           if (!response.ok()) return std::move(done)(response.status());
+           std::move(done)(WithHttpStatus(vendor->ReadJob(*response, view), response->status));
+         });
+  }
+
+  void ListJobs(const CallContext& ctx, const ListRequest& request,
+                Callback<ListResult> done) override {
+    Send(ctx, VendorOperation::kList, vendor_.ListJobsRequest(EndpointFor(ctx), request),
+         [vendor = &vendor_, request,
+          done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
+           if (!response.ok()) return std::move(done)(response.status());
+           std::move(done)(
+               WithHttpStatus(vendor->ReadJobList(*response, request), response->status));
+         });
+  }
+
+  void CancelJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) override {
+    ChangeState(ctx, VendorOperation::kCancel, job_id, std::move(done));
+  }
+
+  void DeleteJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) override {
+    ChangeState(ctx, VendorOperation::kDelete, job_id, std::move(done));
+  }
+
+ private:
+  using ResponseCallback = absl::AnyInvocable<void(absl::StatusOr<http::Response>) &&>;
+
+  Endpoint EndpointFor(const CallContext& ctx) const {
+    return Endpoint{config_.base_url, EffectiveKey(ctx, config_)};
+  }
+
+  void ChangeState(const CallContext& ctx, VendorOperation op, absl::string_view job_id,
+                   StatusCallback done) {
+    if (absl::Status bad = CheckJobId(vendor_.name(), job_id); !bad.ok()) {
+      return std::move(done)(bad);
+    }
+    const Endpoint endpoint = EndpointFor(ctx);
+    absl::StatusOr<http::Request> request = op == VendorOperation::kCancel
+                                                ? vendor_.CancelJobRequest(endpoint, job_id)
+                                                : vendor_.DeleteJobRequest(endpoint, job_id);
+    Send(ctx, op, std::move(request),
+         [vendor = &vendor_,
+          done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
+           if (!response.ok()) return std::move(done)(response.status());
+           std::move(done)(WithHttpStatus(vendor->ReadStateChange(*response), response->status));
+         });
+  }
+
+  // Sends `request` with the call's deadline and cancellation; `done` gets the complete 2xx
+  // response, or the contract error for anything else. The callback copies what it needs out
+  // of the call, so it never touches the caller's context after Send returns.
+  void Send(const CallContext& ctx, VendorOperation op, absl::StatusOr<http::Request> request,
+            ResponseCallback done) {
+    if (!request.ok()) return std::move(done)(request.status());
+    request->deadline = ctx.deadline;
+    request->cancellation = ctx.cancellation;
+    http_->Send(*std::move(request), [call = MakeVendorCall(vendor_.name(), op, ctx, config_),
+                                      done = std::move(done)](http::Response response) mutable {
+      if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
+        return std::move(done)(error);
+      }
+      std::move(done)(std::move(response));
+    });
+  }
+
+  const RestVendor& vendor_;
+  http::HttpClient* const http_;
+  const VendorConfig config_;
+};
+
+}  // namespace
+
+absl::Status RestVendor::ReadStateChange(const http::Response&) const { return absl::OkStatus(); }
+
+std::unique_ptr<VendorAdapter> RestVendor::NewAdapter(http::HttpClient* http,
+                                                      VendorConfig config) const {
+  return std::make_unique<RestAdapter>(*this, http, std::move(config));
+}
+
+http::Request NewRestRequest(const VendorAuth& auth, const std::string& key,
+                             absl::string_view method, std::string url) {
+  http::Request request;
+  request.method = std::string(method);
+  request.url = std::move(url);
+  request.headers.emplace_back("Accept", "application/json");
+  request.headers.emplace_back("User-Agent", std::string(kUserAgent));
+  AddAuthHeader(auth, key, &request);
+  return request;
+}
+
+}  // namespace jobfacade
