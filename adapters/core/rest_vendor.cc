@@ -13,7 +13,7 @@ namespace {
 class RestAdapter final : public VendorAdapter {
  public:
   RestAdapter(const RestVendor& vendor, http::HttpClient* http, VendorConfig config)
-      : vendor_(vendor), http_(http), config_(std::move(config)) {}
+      : vendor_(vendor), api_(vendor.api()), http_(http), config_(std::move(config)) {}
 
   absl::string_view vendor() const override { return vendor_.name(); }
 
@@ -22,22 +22,21 @@ class RestAdapter final : public VendorAdapter {
     if (absl::Status bad = CheckJobId(vendor_.name(), job_id); !bad.ok()) {
       return std::move(done)(bad);
     }
-    Send(ctx, VendorOperation::kGet, vendor_.GetJobRequest(EndpointFor(ctx), job_id),
-         [vendor = &vendor_, view,
+    Send(ctx, VendorOperation::kGet, api_.get_job(EndpointFor(ctx), job_id),
+         [read = api_.read_job, view,
           done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
            if (!response.ok()) return std::move(done)(response.status());
-           std::move(done)(WithHttpStatus(vendor->ReadJob(*response, view), response->status));
+           std::move(done)(WithHttpStatus(read(response->body, view), response->status));
          });
   }
 
   void ListJobs(const CallContext& ctx, const ListRequest& request,
                 Callback<ListResult> done) override {
-    Send(ctx, VendorOperation::kList, vendor_.ListJobsRequest(EndpointFor(ctx), request),
-         [vendor = &vendor_, request,
+    Send(ctx, VendorOperation::kList, api_.list_jobs(EndpointFor(ctx), request),
+         [read = api_.read_job_list, request,
           done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
            if (!response.ok()) return std::move(done)(response.status());
-           std::move(done)(
-               WithHttpStatus(vendor->ReadJobList(*response, request), response->status));
+           std::move(done)(WithHttpStatus(read(*response, request), response->status));
          });
   }
 
@@ -63,13 +62,14 @@ class RestAdapter final : public VendorAdapter {
     }
     const Endpoint endpoint = EndpointFor(ctx);
     absl::StatusOr<http::Request> request = op == VendorOperation::kCancel
-                                                ? vendor_.CancelJobRequest(endpoint, job_id)
-                                                : vendor_.DeleteJobRequest(endpoint, job_id);
+                                                ? api_.cancel_job(endpoint, job_id)
+                                                : api_.delete_job(endpoint, job_id);
     Send(ctx, op, std::move(request),
-         [vendor = &vendor_,
+         [read = api_.read_state_change,
           done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
            if (!response.ok()) return std::move(done)(response.status());
-           std::move(done)(WithHttpStatus(vendor->ReadStateChange(*response), response->status));
+           if (read == nullptr) return std::move(done)(absl::OkStatus());
+           std::move(done)(WithHttpStatus(read(*response), response->status));
          });
   }
 
@@ -91,13 +91,12 @@ class RestAdapter final : public VendorAdapter {
   }
 
   const RestVendor& vendor_;
+  const RestApi& api_;
   http::HttpClient* const http_;
   const VendorConfig config_;
 };
 
 }  // namespace
-
-absl::Status RestVendor::ReadStateChange(const http::Response&) const { return absl::OkStatus(); }
 
 std::unique_ptr<VendorAdapter> RestVendor::NewAdapter(http::HttpClient* http,
                                                       VendorConfig config) const {

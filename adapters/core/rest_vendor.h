@@ -22,29 +22,26 @@ struct Endpoint {
   std::string key;
 };
 
+// A REST vendor's API: pure functions from (endpoint, arguments) to the vendor's request
+// (method, URL, headers; the adapter adds the caller's deadline and cancellation), and from a
+// complete 2xx answer to the canonical one. A builder's failure is a contract error (for
+// example INVALID_PAGE_TOKEN for a cursor the vendor never made) and nothing is sent; a
+// reader's failure is INTERNAL / VENDOR_BAD_RESPONSE (the adapter adds http_status).
+struct RestApi {
+  absl::StatusOr<http::Request> (*get_job)(const Endpoint& endpoint, absl::string_view job_id);
+  absl::StatusOr<http::Request> (*list_jobs)(const Endpoint& endpoint, const ListRequest& request);
+  absl::StatusOr<http::Request> (*cancel_job)(const Endpoint& endpoint, absl::string_view job_id);
+  absl::StatusOr<http::Request> (*delete_job)(const Endpoint& endpoint, absl::string_view job_id);
+  absl::StatusOr<v1::Job> (*read_job)(absl::string_view body, v1::JobView view);
+  absl::StatusOr<ListResult> (*read_job_list)(const http::Response& response,
+                                              const ListRequest& request);
+  // A 2xx answer to a cancel or delete that still says it failed; null: every 2xx is success.
+  absl::Status (*read_state_change)(const http::Response& response) = nullptr;
+};
+
 class RestVendor : public Vendor {
  public:
-  // Pure functions from (endpoint, arguments) to the vendor's request: method, URL and
-  // headers. The adapter adds the caller's deadline and cancellation. A failure is a contract
-  // error (for example INVALID_PAGE_TOKEN for a cursor the vendor never made) and nothing is
-  // sent.
-  virtual absl::StatusOr<http::Request> GetJobRequest(const Endpoint& endpoint,
-                                                      absl::string_view job_id) const = 0;
-  virtual absl::StatusOr<http::Request> ListJobsRequest(const Endpoint& endpoint,
-                                                        const ListRequest& request) const = 0;
-  virtual absl::StatusOr<http::Request> CancelJobRequest(const Endpoint& endpoint,
-                                                         absl::string_view job_id) const = 0;
-  virtual absl::StatusOr<http::Request> DeleteJobRequest(const Endpoint& endpoint,
-                                                         absl::string_view job_id) const = 0;
-
-  // Pure functions from a complete 2xx response to the canonical answer; failures are
-  // INTERNAL / VENDOR_BAD_RESPONSE (the adapter adds http_status).
-  virtual absl::StatusOr<v1::Job> ReadJob(const http::Response& response,
-                                          v1::JobView view) const = 0;
-  virtual absl::StatusOr<ListResult> ReadJobList(const http::Response& response,
-                                                 const ListRequest& request) const = 0;
-  // A 2xx answer to a cancel or delete that still says it failed; OK by default.
-  virtual absl::Status ReadStateChange(const http::Response& response) const;
+  virtual const RestApi& api() const = 0;
 
   // A RestAdapter for this vendor.
   std::unique_ptr<VendorAdapter> NewAdapter(http::HttpClient* http,

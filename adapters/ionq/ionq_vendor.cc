@@ -60,28 +60,11 @@ class Ionq final : public RestVendor {
     return params;
   }
 
-  absl::StatusOr<http::Request> GetJobRequest(const Endpoint& endpoint,
-                                              absl::string_view job_id) const override {
-    return IonqGetJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<http::Request> ListJobsRequest(const Endpoint& endpoint,
-                                                const ListRequest& request) const override {
-    return IonqListJobsRequest(endpoint, request);
-  }
-  absl::StatusOr<http::Request> CancelJobRequest(const Endpoint& endpoint,
-                                                 absl::string_view job_id) const override {
-    return IonqCancelJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<http::Request> DeleteJobRequest(const Endpoint& endpoint,
-                                                 absl::string_view job_id) const override {
-    return IonqDeleteJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<v1::Job> ReadJob(const http::Response& response, v1::JobView view) const override {
-    return NormalizeIonqJob(response.body, view);
-  }
-  absl::StatusOr<ListResult> ReadJobList(const http::Response& response,
-                                         const ListRequest& request) const override {
-    return ReadIonqJobList(response, request);
+  const RestApi& api() const override {
+    static constexpr RestApi kApi = {&IonqGetJobRequest,    &IonqListJobsRequest,
+                                     &IonqCancelJobRequest, &IonqDeleteJobRequest,
+                                     &NormalizeIonqJob,     &ReadIonqJobList};
+    return kApi;
   }
 };
 

@@ -42,28 +42,11 @@ class Praisonai final : public RestVendor {
     return {};
   }
 
-  absl::StatusOr<http::Request> GetJobRequest(const Endpoint& endpoint,
-                                              absl::string_view job_id) const override {
-    return PraisonaiGetJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<http::Request> ListJobsRequest(const Endpoint& endpoint,
-                                                const ListRequest& request) const override {
-    return PraisonaiListJobsRequest(endpoint, request);
-  }
-  absl::StatusOr<http::Request> CancelJobRequest(const Endpoint& endpoint,
-                                                 absl::string_view job_id) const override {
-    return PraisonaiCancelJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<http::Request> DeleteJobRequest(const Endpoint& endpoint,
-                                                 absl::string_view job_id) const override {
-    return PraisonaiDeleteJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<v1::Job> ReadJob(const http::Response& response, v1::JobView view) const override {
-    return NormalizePraisonaiJob(response.body, view);
-  }
-  absl::StatusOr<ListResult> ReadJobList(const http::Response& response,
-                                         const ListRequest& request) const override {
-    return ReadPraisonaiJobList(response, request);
+  const RestApi& api() const override {
+    static constexpr RestApi kApi = {&PraisonaiGetJobRequest,    &PraisonaiListJobsRequest,
+                                     &PraisonaiCancelJobRequest, &PraisonaiDeleteJobRequest,
+                                     &NormalizePraisonaiJob,     &ReadPraisonaiJobList};
+    return kApi;
   }
 };
 

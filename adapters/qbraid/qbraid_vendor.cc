@@ -98,31 +98,12 @@ class Qbraid final : public RestVendor {
     return params;
   }
 
-  absl::StatusOr<http::Request> GetJobRequest(const Endpoint& endpoint,
-                                              absl::string_view job_id) const override {
-    return QbraidGetJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<http::Request> ListJobsRequest(const Endpoint& endpoint,
-                                                const ListRequest& request) const override {
-    return QbraidListJobsRequest(endpoint, request);
-  }
-  absl::StatusOr<http::Request> CancelJobRequest(const Endpoint& endpoint,
-                                                 absl::string_view job_id) const override {
-    return QbraidCancelJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<http::Request> DeleteJobRequest(const Endpoint& endpoint,
-                                                 absl::string_view job_id) const override {
-    return QbraidDeleteJobRequest(endpoint, job_id);
-  }
-  absl::StatusOr<v1::Job> ReadJob(const http::Response& response, v1::JobView view) const override {
-    return NormalizeQbraidJob(response.body, view);
-  }
-  absl::StatusOr<ListResult> ReadJobList(const http::Response& response,
-                                         const ListRequest& request) const override {
-    return ReadQbraidJobList(response, request);
-  }
-  absl::Status ReadStateChange(const http::Response& response) const override {
-    return ReadQbraidStateChange(response);
+  const RestApi& api() const override {
+    static constexpr RestApi kApi = {&QbraidGetJobRequest,    &QbraidListJobsRequest,
+                                     &QbraidCancelJobRequest, &QbraidDeleteJobRequest,
+                                     &NormalizeQbraidJob,     &ReadQbraidJobList,
+                                     &ReadQbraidStateChange};
+    return kApi;
   }
 };
 
