@@ -64,20 +64,51 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// Starts a unary call: prepares the context, or finishes at once with the error.
-template <typename Response, typename Start>
+// Parses a request's bytes into `message`; INVALID_ARGUMENT / INVALID_REQUEST when they are
+// not a valid `Message` (protobuf also refuses invalid UTF-8 in a proto3 string field).
+template <typename Message>
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes, Message* message) {
+  grpc::ByteBuffer copy(bytes);  // Deserialize consumes its buffer; the copy shares the slices
+  grpc::Status status = grpc::SerializationTraits<Message>::Deserialize(&copy, message);
+  if (status.ok()) return absl::OkStatus();
+  ErrorDetails details;
+  details.field = "request";
+  return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest,
+                   absl::StrCat("the request is not a valid ", Message::descriptor()->full_name(),
+                                " (malformed protobuf, or a string field that is not UTF-8)"),
+                   details);
+}
+
+// Starts a unary call: parses the request and prepares the context, or finishes at once with
+// the error; the response is serialised into `response_bytes` before the call finishes.
+template <typename Request, typename Response, typename Start>
 grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics, CallCounter* calls,
-                                   const absl::StatusOr<RpcContext>& prepared, Response* response,
-                                   Start start) {
+                                   const absl::StatusOr<RpcContext>& prepared,
+                                   const grpc::ByteBuffer* request_bytes,
+                                   grpc::ByteBuffer* response_bytes, Start start) {
   auto cancellation = prepared.ok() ? prepared->cancellation : std::make_shared<Cancellation>();
   auto* call = new UnaryCall(cancellation, metrics, method, calls);
   if (!prepared.ok()) {
     call->FinishWith(prepared.status());
     return call;
   }
-  start(*prepared, [call, response](absl::StatusOr<Response> result) {
-    if (result.ok()) *response = *std::move(result);
-    call->FinishWith(result.status());
+  auto request = std::make_shared<Request>();
+  if (absl::Status parsed = ParseRequest(*request_bytes, request.get()); !parsed.ok()) {
+    call->FinishWith(parsed);
+    return call;
+  }
+  start(*prepared, *request, [call, request, response_bytes](absl::StatusOr<Response> result) {
+    absl::Status status = result.status();
+    if (result.ok()) {
+      bool own_buffer = false;
+      grpc::Status serialized =
+          grpc::SerializationTraits<Response>::Serialize(*result, response_bytes, &own_buffer);
+      if (!serialized.ok()) {
+        status = MakeError(absl::StatusCode::kInternal, reason::kInternal,
+                           "the response could not be serialised");
+      }
+    }
+    call->FinishWith(status);
   });
   return call;
 }
@@ -125,58 +156,64 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* context,
-                                                 const v1::GetJobRequest* request,
-                                                 v1::Job* response) {
-  return RunUnary<v1::Job>("GetJob", options_.metrics, &unary_calls_, Prepare(context), response,
-                           [&](const RpcContext& ctx, auto done) {
-                             operations_->GetJob(ctx, *request, std::move(done));
-                           });
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* response) {
+  return RunUnary<v1::GetJobRequest, v1::Job>(
+      "GetJob", options_.metrics, &unary_calls_, Prepare(context), request, response,
+      [this](const RpcContext& ctx, const v1::GetJobRequest& r, auto done) {
+        operations_->GetJob(ctx, r, std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* context,
-                                                   const v1::ListJobsRequest* request,
-                                                   v1::ListJobsResponse* response) {
-  return RunUnary<v1::ListJobsResponse>("ListJobs", options_.metrics, &unary_calls_,
-                                        Prepare(context), response,
-                                        [&](const RpcContext& ctx, auto done) {
-                                          operations_->ListJobs(ctx, *request, std::move(done));
-                                        });
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  return RunUnary<v1::ListJobsRequest, v1::ListJobsResponse>(
+      "ListJobs", options_.metrics, &unary_calls_, Prepare(context), request, response,
+      [this](const RpcContext& ctx, const v1::ListJobsRequest& r, auto done) {
+        operations_->ListJobs(ctx, r, std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext* context,
-                                                    const v1::CancelJobRequest* request,
-                                                    v1::Job* response) {
-  return RunUnary<v1::Job>("CancelJob", options_.metrics, &unary_calls_, Prepare(context), response,
-                           [&](const RpcContext& ctx, auto done) {
-                             operations_->CancelJob(ctx, *request, std::move(done));
-                           });
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
+  return RunUnary<v1::CancelJobRequest, v1::Job>(
+      "CancelJob", options_.metrics, &unary_calls_, Prepare(context), request, response,
+      [this](const RpcContext& ctx, const v1::CancelJobRequest& r, auto done) {
+        operations_->CancelJob(ctx, r, std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext* context,
-                                                    const v1::DeleteJobRequest* request,
-                                                    google::protobuf::Empty* response) {
-  return RunUnary<google::protobuf::Empty>(
-      "DeleteJob", options_.metrics, &unary_calls_, Prepare(context), response,
-      [&](const RpcContext& ctx, auto done) {
-        operations_->DeleteJob(ctx, *request, [done = std::move(done)](absl::Status s) mutable {
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
+  return RunUnary<v1::DeleteJobRequest, google::protobuf::Empty>(
+      "DeleteJob", options_.metrics, &unary_calls_, Prepare(context), request, response,
+      [this](const RpcContext& ctx, const v1::DeleteJobRequest& r, auto done) {
+        operations_->DeleteJob(ctx, r, [done = std::move(done)](absl::Status s) mutable {
           if (s.ok()) return done(google::protobuf::Empty());
           done(std::move(s));
         });
       });
 }
 
-grpc::ServerWriteReactor<v1::Job>* JobServiceImpl::WatchJob(grpc::CallbackServerContext* context,
-                                                            const v1::WatchJobRequest* request) {
-  // Answers UNIMPLEMENTED until the watch feature lands.
-  class Unimplemented final : public grpc::ServerWriteReactor<v1::Job> {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::WatchJob(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  // A request that cannot be parsed is INVALID_REQUEST like on every method; otherwise
+  // UNIMPLEMENTED until the watch feature lands.
+  class Refused final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
    public:
-    Unimplemented() {
-      Finish(ToGrpcStatus(MakeError(absl::StatusCode::kUnimplemented, reason::kNotImplemented,
-                                    "WatchJob is not implemented by this server version")));
-    }
+    explicit Refused(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
     void OnDone() override { delete this; }
   };
-  return new Unimplemented();
+  v1::WatchJobRequest parsed;
+  absl::Status status = ParseRequest(*request, &parsed);
+  if (status.ok()) {
+    status = MakeError(absl::StatusCode::kUnimplemented, reason::kNotImplemented,
+                       "WatchJob is not implemented by this server version");
+  }
+  return new Refused(status);
 }
 
 }  // namespace jobfacade

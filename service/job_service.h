@@ -41,23 +41,33 @@ struct JobServiceOptions {
   absl::Duration default_deadline = absl::Seconds(30);
 };
 
-class JobServiceImpl final : public v1::JobService::CallbackService {
+// Every method on gRPC's raw callback API: the handlers get the request's bytes and parse them
+// themselves, so that a request that cannot be parsed (a malformed message, invalid UTF-8 in a
+// string field) is the contract's INVALID_ARGUMENT / INVALID_REQUEST. gRPC's typed handlers
+// answer those with an empty UNIMPLEMENTED, which a client reads as a missing method.
+using RawJobService = v1::JobService::WithRawCallbackMethod_GetJob<
+    v1::JobService::WithRawCallbackMethod_ListJobs<v1::JobService::WithRawCallbackMethod_CancelJob<
+        v1::JobService::WithRawCallbackMethod_DeleteJob<
+            v1::JobService::WithRawCallbackMethod_WatchJob<v1::JobService::Service>>>>>;
+
+class JobServiceImpl final : public RawJobService {
  public:
   JobServiceImpl(JobOperations* operations, JobServiceOptions options);
 
   grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* context,
-                                   const v1::GetJobRequest* request, v1::Job* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* context,
-                                     const v1::ListJobsRequest* request,
-                                     v1::ListJobsResponse* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* context,
-                                      const v1::CancelJobRequest* request,
-                                      v1::Job* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* DeleteJob(grpc::CallbackServerContext* context,
-                                      const v1::DeleteJobRequest* request,
-                                      google::protobuf::Empty* response) override;
-  grpc::ServerWriteReactor<v1::Job>* WatchJob(grpc::CallbackServerContext* context,
-                                              const v1::WatchJobRequest* request) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchJob(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request) override;
 
   // Waits until no unary call is in flight, or `deadline`; true when none is.
   bool WaitForUnaryCalls(absl::Time deadline) { return unary_calls_.WaitForZero(deadline); }

@@ -30,6 +30,7 @@ inline constexpr absl::string_view kRetryInfoTypeUrl = "type.googleapis.com/goog
 // ErrorInfo.reason values of the contract (API.md, "Errors").
 namespace reason {
 inline constexpr absl::string_view kInvalidName = "INVALID_NAME";
+inline constexpr absl::string_view kInvalidRequest = "INVALID_REQUEST";
 inline constexpr absl::string_view kInvalidPageSize = "INVALID_PAGE_SIZE";
 inline constexpr absl::string_view kUnknownVendor = "UNKNOWN_VENDOR";
 inline constexpr absl::string_view kVendorNotConfigured = "VENDOR_NOT_CONFIGURED";

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -576,6 +577,79 @@ TEST_F(JobServiceTest, WatchJobIsNotImplementedYet) {
   v1::Job job;
   EXPECT_FALSE(reader->Read(&job));
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+// Bytes that are no valid request reach the service's own parsing on every method: the answer
+// is INVALID_ARGUMENT / INVALID_REQUEST with its ErrorInfo (gRPC's typed handlers answered an
+// empty UNIMPLEMENTED), and nothing is sent to a vendor.
+TEST_F(JobServiceTest, UnparseableRequestsAreInvalidRequestOnEveryMethod) {
+  grpc::GenericStub generic(harness_.channel());
+  auto unary = [&](const std::string& method, const std::string& bytes) {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer buffer(&slice, 1);
+    grpc::ByteBuffer response;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &buffer, &response, [&](grpc::Status s) {
+      std::lock_guard<std::mutex> lock(mu);
+      status = s;
+      done = true;
+      cv.notify_one();
+    });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(15), [&] { return done; });
+    return status;
+  };
+  auto streaming = [&](const std::string& method, const std::string& bytes) {
+    grpc::CompletionQueue cq;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto call = generic.PrepareCall(&ctx, method, &cq);
+    auto next = [&] {
+      void* tag = nullptr;
+      bool ok = false;
+      return cq.Next(&tag, &ok);
+    };
+    call->StartCall(reinterpret_cast<void*>(1));
+    next();
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer buffer(&slice, 1);
+    call->WriteLast(buffer, grpc::WriteOptions(), reinterpret_cast<void*>(2));
+    next();
+    grpc::Status status;
+    call->Finish(&status, reinterpret_cast<void*>(3));
+    next();
+    cq.Shutdown();
+    while (next()) {
+    }
+    return status;
+  };
+  // Field 1 (name / parent) holding bytes that are not UTF-8; a truncated varint; a length
+  // running past the end of the message.
+  const std::vector<std::string> bad = {std::string("\x0a\x02\xc3\x28", 4),
+                                        std::string("\x10\xff", 2), std::string("\x0a\x7f\x61", 3)};
+  harness_.emulator().ResetStats();
+  for (const char* method : {"GetJob", "ListJobs", "CancelJob", "DeleteJob", "WatchJob"}) {
+    for (const std::string& bytes : bad) {
+      SCOPED_TRACE(absl::StrCat(method, " ", absl::CEscape(bytes)));
+      const std::string path = absl::StrCat("/jobfacade.v1.JobService/", method);
+      const grpc::Status status =
+          std::string(method) == "WatchJob" ? streaming(path, bytes) : unary(path, bytes);
+      ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+      EXPECT_EQ(ErrorInfoOf(status).reason(), "INVALID_REQUEST");
+      auto field = BadRequestOf(status);
+      ASSERT_TRUE(field.has_value());
+      EXPECT_EQ(field->field_violations(0).field(), "request");
+    }
+  }
+  EXPECT_EQ(harness_.emulator().stats("*").total, 0);
+  // A well-formed request still works on the same connection.
+  v1::Job job;
+  EXPECT_EQ(Get("vendors/ionq/jobs/missing", &job).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(JobServiceTest, HealthAndMetrics) {
