@@ -24,9 +24,10 @@ constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 200;
 // Vendor page size of a filtered listing at least (qBraid and PraisonAI serve up to 100).
 constexpr int kMinFilteredVendorPageSize = 50;
-// How long before the caller's deadline the vendor requests of a vendors/- listing end.
+// What a call keeps for its answer before the caller's deadline: a tenth of the time left,
+// within these bounds (VendorDeadline).
 constexpr absl::Duration kMinAnswerMargin = absl::Milliseconds(20);
-constexpr absl::Duration kMaxAnswerMargin = absl::Seconds(1);
+constexpr absl::Duration kMaxAnswerMargin = absl::Milliseconds(500);
 
 std::string StateName(v1::Job::State state) { return v1::Job::State_Name(state); }
 
@@ -44,6 +45,13 @@ CallContext RpcContext::ForVendor(absl::string_view vendor) const {
   ctx.cancellation = cancellation;
   if (auto it = caller_keys.find(vendor); it != caller_keys.end()) ctx.caller_key = it->second;
   return ctx;
+}
+
+absl::Time VendorDeadline(absl::Time caller_deadline, absl::Time now,
+                          absl::Duration default_deadline) {
+  if (caller_deadline == absl::InfiniteFuture()) return now + default_deadline;
+  return caller_deadline -
+         std::clamp((caller_deadline - now) / 10, kMinAnswerMargin, kMaxAnswerMargin);
 }
 
 absl::StatusOr<int> EffectivePageSize(int requested) {
@@ -512,14 +520,9 @@ void JobOperations::ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& r
     s.position = std::move(p);
     streams.push_back(std::move(s));
   }
-  RpcContext vendor_ctx = ctx;
-  if (all_vendors && ctx.deadline != absl::InfiniteFuture()) {
-    const absl::Duration left = ctx.deadline - clock_.Now();
-    vendor_ctx.deadline -= std::clamp(left / 10, kMinAnswerMargin, kMaxAnswerMargin);
-  }
-  auto merge = std::make_shared<ListMerge>(vendor_ctx, view, *page_size, std::move(streams),
-                                           *std::move(filter), &page_tokens_, std::move(binding),
-                                           std::move(done));
+  auto merge =
+      std::make_shared<ListMerge>(ctx, view, *page_size, std::move(streams), *std::move(filter),
+                                  &page_tokens_, std::move(binding), std::move(done));
   merge->Start();
 }
 

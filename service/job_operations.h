@@ -40,11 +40,10 @@ class JobOperations {
   JobOperations(AdapterMap adapters, std::string page_token_key,
                 const Clock& clock = Clock::Real());
 
-  // Each runs `done` exactly once, possibly inline, possibly on an HTTP engine thread.
+  // Each runs `done` exactly once, possibly inline, possibly on an HTTP engine thread. Vendor
+  // requests end by ctx.deadline (already trimmed by VendorDeadline), so that under vendors/-
+  // a silent vendor is reported in `unreachable` while the others' jobs still reach the caller.
   void GetJob(const RpcContext& ctx, const v1::GetJobRequest& request, Callback<v1::Job> done);
-  // With parent "vendors/-", vendor requests end a little before the caller's deadline (a tenth
-  // of the time left, 20 ms to 1 s), so that a silent vendor is reported in `unreachable` while
-  // the others' jobs still reach the caller in time.
   void ListJobs(const RpcContext& ctx, const v1::ListJobsRequest& request,
                 Callback<v1::ListJobsResponse> done);
   void CancelJob(const RpcContext& ctx, const v1::CancelJobRequest& request,
@@ -72,6 +71,14 @@ class JobOperations {
 // otherwise read a vendor's whole listing in one call; at the bound the call returns a short
 // (possibly empty) page whose token resumes where the reading stopped.
 inline constexpr int kMaxVendorRequestsPerListCall = 20;
+
+// The one place a caller's deadline is trimmed: vendor work of a call ends a tenth of the time
+// left (20 to 500 ms) before the caller's deadline, so that the caller gets the contract's
+// DEADLINE_EXCEEDED with its ErrorInfo (and a vendors/- listing reports a silent vendor in
+// `unreachable`) rather than gRPC's bare one. A call without a deadline gets
+// `default_deadline`.
+absl::Time VendorDeadline(absl::Time caller_deadline, absl::Time now,
+                          absl::Duration default_deadline);
 
 // Page size rules of ListJobs: 0 -> 50, above 200 -> 200, negative -> INVALID_PAGE_SIZE.
 absl::StatusOr<int> EffectivePageSize(int requested);

@@ -17,19 +17,16 @@
 namespace jobfacade {
 namespace {
 
-// Bounds of the time kept between the end of vendor work and the caller's deadline.
-constexpr absl::Duration kMinAnswerMargin = absl::Milliseconds(20);
-constexpr absl::Duration kMaxAnswerMargin = absl::Milliseconds(500);
-
 // A unary reactor that forwards the caller's cancellation to the vendor requests of the call.
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
   UnaryCall(std::shared_ptr<Cancellation> cancellation, Metrics* metrics, absl::string_view method,
-            CallCounter* calls)
+            CallCounter* calls, const Clock& clock)
       : cancellation_(std::move(cancellation)),
         metrics_(metrics),
         method_(method),
-        start_(absl::Now()),
+        clock_(clock),
+        start_(clock.Now()),
         calls_(calls) {
     calls_->Add(1);
   }
@@ -41,7 +38,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   }
 
   void FinishWith(const absl::Status& status) {
-    if (metrics_ != nullptr) metrics_->RecordRpc(method_, status.code(), absl::Now() - start_);
+    if (metrics_ != nullptr) metrics_->RecordRpc(method_, status.code(), clock_.Now() - start_);
     Finish(ToGrpcStatus(status));
   }
 
@@ -49,6 +46,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   std::shared_ptr<Cancellation> cancellation_;
   Metrics* metrics_;
   absl::string_view method_;
+  const Clock& clock_;
   absl::Time start_;
   CallCounter* calls_;
 };
@@ -83,11 +81,11 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes, Message* message) {
 // the error; the response is serialised into `response_bytes` before the call finishes.
 template <typename Request, typename Response, typename Start>
 grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics, CallCounter* calls,
-                                   const absl::StatusOr<RpcContext>& prepared,
+                                   const Clock& clock, const absl::StatusOr<RpcContext>& prepared,
                                    const grpc::ByteBuffer* request_bytes,
                                    grpc::ByteBuffer* response_bytes, Start start) {
   auto cancellation = prepared.ok() ? prepared->cancellation : std::make_shared<Cancellation>();
-  auto* call = new UnaryCall(cancellation, metrics, method, calls);
+  auto* call = new UnaryCall(cancellation, metrics, method, calls, clock);
   if (!prepared.ok()) {
     call->FinishWith(prepared.status());
     return call;
@@ -136,16 +134,10 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
   }
   RpcContext ctx;
   const auto deadline = context->deadline();
-  const absl::Time now = absl::Now();
-  if (deadline != std::chrono::system_clock::time_point::max()) {
-    // Vendor work ends a little before the caller's deadline, so the caller gets the
-    // contract's DEADLINE_EXCEEDED with its ErrorInfo rather than gRPC's bare one.
-    const absl::Time caller_deadline = absl::FromChrono(deadline);
-    ctx.deadline = caller_deadline -
-                   std::clamp((caller_deadline - now) / 10, kMinAnswerMargin, kMaxAnswerMargin);
-  } else {
-    ctx.deadline = now + options_.default_deadline;
-  }
+  ctx.deadline = VendorDeadline(deadline == std::chrono::system_clock::time_point::max()
+                                    ? absl::InfiniteFuture()
+                                    : absl::FromChrono(deadline),
+                                clock().Now(), options_.default_deadline);
   if (options_.allow_caller_keys) {
     for (const Vendor* vendor : Vendors()) {
       std::string key = MetadataValue(context, absl::StrCat("x-", vendor->name(), "-api-key"));
@@ -159,7 +151,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* co
                                                  const grpc::ByteBuffer* request,
                                                  grpc::ByteBuffer* response) {
   return RunUnary<v1::GetJobRequest, v1::Job>(
-      "GetJob", options_.metrics, &unary_calls_, Prepare(context), request, response,
+      "GetJob", options_.metrics, &unary_calls_, clock(), Prepare(context), request, response,
       [this](const RpcContext& ctx, const v1::GetJobRequest& r, auto done) {
         operations_->GetJob(ctx, r, std::move(done));
       });
@@ -169,7 +161,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
   return RunUnary<v1::ListJobsRequest, v1::ListJobsResponse>(
-      "ListJobs", options_.metrics, &unary_calls_, Prepare(context), request, response,
+      "ListJobs", options_.metrics, &unary_calls_, clock(), Prepare(context), request, response,
       [this](const RpcContext& ctx, const v1::ListJobsRequest& r, auto done) {
         operations_->ListJobs(ctx, r, std::move(done));
       });
@@ -179,7 +171,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
   return RunUnary<v1::CancelJobRequest, v1::Job>(
-      "CancelJob", options_.metrics, &unary_calls_, Prepare(context), request, response,
+      "CancelJob", options_.metrics, &unary_calls_, clock(), Prepare(context), request, response,
       [this](const RpcContext& ctx, const v1::CancelJobRequest& r, auto done) {
         operations_->CancelJob(ctx, r, std::move(done));
       });
@@ -189,7 +181,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext*
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
   return RunUnary<v1::DeleteJobRequest, google::protobuf::Empty>(
-      "DeleteJob", options_.metrics, &unary_calls_, Prepare(context), request, response,
+      "DeleteJob", options_.metrics, &unary_calls_, clock(), Prepare(context), request, response,
       [this](const RpcContext& ctx, const v1::DeleteJobRequest& r, auto done) {
         operations_->DeleteJob(ctx, r, [done = std::move(done)](absl::Status s) mutable {
           if (s.ok()) return done(google::protobuf::Empty());

@@ -39,6 +39,8 @@ struct JobServiceOptions {
   Metrics* metrics = nullptr;  // may be null
   // The deadline of a call that carries none, so nothing waits on a vendor forever.
   absl::Duration default_deadline = absl::Seconds(30);
+  // Deadlines and latencies are measured on it; null means Clock::Real().
+  const Clock* clock = nullptr;
 };
 
 // Every method on gRPC's raw callback API: the handlers get the request's bytes and parse them
@@ -73,6 +75,7 @@ class JobServiceImpl final : public RawJobService {
   bool WaitForUnaryCalls(absl::Time deadline) { return unary_calls_.WaitForZero(deadline); }
 
  private:
+  const Clock& clock() const { return options_.clock != nullptr ? *options_.clock : Clock::Real(); }
   // Checks caller authentication and builds the RPC context (deadline, caller keys).
   absl::StatusOr<RpcContext> Prepare(grpc::CallbackServerContext* context) const;
 

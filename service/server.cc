@@ -18,6 +18,7 @@
 #include "adapters/registry.h"
 #include "adapters/resilience/resilient_client.h"
 #include "adapters/resilience/scheduler.h"
+#include "adapters/resilience/vendor_transport.h"
 #include "adapters/sandbox/emulator.h"
 #include "service/job_operations.h"
 #include "service/job_service.h"
@@ -70,8 +71,9 @@ Server::~Server() { Shutdown(absl::ZeroDuration()); }
 
 int Server::sandbox_port() const { return sandbox_ ? sandbox_->port() : 0; }
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock& clock) {
   std::unique_ptr<Server> server(new Server());
+  server->clock_ = &clock;
   if (config.sandbox) {
     sandbox::VendorEmulator::Options options;
     auto emulator = sandbox::VendorEmulator::Start(options);
@@ -107,12 +109,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   http::HttpEngine::Options engine_options;
   engine_options.connect_timeout = resilience.vendor_connect_timeout;
   engine_options.low_speed_time = resilience.vendor_low_speed_time;
-  server->engine_ = std::make_unique<http::HttpEngine>(engine_options);
-  server->timers_ = std::make_unique<TimerThread>();
+  engine_options.clock = &clock;
+  server->transport_ = std::make_unique<VendorTransport>(engine_options);
   server->metrics_ = std::make_unique<Metrics>();
-  server->metrics_->AddGauge(
-      "jobfacade_vendor_requests_in_flight", "Vendor HTTP requests started and not yet answered.",
-      [engine = server->engine_.get()] { return static_cast<double>(engine->in_flight()); });
+  server->metrics_->AddGauge("jobfacade_vendor_requests_in_flight",
+                             "Vendor HTTP requests started and not yet answered.",
+                             [transport = server->transport_.get()] {
+                               return static_cast<double>(transport->engine().in_flight());
+                             });
   ResilienceOptions client_options;
   client_options.max_in_flight = resilience.vendor_max_in_flight;
   client_options.max_queued = resilience.vendor_max_queued;
@@ -125,15 +129,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   client_options.max_response_bytes = static_cast<size_t>(resilience.max_vendor_response_bytes);
   JobOperations::AdapterMap adapters;
   for (const auto& [vendor, settings] : config.vendors) {
-    auto client = std::make_unique<ResilientClient>(vendor, server->engine_.get(),
-                                                    server->timers_.get(), client_options);
+    ResilientClient* client = server->transport_->AddVendor(vendor, client_options);
     client->SetCircuitListener([raw = server.get(), vendor = vendor](bool serving) {
       if (!serving) Log("WARN", absl::StrCat("vendor ", vendor, ": circuit breaker open"));
       raw->SetVendorServing(vendor, serving);
     });
     auto adapter =
-        MakeVendorAdapter(vendor, client.get(), VendorConfig{settings.base_url, settings.api_key});
-    server->vendor_clients_.emplace(vendor, std::move(client));
+        MakeVendorAdapter(vendor, client, VendorConfig{settings.base_url, settings.api_key});
     if (adapter == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("no adapter for vendor ", vendor));
     }
@@ -146,7 +148,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
   server->service_ = std::make_unique<JobServiceImpl>(
       server->operations_.get(),
       JobServiceOptions{config.auth_tokens, config.allow_caller_keys, server->metrics_.get(),
-                        resilience.default_deadline});
+                        resilience.default_deadline, &clock});
 
   auto credentials = MakeCredentials(config);
   if (!credentials.ok()) return credentials.status();
@@ -176,9 +178,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config) {
     server->health_ = health;
     health->SetServingStatus(kServiceName, true);
     for (const Vendor* vendor : Vendors()) {
-      auto client = server->vendor_clients_.find(vendor->name());
-      const bool serving = client != server->vendor_clients_.end() &&
-                           client->second->stats().circuit != CircuitState::kOpen;
+      const auto& clients = server->transport_->clients();
+      auto client = clients.find(vendor->name());
+      const bool serving =
+          client != clients.end() && client->second->stats().circuit != CircuitState::kOpen;
       health->SetServingStatus(FormatParent(vendor->name()), serving);
     }
   }
@@ -200,7 +203,7 @@ void Server::SetVendorServing(const std::string& vendor, bool serving) {
 }
 
 void Server::RegisterResilienceMetrics() {
-  const std::map<std::string, std::unique_ptr<ResilientClient>>* clients = &vendor_clients_;
+  const std::map<std::string, std::unique_ptr<ResilientClient>>* clients = &transport_->clients();
   auto family = [clients](auto value) {
     return [clients, value] {
       Metrics::Samples samples;
@@ -271,7 +274,7 @@ void Server::Shutdown(absl::Duration grace) {
   // those never end by themselves. So: stop accepting calls now, wait for the JobService's unary
   // calls alone, then cancel the streams that are left (again every 100 ms until the shutdown is
   // over, for a stream that slipped in before it began).
-  const absl::Time deadline = absl::Now() + grace;
+  const absl::Time deadline = clock_->Now() + grace;
   absl::Notification stopped;
   std::thread stopper([this, deadline, &stopped] {
     server_->Shutdown(absl::ToChronoTime(deadline));
@@ -284,12 +287,15 @@ void Server::Shutdown(absl::Duration grace) {
   stopper.join();
   server_->Wait();
   server_.reset();
+  // Nothing reads the vendor clients or the engine after this: no scrape, no call.
   metrics_server_.reset();
-  // Calls are over: vendor requests still open belong to nobody. The engine completes its
-  // transfers first, then the clients end what still waits in their queues.
-  engine_.reset();
-  vendor_clients_.clear();
-  timers_.reset();
+  // Calls are over: vendor requests still open belong to nobody. The clients stop first, then
+  // the timers and the engine (VendorTransport::Shutdown); the adapters, which point at the
+  // clients, go after them; the sandbox, which may still be answering, goes last.
+  transport_->Shutdown();
+  service_.reset();
+  operations_.reset();
+  transport_.reset();
   sandbox_.reset();
 }
 

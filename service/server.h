@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "adapters/core/clock.h"
 #include "service/config.h"
 
 namespace jobfacade {
@@ -27,14 +28,16 @@ class JobOperations;
 class JobServiceImpl;
 class Metrics;
 class MetricsServer;
-class ResilientClient;
-class TimerThread;
+class VendorTransport;
 
 class Server {
  public:
   // Starts serving. In sandbox mode it first starts the vendor emulator on loopback and points
   // every adapter at it.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(Config config);
+  // Deadlines, latencies and the shutdown grace are measured on `clock`, which must outlive the
+  // server (gRPC itself runs on the real clock).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(Config config,
+                                                       const Clock& clock = Clock::Real());
   ~Server();
 
   // "host:port" with the port actually bound (useful with port 0).
@@ -59,16 +62,18 @@ class Server {
   Config config_;
   std::string address_;
   std::string metrics_address_;
+  const Clock* clock_ = nullptr;
+  // Ownership follows use: each member may point at the ones declared before it, so the
+  // destructor's reverse order (after Shutdown's explicit one) never leaves a dangling pointer.
   std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<sandbox::VendorEmulator> sandbox_;
-  std::unique_ptr<http::HttpEngine> engine_;
-  std::unique_ptr<TimerThread> timers_;
-  // One per enabled vendor, between its adapter and the engine.
-  std::map<std::string, std::unique_ptr<ResilientClient>> vendor_clients_;
-  std::unique_ptr<JobOperations> operations_;
+  // The engine, the timers and one resilient client per enabled vendor (between its adapter
+  // and the engine).
+  std::unique_ptr<VendorTransport> transport_;
+  std::unique_ptr<JobOperations> operations_;  // its adapters point at the clients
   std::unique_ptr<JobServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_, transport_, operations_
   absl::Mutex health_mu_;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
 };

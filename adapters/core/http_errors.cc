@@ -161,6 +161,7 @@ std::optional<std::string> ExtractVendorMessage(absl::string_view body) {
 }
 
 std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now) {
+  const bool date_measurable = now != absl::InfinitePast();
   value = absl::StripAsciiWhitespace(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(),
@@ -181,6 +182,7 @@ std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Tim
     absl::Time when;
     std::string error;
     if (absl::ParseTime(format, text, absl::UTCTimeZone(), &when, &error)) {
+      if (!date_measurable) return std::nullopt;
       return std::clamp(when - now, absl::ZeroDuration(), kMaxRetryDelay);
     }
   }
@@ -190,7 +192,7 @@ std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Tim
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
                              const http::Response& response, bool caller_supplied_key,
                              const std::vector<std::string>& secrets) {
-  return VendorHttpError(vendor, op, response, caller_supplied_key, secrets, absl::Now());
+  return VendorHttpError(vendor, op, response, caller_supplied_key, secrets, response.received_at);
 }
 
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,

@@ -27,7 +27,8 @@ inline constexpr absl::Duration kMaxRetryDelay = absl::Hours(24);
 // ErrorInfo metadata `vendor`, `http_status` (when a response arrived) and a
 // bounded `vendor_message` taken from the body's error envelope. Every secret
 // in `secrets` is removed from what is kept. `caller_supplied_key` makes a 401
-// UNAUTHENTICATED instead of INTERNAL.
+// UNAUTHENTICATED instead of INTERNAL. A Retry-After date is measured from
+// response.received_at (when the engine completed it); without one it is not used.
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
                              const http::Response& response, bool caller_supplied_key,
                              const std::vector<std::string>& secrets);

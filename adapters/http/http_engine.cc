@@ -230,7 +230,9 @@ Response ErrorResponse(TransportError error, std::string message) {
 
 class HttpEngine::Impl {
  public:
-  explicit Impl(Options options) : options_(std::move(options)) {
+  explicit Impl(Options options)
+      : options_(std::move(options)),
+        clock_(options_.clock != nullptr ? *options_.clock : Clock::Real()) {
     InitCurlOnce();
     multi_ = curl_multi_init();
     mailbox_ = std::make_shared<Mailbox>(multi_);
@@ -278,7 +280,7 @@ class HttpEngine::Impl {
       std::move(done)(ErrorResponse(TransportError::kCancelled, "cancelled before start"));
       return;
     }
-    if (request.deadline <= absl::Now()) {
+    if (request.deadline <= clock_.Now()) {
       std::move(done)(
           ErrorResponse(TransportError::kTimeout, "deadline passed before the request"));
       return;
@@ -370,14 +372,14 @@ class HttpEngine::Impl {
   void Start(std::unique_ptr<Transfer> transfer) {
     absl::Duration timeout = transfer->request.default_timeout;
     if (transfer->request.deadline != absl::InfiniteFuture()) {
-      timeout = transfer->request.deadline - absl::Now();
+      timeout = transfer->request.deadline - clock_.Now();
       if (timeout <= absl::ZeroDuration()) {
         Complete(std::move(transfer),
                  ErrorResponse(TransportError::kTimeout, "deadline passed before the request"));
         return;
       }
     }
-    transfer->timeout_at = absl::Now() + timeout;
+    transfer->timeout_at = clock_.Now() + timeout;
     if (!Configure(*transfer, ToCurlMillis(timeout))) {
       Complete(std::move(transfer),
                ErrorResponse(TransportError::kOther, "could not set up the transfer"));
@@ -492,7 +494,7 @@ class HttpEngine::Impl {
       TransportError error = MapCurlCode(code, transfer->body_too_large);
       // A timeout well before curl's overall timeout was the low-speed limit.
       if (error == TransportError::kTimeout &&
-          absl::Now() < transfer->timeout_at - kLowSpeedMargin) {
+          clock_.Now() < transfer->timeout_at - kLowSpeedMargin) {
         error = TransportError::kStalled;
       }
       std::string message = error == TransportError::kResponseTooLarge
@@ -517,6 +519,7 @@ class HttpEngine::Impl {
     curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
     Response response = std::move(transfer->response);
     response.status = static_cast<int>(status);
+    response.received_at = clock_.Now();
     Complete(std::move(transfer), std::move(response));
   }
 
@@ -530,6 +533,7 @@ class HttpEngine::Impl {
   }
 
   const Options options_;
+  const Clock& clock_;
   CURLM* multi_ = nullptr;
   std::shared_ptr<Mailbox> mailbox_;
   std::atomic<uint64_t> next_id_{1};

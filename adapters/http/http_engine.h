@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "adapters/core/cancellation.h"
+#include "adapters/core/clock.h"
 
 namespace jobfacade::http {
 
@@ -63,6 +64,9 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   // For kCircuitOpen: when the vendor may be tried again.
   std::optional<absl::Duration> retry_delay;
+  // When the response was complete, on the engine's clock; a Retry-After date is measured
+  // from it. InfinitePast when it never came through an engine (test answers, local errors).
+  absl::Time received_at = absl::InfinitePast();
 
   // The first header named `name` (case-insensitive), if any.
   std::optional<std::string> Header(absl::string_view name) const;
@@ -92,6 +96,8 @@ class HttpEngine final : public HttpClient {
     // limit of 1 byte/s), so a vendor that stops mid-body cannot hold a request until its
     // deadline. Zero disables it.
     absl::Duration low_speed_time = absl::Seconds(10);
+    // Deadlines are measured on it; null means Clock::Real().
+    const Clock* clock = nullptr;
   };
 
   HttpEngine();

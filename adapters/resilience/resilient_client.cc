@@ -106,16 +106,24 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
     call->done = std::move(done);
     call->idempotent = request.method == "GET";
     call->deadline = request.deadline;
-    if (call->deadline == absl::InfiniteFuture()) {
-      call->deadline = scheduler_->Now() + request.default_timeout;
+    bool refused = false;
+    {
+      absl::MutexLock lock(&mu_);
+      call->id = next_call_id_++;
+      // Once shut down, the scheduler may be gone already: answer without reading its clock.
+      refused = shut_down_;
+      if (!refused && call->deadline == absl::InfiniteFuture()) {
+        call->deadline = scheduler_->Now() + request.default_timeout;
+      }
+    }
+    if (refused) {
+      std::move(call->done)(
+          LocalError(http::TransportError::kCancelled, "vendor client shut down"));
+      return;
     }
     request.deadline = call->deadline;
     request.max_response_bytes = options_.max_response_bytes;
     call->request = std::move(request);
-    {
-      absl::MutexLock lock(&mu_);
-      call->id = next_call_id_++;
-    }
     if (const auto& cancellation = call->request.cancellation) {
       call->cancel_id =
           cancellation->Add([weak_self = weak_from_this(), weak_call = std::weak_ptr<Call>(call)] {
@@ -175,12 +183,12 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
   // Starts the call's next attempt, queues it, or fails it.
   void Admit(const std::shared_ptr<Call>& call, Deferred& deferred)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const absl::Time now = scheduler_->Now();
     if (shut_down_) {
       Finish(call, LocalError(http::TransportError::kCancelled, "vendor client shut down"),
              deferred);
       return;
     }
+    const absl::Time now = scheduler_->Now();
     if (now >= call->deadline) {
       Finish(call, LocalError(http::TransportError::kTimeout, "deadline passed before the request"),
              deferred);
@@ -541,6 +549,8 @@ ResilientClient::ResilientClient(std::string vendor, http::HttpClient* inner, Sc
                                    std::move(uniform))) {}
 
 ResilientClient::~ResilientClient() { impl_->Shutdown(); }
+
+void ResilientClient::Shutdown() { impl_->Shutdown(); }
 
 void ResilientClient::Send(http::Request request, http::ResponseCallback done) {
   impl_->Send(std::move(request), std::move(done));

@@ -79,6 +79,12 @@ class ResilientClient final : public http::HttpClient {
   // the request's cancellation frees it at once wherever it is.
   void Send(http::Request request, http::ResponseCallback done) override;
 
+  // Stops the client: requests queued or waiting to retry complete with kCancelled, later ones
+  // are refused, and requests in flight complete when `inner` answers them, without retries,
+  // and touch neither the scheduler nor the breaker. The destructor does the same. After it,
+  // `scheduler` may be destroyed; `inner` must still answer what is in flight.
+  void Shutdown();
+
   // Runs `listener(serving)` whenever the circuit opens (false) or lets requests through again
   // (true), without any lock held and in order. Set it before the first Send.
   void SetCircuitListener(std::function<void(bool serving)> listener);

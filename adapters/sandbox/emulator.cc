@@ -54,16 +54,6 @@ constexpr int kPraisonaiMaxPageSize = 100;
 constexpr int kIonqDefaultLimit = 25;
 constexpr absl::Duration kStreamPoll = absl::Milliseconds(20);
 
-class RealClock final : public Clock {
- public:
-  absl::Time Now() const override { return absl::Now(); }
-};
-
-const RealClock& TheRealClock() {
-  static const RealClock* clock = new RealClock();
-  return *clock;
-}
-
 // One HTTP answer before it is written.
 struct Reply {
   int status = 200;
@@ -442,7 +432,9 @@ std::string PadBody(const std::string& body, int64_t size) {
 }
 
 // The fault's own headers plus its Retry-After.
-std::vector<std::pair<std::string, std::string>> FaultHeaders(const FaultSpec& fault) {
+// `now` is the real clock's: the client waits for a Retry-After in real time.
+std::vector<std::pair<std::string, std::string>> FaultHeaders(const FaultSpec& fault,
+                                                              absl::Time now) {
   auto headers = fault.headers;
   if (!fault.retry_after.has_value()) return headers;
   const absl::Duration delay = std::max(*fault.retry_after, absl::ZeroDuration());
@@ -454,7 +446,7 @@ std::vector<std::pair<std::string, std::string>> FaultHeaders(const FaultSpec& f
   }
   // An HTTP-date has whole seconds: round the moment up so the wait it implies
   // is never shorter than `delay`.
-  const absl::Time when = absl::Now() + absl::Seconds(seconds);
+  const absl::Time when = now + absl::Seconds(seconds);
   int64_t unix_seconds = absl::ToUnixSeconds(when);
   if (absl::FromUnixSeconds(unix_seconds) < when) ++unix_seconds;
   headers.emplace_back("Retry-After",
@@ -860,7 +852,7 @@ class VendorEmulator::Impl {
       : options_(std::move(options)),
         clock_(options_.manual_clock != nullptr ? options_.manual_clock
                : options_.clock != nullptr      ? options_.clock
-                                                : &TheRealClock()),
+                                                : &Clock::Real()),
         ids_(0x6a6f6266616361deULL) {
     for (const char* vendor : {kQbraid, kIonq, kPraisonai, "*"}) stats_[vendor];
   }
@@ -936,9 +928,9 @@ class VendorEmulator::Impl {
     }
     if (listen_socket_ >= 0) ::listen(listen_socket_, 1024);
     thread_ = std::thread([this] { server_->listen_after_bind(); });
-    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    const absl::Time give_up = wall_.Now() + absl::Seconds(10);
     while (!server.is_running()) {
-      if (absl::Now() > give_up)
+      if (wall_.Now() > give_up)
         return absl::DeadlineExceededError("vendor emulator did not start");
       absl::SleepFor(absl::Milliseconds(1));
     }
@@ -1113,7 +1105,7 @@ class VendorEmulator::Impl {
           Reply reply;
           reply.status = fault->status;
           reply.content_type = fault->content_type;
-          reply.headers = FaultHeaders(*fault);
+          reply.headers = FaultHeaders(*fault, wall_.Now());
           reply.body = fault->body;
           if (fault->kind == FaultKind::kHttpStatus && reply.body.empty()) {
             reply.body = DefaultErrorReply(vendor, fault->status).body;
@@ -1126,7 +1118,7 @@ class VendorEmulator::Impl {
           Reply reply;
           reply.status = fault->status;
           reply.content_type = "text/html";
-          reply.headers = FaultHeaders(*fault);
+          reply.headers = FaultHeaders(*fault, wall_.Now());
           reply.headers.emplace_back("Server", "nginx");
           reply.body = HtmlPage(fault->status);
           Write(res, reply);
@@ -1136,7 +1128,7 @@ class VendorEmulator::Impl {
           Reply reply;
           reply.status = fault->status >= 300 && fault->status <= 399 ? fault->status : 302;
           reply.content_type = "text/html";
-          reply.headers = FaultHeaders(*fault);
+          reply.headers = FaultHeaders(*fault, wall_.Now());
           std::string location = fault->location;
           if (location.empty()) {
             const std::string query = RawQuery(req);
@@ -1166,7 +1158,8 @@ class VendorEmulator::Impl {
       return reply.status;
     }
     if (fault.has_value()) {
-      for (auto& header : FaultHeaders(*fault)) reply.headers.push_back(std::move(header));
+      for (auto& header : FaultHeaders(*fault, wall_.Now()))
+        reply.headers.push_back(std::move(header));
     }
     if (kind == FaultKind::kTruncatedJson) {
       reply.body.resize(reply.body.size() / 2);
@@ -1717,9 +1710,10 @@ class VendorEmulator::Impl {
       bool started = false;
       std::string status;
       std::string progress;
-      absl::Time last_beat = absl::Now();
+      absl::Time last_beat;
     };
     auto state = std::make_shared<StreamState>();
+    state->last_beat = wall_.Now();
     res.set_chunked_content_provider("text/event-stream", [this, id, state, truncate](
                                                               size_t, httplib::DataSink& sink) {
       std::string out;
@@ -1763,11 +1757,11 @@ class VendorEmulator::Impl {
         } else if (text == "cancelled") {
           out += SseEvent("cancelled", end);
           finished = true;
-        } else if (absl::Now() - state->last_beat >= options_.praisonai_heartbeat) {
+        } else if (wall_.Now() - state->last_beat >= options_.praisonai_heartbeat) {
           Struct beat;
           Put(beat, "timestamp", json::Str(internal::FormatTimestamp(now, 6, "Z")));
           out += SseEvent("heartbeat", beat);
-          state->last_beat = absl::Now();
+          state->last_beat = wall_.Now();
         }
       }
       if (!out.empty() && !sink.write(out.data(), out.size())) return false;
@@ -1856,7 +1850,7 @@ class VendorEmulator::Impl {
     record.route = route.route;
     record.job_id = route.job_id;
     record.has_auth = HasAuthHeader(vendor, req);
-    record.received = absl::Now();
+    record.received = wall_.Now();
     absl::MutexLock lock(&mu_);
     const uint64_t seq = ++request_seq_;
     const size_t keep = static_cast<size_t>(std::max(1, options_.recent_requests));
@@ -2025,7 +2019,10 @@ class VendorEmulator::Impl {
   }
 
   Options options_;
-  const Clock* const clock_;
+  const Clock* const clock_;  // the jobs' time
+  // Real time, for what a client waits for really: latency, stalls, heartbeats, Retry-After,
+  // and when a request arrived (retry spacing).
+  const Clock& wall_ = Clock::Real();
   std::unique_ptr<httplib::Server> server_;  // an SSLServer with Options::tls_*
   std::thread thread_;
   int listen_socket_ = -1;

@@ -893,28 +893,36 @@ TEST_F(ListAcrossVendorsTest, TokenIsBoundToTheFilter) {
   }
 }
 
-TEST(ListDeadlineTest, VendorRequestsOfAllVendorsEndBeforeTheCallersDeadline) {
+// The one trim of a caller's deadline: a tenth of the time left, at least 20 ms and at most
+// 500 ms, stays for the answer; a call without a deadline gets the default.
+TEST(ListDeadlineTest, VendorDeadlineKeepsATenthForTheAnswer) {
+  const absl::Time now = absl::FromUnixSeconds(1767225600);
+  const absl::Duration fallback = absl::Seconds(30);
+  EXPECT_EQ(VendorDeadline(now + absl::Seconds(3), now, fallback), now + absl::Milliseconds(2700));
+  EXPECT_EQ(VendorDeadline(now + absl::Milliseconds(100), now, fallback),
+            now + absl::Milliseconds(80));
+  EXPECT_EQ(VendorDeadline(now + absl::Minutes(1), now, fallback),
+            now + absl::Seconds(59) + absl::Milliseconds(500));
+  EXPECT_EQ(VendorDeadline(absl::InfiniteFuture(), now, fallback), now + fallback);
+  // Already past: the vendor request fails at once as a timeout.
+  EXPECT_LT(VendorDeadline(now - absl::Seconds(1), now, fallback), now);
+}
+
+// JobOperations does not trim again: every vendor request of a call, one vendor or all, ends
+// at the context's deadline.
+TEST(ListDeadlineTest, EveryVendorRequestEndsAtTheContextsDeadline) {
   ManualClock clock;
   Replica r = MakeReplica(kKey, {"ionq", "praisonai", "qbraid"}, clock);
-  auto deadline_seen = [&](const std::string& parent, absl::Duration left) {
+  for (const char* parent : {"vendors/-", "vendors/ionq"}) {
     RpcContext ctx;
-    ctx.deadline = left == absl::InfiniteDuration() ? absl::InfiniteFuture() : clock.Now() + left;
+    ctx.deadline = clock.Now() + absl::Seconds(10);
     v1::ListJobsRequest request;
     request.set_parent(parent);
     r.ops->ListJobs(ctx, request, [](absl::StatusOr<v1::ListJobsResponse>) {});
-    return r.fakes["ionq"]->list_deadlines.back();
-  };
-  // A tenth of the time left, at least 20 ms and at most 1 s, stays for the answer.
-  EXPECT_EQ(deadline_seen("vendors/-", absl::Seconds(10)), clock.Now() + absl::Seconds(9));
-  EXPECT_EQ(deadline_seen("vendors/-", absl::Milliseconds(100)),
-            clock.Now() + absl::Milliseconds(80));
-  EXPECT_EQ(deadline_seen("vendors/-", absl::Minutes(1)), clock.Now() + absl::Seconds(59));
-  EXPECT_EQ(deadline_seen("vendors/-", absl::InfiniteDuration()), absl::InfiniteFuture());
-  // One vendor: its failure fails the call anyway, so it gets the whole time.
-  EXPECT_EQ(deadline_seen("vendors/ionq", absl::Seconds(10)), clock.Now() + absl::Seconds(10));
-  EXPECT_EQ(r.fakes["ionq"]->list_deadlines.size(), 5u);
-  EXPECT_EQ(r.fakes["qbraid"]->list_deadlines.size(), 4u);
-  EXPECT_EQ(r.fakes["qbraid"]->list_deadlines[2], clock.Now() + absl::Seconds(59));
+    EXPECT_EQ(r.fakes["ionq"]->list_deadlines.back(), ctx.deadline) << parent;
+  }
+  EXPECT_EQ(r.fakes["qbraid"]->list_deadlines.size(), 1u);
+  EXPECT_EQ(r.fakes["qbraid"]->list_deadlines.back(), clock.Now() + absl::Seconds(10));
 }
 
 }  // namespace
