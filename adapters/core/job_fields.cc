@@ -115,4 +115,24 @@ void CopyTags(const json::Struct* map, google::protobuf::Map<std::string, std::s
   for (const auto& [key, value] : map->fields()) (*tags)[key] = TagText(value);
 }
 
+ListedJobs NormalizeListedJobs(const json::ListValue& items, v1::JobView view,
+                               absl::StatusOr<v1::Job> (*normalize)(const json::Struct& job,
+                                                                    v1::JobView view)) {
+  ListedJobs out;
+  out.jobs.reserve(items.values_size());
+  for (const json::Value& item : items.values()) {
+    if (item.kind_case() != json::Value::kStructValue) {
+      ++out.skipped;
+      continue;
+    }
+    absl::StatusOr<v1::Job> job = normalize(item.struct_value(), view);
+    if (!job.ok()) {
+      ++out.skipped;
+      continue;
+    }
+    out.jobs.push_back(*std::move(job));
+  }
+  return out;
+}
+
 }  // namespace jobfacade

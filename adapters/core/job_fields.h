@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -70,6 +71,17 @@ std::string TagText(const json::Value& value);
 // Copies every member of `map` into `tags` with TagText values; a null `map`
 // copies nothing.
 void CopyTags(const json::Struct* map, google::protobuf::Map<std::string, std::string>* tags);
+
+// The jobs of a listed page, normalised one by one. One unreadable job must not cost the
+// caller the whole page (API.md: unknown values never fail the call): an item that is not an
+// object, or that `normalize` refuses (it has no readable id), is skipped and counted.
+struct ListedJobs {
+  std::vector<v1::Job> jobs;
+  int skipped = 0;
+};
+ListedJobs NormalizeListedJobs(const json::ListValue& items, v1::JobView view,
+                               absl::StatusOr<v1::Job> (*normalize)(const json::Struct& job,
+                                                                    v1::JobView view));
 
 }  // namespace jobfacade
 

@@ -81,21 +81,9 @@ absl::StatusOr<IonqJobList> NormalizeIonqJobList(absl::string_view body, v1::Job
   const json::ListValue* jobs = json::GetList(root, "jobs");
   if (jobs == nullptr) return BadVendorResponse(kIonqVendor, "jobs is not a list");
   IonqJobList list;
-  list.jobs.reserve(jobs->values_size());
-  for (const json::Value& item : jobs->values()) {
-    // One unreadable job must not cost the caller the whole page (API.md: unknown values
-    // never fail the call): a job without a readable id is skipped and counted.
-    if (item.kind_case() != json::Value::kStructValue) {
-      ++list.skipped;
-      continue;
-    }
-    absl::StatusOr<v1::Job> job = NormalizeIonqJobObject(item.struct_value(), view);
-    if (!job.ok()) {
-      ++list.skipped;
-      continue;
-    }
-    list.jobs.push_back(*std::move(job));
-  }
+  ListedJobs listed = NormalizeListedJobs(*jobs, view, &NormalizeIonqJobObject);
+  list.jobs = std::move(listed.jobs);
+  list.skipped = listed.skipped;
   list.next = StringOr(root, "next");  // null, absent and "" all mean the last page
   return list;
 }

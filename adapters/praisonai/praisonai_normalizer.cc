@@ -52,21 +52,9 @@ absl::StatusOr<PraisonaiJobList> NormalizePraisonaiJobList(absl::string_view bod
   const json::ListValue* jobs = json::GetList(root, "jobs");
   if (jobs == nullptr) return BadVendorResponse(kPraisonaiVendor, "jobs is not a list");
   PraisonaiJobList list;
-  list.jobs.reserve(jobs->values_size());
-  for (const json::Value& item : jobs->values()) {
-    // One unreadable job must not cost the caller the whole page (API.md: unknown values
-    // never fail the call): a job without a readable id is skipped and counted.
-    if (item.kind_case() != json::Value::kStructValue) {
-      ++list.skipped;
-      continue;
-    }
-    absl::StatusOr<v1::Job> job = NormalizePraisonaiJobObject(item.struct_value(), view);
-    if (!job.ok()) {
-      ++list.skipped;
-      continue;
-    }
-    list.jobs.push_back(*std::move(job));
-  }
+  ListedJobs listed = NormalizeListedJobs(*jobs, view, &NormalizePraisonaiJobObject);
+  list.jobs = std::move(listed.jobs);
+  list.skipped = listed.skipped;
   list.total = json::GetInt(root, "total");
   list.page = json::GetInt(root, "page");
   list.page_size = json::GetInt(root, "page_size");

@@ -91,21 +91,9 @@ absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body, v1:
   const json::ListValue* data = json::GetList(root, "data");
   if (data == nullptr) return BadVendorResponse(kQbraidVendor, "data is not a list");
   QbraidJobList list;
-  list.jobs.reserve(data->values_size());
-  for (const json::Value& item : data->values()) {
-    // One unreadable job must not cost the caller the whole page (API.md: unknown values
-    // never fail the call): a job without a readable id is skipped and counted.
-    if (item.kind_case() != json::Value::kStructValue) {
-      ++list.skipped;
-      continue;
-    }
-    absl::StatusOr<v1::Job> job = NormalizeQbraidJobObject(item.struct_value(), view);
-    if (!job.ok()) {
-      ++list.skipped;
-      continue;
-    }
-    list.jobs.push_back(*std::move(job));
-  }
+  ListedJobs listed = NormalizeListedJobs(*data, view, &NormalizeQbraidJobObject);
+  list.jobs = std::move(listed.jobs);
+  list.skipped = listed.skipped;
   if (const json::Struct* pagination = json::GetObject(root, "pagination")) {
     std::optional<bool> has_next = json::GetBool(*pagination, "hasNext");
     if (has_next.has_value()) {
