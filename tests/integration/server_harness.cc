@@ -57,7 +57,7 @@ ServerHarness::ServerHarness(HarnessOptions options) {
   }
   for (const auto& [k, v] : options.env) env[k] = v;
 
-  std::vector<std::string> argv = {JOBFACADE_BINARY_DIR "/service/jobfacade"};
+  std::vector<std::string> argv = {absl::StrCat(JOBFACADE_BINARY_DIR "/", options.binary)};
   argv.insert(argv.end(), options.args.begin(), options.args.end());
   if (!process_.Start(argv, env)) {
     error_ = "cannot start the jobfacade binary";

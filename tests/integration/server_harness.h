@@ -34,6 +34,9 @@ struct HarnessOptions {
   // Extra or overriding environment variables of the server process.
   std::map<std::string, std::string> env;
   std::vector<std::string> args;
+  // The server binary under the build folder; a test server built from the same main and
+  // libraries with one more vendor registered (tests/fakes/acme) is "tests/fakes/acme/...".
+  std::string binary = "service/jobfacade";
 };
 
 class ServerHarness {
