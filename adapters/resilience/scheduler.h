@@ -1,5 +1,6 @@
 // Timers for the resilience layer (retry backoff, queue deadlines, the circuit breaker's open
-// period): a real one on its own thread, and a manual one tests move by hand.
+// period): the interface, and the real one on its own thread. Tests move a manual one by hand
+// (tests/testing/manual_scheduler.h).
 #ifndef JOBFACADE_ADAPTERS_RESILIENCE_SCHEDULER_H_
 #define JOBFACADE_ADAPTERS_RESILIENCE_SCHEDULER_H_
 
@@ -37,6 +38,7 @@ class Scheduler {
 namespace scheduler_internal {
 
 // The pending tasks of a scheduler, in due order; the owner guards it with its own mutex.
+// Shared by TimerThread and the tests' ManualScheduler.
 class TaskSet {
  public:
   Scheduler::TaskId Add(absl::Time when, Scheduler::Task task);
@@ -79,32 +81,6 @@ class TimerThread final : public Scheduler {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped by RunAt to wake the loop
   scheduler_internal::TaskSet tasks_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
-};
-
-// Test time: nothing runs until Advance (or RunDue) is called; due tasks then run on the
-// caller's thread, in due order. Thread-safe.
-class ManualScheduler final : public Scheduler {
- public:
-  explicit ManualScheduler(absl::Time start = absl::FromUnixSeconds(1767225600)) : now_(start) {}
-
-  absl::Time Now() const override;
-  TaskId RunAt(absl::Time when, Task task) override;
-  bool Cancel(TaskId id) override;
-
-  // Moves time forward by `d`, running every task that falls due on the way, each at its own
-  // due time (so tasks a task schedules within the step run too).
-  void Advance(absl::Duration d);
-  // Runs the tasks already due.
-  void RunDue() { Advance(absl::ZeroDuration()); }
-  // Tasks scheduled and not yet run or cancelled.
-  size_t pending() const;
-  // The due time of the earliest pending task, if any.
-  absl::Time next_due() const;
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
-  scheduler_internal::TaskSet tasks_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace jobfacade

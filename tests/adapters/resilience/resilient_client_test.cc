@@ -18,6 +18,7 @@
 #include "adapters/resilience/scheduler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/manual_scheduler.h"
 #include "tests/testing/scripted_http_client.h"
 
 namespace jobfacade {
