@@ -859,13 +859,16 @@ struct StartResult {
   std::optional<int> status;
   std::string stderr_text;
 };
-StartResult StartAndWaitForExit(std::map<std::string, std::string> env) {
+StartResult StartAndWaitForExit(std::map<std::string, std::string> env,
+                                std::vector<std::string> args = {}) {
   env.emplace("JOBFACADE_LISTEN", "127.0.0.1:0");
   env.emplace("JOBFACADE_METRICS_LISTEN", "off");
   env.emplace("PATH", "/usr/bin:/bin");
   Subprocess process;
   StartResult result;
-  if (!process.Start({JOBFACADE_BINARY_DIR "/service/jobfacade"}, env)) return result;
+  std::vector<std::string> argv = {JOBFACADE_BINARY_DIR "/service/jobfacade"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (!process.Start(argv, env)) return result;
   result.status = process.SignalAndWait(0, absl::Seconds(20));
   result.stderr_text = process.Stderr();
   return result;
@@ -904,6 +907,32 @@ TEST(StartupTest, SettingsTheServerCannotUseExitTwoNamingTheSetting) {
     EXPECT_EQ(WEXITSTATUS(*result.status), 2) << result.stderr_text;
     EXPECT_THAT(result.stderr_text, HasSubstr(c.setting));
   }
+}
+
+// Vendor settings are flags named after their variables, taken from argv by the names the
+// vendors declare: `--x=v` and `--x v` both reach the configuration, a missing value is a
+// usage error, and all of them exit 2 naming what is wrong.
+TEST(StartupTest, VendorFlagsReachTheConfiguration) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--ionq_api_key_file=/nonexistent/jobfacade-test/key"},
+        std::vector<std::string>{"--ionq_api_key_file", "/nonexistent/jobfacade-test/key"}}) {
+    const StartResult result = StartAndWaitForExit({}, args);
+    ASSERT_TRUE(result.status.has_value()) << result.stderr_text;
+    ASSERT_TRUE(WIFEXITED(*result.status));
+    EXPECT_EQ(WEXITSTATUS(*result.status), 2);
+    EXPECT_THAT(result.stderr_text, HasSubstr("IONQ_API_KEY_FILE: cannot read file"));
+  }
+  const StartResult missing = StartAndWaitForExit({}, {"--qbraid_base_url"});
+  ASSERT_TRUE(missing.status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*missing.status), 2);
+  EXPECT_THAT(missing.stderr_text, HasSubstr("--qbraid_base_url needs a value"));
+  // A flag wins over the environment.
+  const StartResult plain =
+      StartAndWaitForExit({{"QBRAID_API_KEY", "k"}, {"QBRAID_BASE_URL", "https://api.example"}},
+                          {"--qbraid_base_url=http://example.com"});
+  ASSERT_TRUE(plain.status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*plain.status), 2);
+  EXPECT_THAT(plain.stderr_text, HasSubstr("QBRAID_BASE_URL: plain http:// is only allowed"));
 }
 
 // JOBFACADE_SHUTDOWN_GRACE_SECONDS is the grace: with 0 a SIGTERM ends the server at once even
