@@ -63,7 +63,7 @@ std::map<std::string, std::string, std::less<>>& VendorFlags() {
 }
 
 std::vector<char*> TakeVendorFlags(int argc, char** argv) {
-  std::map<std::string, std::string> by_flag;  // "qbraid_api_key" -> "QBRAID_API_KEY"
+  std::map<std::string, std::string> by_flag;  // lower-case flag -> its variable
   for (const std::string& setting : jobfacade::VendorSettingNamesOfAll()) {
     by_flag[absl::AsciiStrToLower(setting)] = setting;
   }

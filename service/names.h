@@ -16,7 +16,7 @@ inline constexpr size_t kMaxJobIdBytes = 512;
 inline constexpr absl::string_view kAllVendors = "-";
 
 struct JobName {
-  std::string vendor;  // "qbraid", "ionq" or "praisonai"
+  std::string vendor;  // a registered vendor name
   std::string job_id;  // the vendor's id, verbatim
 };
 

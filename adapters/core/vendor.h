@@ -21,8 +21,8 @@ class HttpClient;
 // The settings a vendor is configured by (API.md, "Configuration"). Each is an environment
 // variable and a flag (its lower-case name).
 struct VendorSettingNames {
-  std::string api_key;   // "QBRAID_API_KEY"; its file form is api_key + "_FILE"
-  std::string base_url;  // "QBRAID_BASE_URL"
+  std::string api_key;   // "<VENDOR>_API_KEY"; its file form is api_key + "_FILE"
+  std::string base_url;  // "<VENDOR>_BASE_URL"
   // The base URL used when none is set. Empty: the vendor has no public endpoint, and setting
   // its base URL is what enables it (a key alone does not).
   std::string default_base_url;
@@ -40,8 +40,8 @@ struct VendorAuth {
 enum class WatchMode { kPoll, kEventStream };
 
 struct VendorSpec {
-  std::string name;          // "qbraid": the {vendor} of job names, lower case
-  std::string display_name;  // "qBraid", for people
+  std::string name;          // the {vendor} of job names, lower case
+  std::string display_name;  // for people
   VendorSettingNames settings;
   VendorAuth auth;
   // Every status text the normaliser recognises and its state; a text not listed is
