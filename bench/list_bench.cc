@@ -16,8 +16,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "adapters/sandbox/emulator.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/sandbox_vendors.h"
 
 namespace jobfacade {
 namespace {

@@ -2,6 +2,7 @@
 #include "adapters/core/vendor.h"
 
 #include "absl/strings/match.h"
+#include "adapters/sandbox/personality.h"
 
 namespace jobfacade {
 
@@ -14,6 +15,11 @@ v1::Job::State Vendor::StateOf(absl::string_view status) const {
     }
   }
   return v1::Job::STATE_UNSPECIFIED;
+}
+
+std::unique_ptr<sandbox::Personality> Vendor::NewSandboxPersonality(
+    const sandbox::PersonalityOptions&) const {
+  return nullptr;
 }
 
 }  // namespace jobfacade

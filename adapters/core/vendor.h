@@ -17,6 +17,10 @@ namespace jobfacade {
 namespace http {
 class HttpClient;
 }
+namespace sandbox {
+class Personality;
+struct PersonalityOptions;
+}  // namespace sandbox
 
 // The settings a vendor is configured by (API.md, "Configuration"). Each is an environment
 // variable and a flag (its lower-case name).
@@ -71,6 +75,13 @@ class Vendor {
   // The adapter that talks to the vendor through `http` (which must outlive it).
   virtual std::unique_ptr<VendorAdapter> NewAdapter(http::HttpClient* http,
                                                     VendorConfig config) const = 0;
+
+  // The vendor's sandbox personality (adapters/<vendor>/<vendor>_sandbox.cc): the routes, auth,
+  // error envelopes, job payloads and demo jobs that the emulator (adapters/sandbox/) serves
+  // for it in sandbox mode. nullptr (the default) for a vendor without one, which sandbox mode
+  // then leaves unconfigured.
+  virtual std::unique_ptr<sandbox::Personality> NewSandboxPersonality(
+      const sandbox::PersonalityOptions& options) const;
 };
 
 }  // namespace jobfacade

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "adapters/ionq/ionq_normalizer.h"
 #include "adapters/ionq/ionq_requests.h"
+#include "adapters/ionq/ionq_sandbox.h"
 
 namespace jobfacade {
 namespace {
@@ -65,6 +66,11 @@ class Ionq final : public RestVendor {
                                      &IonqCancelJobRequest, &IonqDeleteJobRequest,
                                      &NormalizeIonqJob,     &ReadIonqJobList};
     return kApi;
+  }
+
+  std::unique_ptr<sandbox::Personality> NewSandboxPersonality(
+      const sandbox::PersonalityOptions& options) const override {
+    return sandbox::NewIonqPersonality(options);
   }
 };
 

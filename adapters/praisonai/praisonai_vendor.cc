@@ -8,6 +8,7 @@
 
 #include "adapters/praisonai/praisonai_normalizer.h"
 #include "adapters/praisonai/praisonai_requests.h"
+#include "adapters/praisonai/praisonai_sandbox.h"
 
 namespace jobfacade {
 namespace {
@@ -47,6 +48,11 @@ class Praisonai final : public RestVendor {
                                      &PraisonaiCancelJobRequest, &PraisonaiDeleteJobRequest,
                                      &NormalizePraisonaiJob,     &ReadPraisonaiJobList};
     return kApi;
+  }
+
+  std::unique_ptr<sandbox::Personality> NewSandboxPersonality(
+      const sandbox::PersonalityOptions& options) const override {
+    return sandbox::NewPraisonaiPersonality(options);
   }
 };
 

@@ -11,6 +11,7 @@
 #include "adapters/core/json.h"
 #include "adapters/qbraid/qbraid_normalizer.h"
 #include "adapters/qbraid/qbraid_requests.h"
+#include "adapters/qbraid/qbraid_sandbox.h"
 
 namespace jobfacade {
 namespace {
@@ -104,6 +105,11 @@ class Qbraid final : public RestVendor {
                                      &NormalizeQbraidJob,     &ReadQbraidJobList,
                                      &ReadQbraidStateChange};
     return kApi;
+  }
+
+  std::unique_ptr<sandbox::Personality> NewSandboxPersonality(
+      const sandbox::PersonalityOptions& options) const override {
+    return sandbox::NewQbraidPersonality(options);
   }
 };
 

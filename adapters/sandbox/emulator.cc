@@ -1,6 +1,6 @@
-// The vendor emulator's server: routing, auth, each vendor's
-// list/get/cancel/delete rules, faults, latency, statistics and the /_emulator/
-// control API.
+// The sandbox engine: the HTTP server, routing to each vendor's personality, the job store,
+// faults, latency, statistics and the /_emulator/ control API. It names no vendor: the
+// personalities come from the registry (Vendor::NewSandboxPersonality).
 #include "adapters/sandbox/emulator.h"
 
 #include <arpa/inet.h>
@@ -33,245 +33,16 @@
 #include "absl/synchronization/mutex.h"
 #include "adapters/core/json.h"
 #include "adapters/core/time_util.h"
-#include "adapters/sandbox/emulator_jobs.h"
+#include "adapters/registry.h"
 
 namespace jobfacade::sandbox {
 namespace {
 
-using internal::JobRecord;
-using internal::VendorStatus;
 using json::Struct;
 using json::Value;
 
-constexpr char kQbraidPrefix[] = "/qbraid/api/v1";
-constexpr char kIonqPrefix[] = "/ionq/v0.4";
-constexpr char kPraisonaiPrefix[] = "/praisonai";
 constexpr char kControlPrefix[] = "/_emulator/";
-constexpr int kQbraidDefaultLimit = 50;
-constexpr int kQbraidMaxLimit = 100;
-constexpr int kPraisonaiDefaultPageSize = 20;
-constexpr int kPraisonaiMaxPageSize = 100;
-constexpr int kIonqDefaultLimit = 25;
 constexpr absl::Duration kStreamPoll = absl::Milliseconds(20);
-
-// One HTTP answer before it is written.
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string stream_job;  // PraisonAI: stream this run's events instead of a body
-};
-
-void Put(Struct& s, absl::string_view key, Value v) {
-  (*s.mutable_fields())[std::string(key)] = std::move(v);
-}
-
-Value Int(int64_t i) { return json::Num(static_cast<double>(i)); }
-
-std::string Str(const Struct& s, absl::string_view key) {
-  return json::GetString(s, key).value_or("");
-}
-
-Value ListOf(std::vector<Value> items) {
-  Value v;
-  auto* list = v.mutable_list_value();
-  for (auto& item : items) *list->add_values() = std::move(item);
-  return v;
-}
-
-Reply JsonReply(int status, const Struct& body) {
-  Reply r;
-  r.status = status;
-  r.body = internal::ToSortedJson(body);
-  return r;
-}
-
-Reply DetailReply(int status, absl::string_view detail) {
-  Struct s;
-  Put(s, "detail", json::Str(detail));
-  return JsonReply(status, s);
-}
-
-absl::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 307:
-      return "Temporary Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 409:
-      return "Conflict";
-    case 422:
-      return "Unprocessable Entity";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Error";
-  }
-}
-
-// The error codes qBraid's gateway puts in error.code.
-std::string QbraidErrorCode(int status) {
-  switch (status) {
-    case 400:
-      return "BAD_REQUEST";
-    case 401:
-      return "UNAUTHORIZED";
-    case 403:
-      return "FORBIDDEN";
-    case 404:
-      return "NOT_FOUND";
-    case 409:
-      return "CONFLICT";
-    case 429:
-      return "RATE_LIMIT_EXCEEDED";
-    case 502:
-      return "BAD_GATEWAY";
-    case 503:
-      return "SERVICE_UNAVAILABLE";
-    case 504:
-      return "GATEWAY_TIMEOUT";
-    default:
-      return status >= 500 ? "INTERNAL_SERVER_ERROR" : "ERROR";
-  }
-}
-
-Reply QbraidGatewayError(int status, absl::string_view code, absl::string_view message,
-                         absl::string_view detail) {
-  Struct error;
-  Put(error, "code", json::Str(code));
-  Put(error, "message", json::Str(detail));
-  Struct s;
-  Put(s, "success", json::Bool(false));
-  Put(s, "message", json::Str(message));
-  Put(s, "error", json::Obj(std::move(error)));
-  return JsonReply(status, s);
-}
-
-Struct IonqErrorBody(int status, absl::string_view error, absl::string_view message) {
-  Struct s;
-  Put(s, "error", json::Str(error));
-  Put(s, "message", json::Str(message));
-  Put(s, "statusCode", Int(status));
-  return s;
-}
-
-Reply IonqError(int status, absl::string_view error, absl::string_view message) {
-  return JsonReply(status, IonqErrorBody(status, error, message));
-}
-
-Reply IonqBadRequest(absl::string_view key, absl::string_view message) {
-  Struct s = IonqErrorBody(400, "Bad Request", message);
-  Struct validation;
-  Put(validation, "keys", ListOf({json::Str(key)}));
-  Put(validation, "source", json::Str("query"));
-  Put(s, "validation", json::Obj(std::move(validation)));
-  return JsonReply(400, s);
-}
-
-// FastAPI's 422 for query parameters.
-struct ValidationIssue {
-  std::string param;
-  std::string type;
-  std::string msg;
-  std::string input;
-};
-
-Reply ValidationErrorReply(const std::vector<ValidationIssue>& issues) {
-  std::vector<Value> detail;
-  for (const auto& issue : issues) {
-    Struct item;
-    Put(item, "type", json::Str(issue.type));
-    Put(item, "loc", ListOf({json::Str("query"), json::Str(issue.param)}));
-    Put(item, "msg", json::Str(issue.msg));
-    Put(item, "input", json::Str(issue.input));
-    detail.push_back(json::Obj(std::move(item)));
-  }
-  Struct s;
-  Put(s, "detail", ListOf(std::move(detail)));
-  return JsonReply(422, s);
-}
-
-// Reads an optional integer query parameter bounded to [min, max] the way
-// pydantic does.
-std::optional<int64_t> BoundedIntParam(const httplib::Request& req, const std::string& name,
-                                       int64_t fallback, int64_t min, int64_t max,
-                                       std::vector<ValidationIssue>& issues) {
-  if (!req.has_param(name.c_str())) return fallback;
-  const std::string text = req.get_param_value(name.c_str());
-  int64_t value;
-  if (!absl::SimpleAtoi(text, &value)) {
-    issues.push_back({name, "int_parsing",
-                      "Input should be a valid integer, unable to parse string "
-                      "as an integer",
-                      text});
-    return std::nullopt;
-  }
-  if (value < min) {
-    issues.push_back({name, "greater_than_equal",
-                      absl::StrCat("Input should be greater than or equal to ", min), text});
-    return std::nullopt;
-  }
-  if (value > max) {
-    issues.push_back({name, "less_than_equal",
-                      absl::StrCat("Input should be less than or equal to ", max), text});
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::string EnumMessage(const std::vector<std::string>& values) {
-  std::vector<std::string> quoted;
-  for (const auto& v : values) quoted.push_back(absl::StrCat("'", v, "'"));
-  const std::string last = quoted.back();
-  quoted.pop_back();
-  return absl::StrCat("Input should be ", absl::StrJoin(quoted, ", "), " or ", last);
-}
-
-bool Contains(const std::vector<std::string>& values, absl::string_view v) {
-  return std::find(values.begin(), values.end(), v) != values.end();
-}
-
-const std::vector<std::string>& QbraidStatuses() {
-  static const auto* kStatuses = new std::vector<std::string>{
-      "INITIALIZING", "QUEUED",    "VALIDATING", "RUNNING", "CANCELLING",
-      "CANCELLED",    "COMPLETED", "FAILED",     "UNKNOWN", "HOLD"};
-  return *kStatuses;
-}
-
-const std::vector<std::string>& IonqStatuses() {
-  static const auto* kStatuses = new std::vector<std::string>{"submitted", "ready",  "started",
-                                                              "canceled",  "failed", "completed"};
-  return *kStatuses;
-}
-
-const std::vector<std::string>& PraisonaiStatuses() {
-  static const auto* kStatuses =
-      new std::vector<std::string>{"queued", "running", "succeeded", "failed", "cancelled"};
-  return *kStatuses;
-}
 
 std::string QueryString(const httplib::Request& req) {
   std::vector<std::string> parts;
@@ -402,7 +173,7 @@ std::string ReplaceJobField(const std::string& body, absl::string_view paths,
       (*object->mutable_fields())[parts.back()] = json::Str(kFieldMarker);
     }
   }
-  std::string out = internal::ToSortedJson(*root);
+  std::string out = ToSortedJson(*root);
   absl::StrReplaceAll({{absl::StrCat("\"", kFieldMarker, "\""), raw}}, &out);
   return out;
 }
@@ -459,67 +230,14 @@ bool IsLoopback(const std::string& addr) {
   return absl::StartsWith(addr, "127.") || addr == "::1" || absl::StartsWith(addr, "::ffff:127.");
 }
 
-// Classifies a vendor path (after the vendor prefix) into a route and job id.
-struct RouteInfo {
-  std::string route = "other";
-  std::string job_id;
-  bool known = false;      // the path is one of the vendor's job routes
-  bool method_ok = false;  // and the method is the one it takes
-};
-
-RouteInfo Classify(absl::string_view vendor, absl::string_view rest, absl::string_view method) {
-  const absl::string_view collection = vendor == kPraisonai ? "/api/v1/runs" : "/jobs";
-  const absl::string_view cancel_suffix = vendor == kIonq ? "/status/cancel" : "/cancel";
-  const absl::string_view cancel_method = vendor == kIonq ? "PUT" : "POST";
-  RouteInfo info;
-  if (rest == collection) {
-    info.known = true;
-    info.route = "list";
-    info.method_ok = method == "GET";
-    return info;
+// The live (not deleted) jobs of one vendor, newest first.
+std::vector<const JobRecord*> LiveJobs(const std::map<std::string, JobRecord>& jobs) {
+  std::vector<const JobRecord*> out;
+  for (const auto& [id, job] : jobs) {
+    if (!job.deleted) out.push_back(&job);
   }
-  if (!absl::StartsWith(rest, collection) || rest.size() <= collection.size() + 1 ||
-      rest[collection.size()] != '/') {
-    return info;
-  }
-  absl::string_view id = rest.substr(collection.size() + 1);
-  if (vendor == kPraisonai && absl::EndsWith(id, "/stream") && id.size() > strlen("/stream")) {
-    id.remove_suffix(strlen("/stream"));
-    if (absl::StrContains(id, '/')) return info;
-    info.known = true;
-    info.route = "stream";
-    info.job_id = std::string(id);
-    info.method_ok = method == "GET";
-    return info;
-  }
-  if (absl::EndsWith(id, cancel_suffix) && id.size() > cancel_suffix.size()) {
-    id.remove_suffix(cancel_suffix.size());
-    if (absl::StrContains(id, '/')) return info;
-    info.known = true;
-    info.route = "cancel";
-    info.job_id = std::string(id);
-    info.method_ok = method == cancel_method;
-    return info;
-  }
-  if (absl::StrContains(id, '/')) return info;
-  info.known = true;
-  info.job_id = std::string(id);
-  if (method == "GET") {
-    info.route = "get";
-    info.method_ok = true;
-  } else if (method == "DELETE") {
-    info.route = "delete";
-    info.method_ok = true;
-  }
-  return info;
-}
-
-// Jobs in list order: newest first, ties by id ascending, which within one
-// vendor is the contract's merge order (create_time desc, name asc), so a
-// listing across vendors can merge the streams as they come.
-bool NewerFirst(const JobRecord* a, const JobRecord* b) {
-  if (a->created != b->created) return a->created > b->created;
-  return a->spec.id < b->spec.id;
+  std::sort(out.begin(), out.end(), NewerFirst);
+  return out;
 }
 
 absl::StatusOr<std::optional<absl::Duration>> SecondsField(const Struct& s, absl::string_view key) {
@@ -553,8 +271,6 @@ absl::Status CheckKnownFields(const Struct& s, const std::set<std::string>& know
   return absl::OkStatus();
 }
 
-bool IsVendor(absl::string_view v) { return v == kQbraid || v == kIonq || v == kPraisonai; }
-
 absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
   static const auto* kKnown = new std::set<std::string>{"vendor",
                                                         "id",
@@ -587,10 +303,7 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
                                                         "zone_suffix"};
   if (auto st = CheckKnownFields(s, *kKnown); !st.ok()) return st;
   JobSpec spec;
-  spec.vendor = json::GetString(s, "vendor").value_or("");
-  if (!IsVendor(spec.vendor)) {
-    return absl::InvalidArgumentError("vendor must be qbraid, ionq or praisonai");
-  }
+  spec.vendor = json::GetString(s, "vendor").value_or("");  // checked by the caller
   spec.id = json::GetString(s, "id").value_or("");
   if (auto created = json::GetString(s, "created_at")) {
     auto t = ParseVendorTimestamp(*created);
@@ -701,10 +414,7 @@ absl::StatusOr<FaultSpec> FaultSpecFromJson(const Struct& s) {
                                                         "location"};
   if (auto st = CheckKnownFields(s, *kKnown); !st.ok()) return st;
   FaultSpec fault;
-  fault.vendor = json::GetString(s, "vendor").value_or("*");
-  if (fault.vendor != "*" && !IsVendor(fault.vendor)) {
-    return absl::InvalidArgumentError("vendor must be qbraid, ionq, praisonai or *");
-  }
+  fault.vendor = json::GetString(s, "vendor").value_or("*");  // checked by the caller
   fault.job_id = json::GetString(s, "job_id").value_or("");
   fault.method = absl::AsciiStrToUpper(json::GetString(s, "method").value_or(""));
   fault.route = json::GetString(s, "route").value_or("");
@@ -854,7 +564,13 @@ class VendorEmulator::Impl {
                : options_.clock != nullptr      ? options_.clock
                                                 : &Clock::Real()),
         ids_(0x6a6f6266616361deULL) {
-    for (const char* vendor : {kQbraid, kIonq, kPraisonai, "*"}) stats_[vendor];
+    for (const Vendor* vendor : Vendors()) {
+      auto personality = vendor->NewSandboxPersonality(options_.vendors[vendor->name()]);
+      if (personality == nullptr) continue;
+      stats_[personality->vendor()];
+      personalities_.push_back(std::move(personality));
+    }
+    stats_["*"];
   }
 
   ~Impl() { Stop(); }
@@ -862,7 +578,9 @@ class VendorEmulator::Impl {
   absl::Status Start() {
     if (options_.seed_demo_jobs) {
       const absl::Time now = clock_->Now();
-      for (const JobSpec& spec : internal::DemoJobs(now)) AddJob(spec);
+      for (const auto& personality : personalities_) {
+        for (const JobSpec& spec : personality->DemoJobs(now)) AddJob(spec);
+      }
     }
     if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
       return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
@@ -958,24 +676,34 @@ class VendorEmulator::Impl {
   bool tls() const { return !options_.tls_cert_file.empty(); }
 
   std::string api_key(absl::string_view vendor) const {
-    if (vendor == kQbraid) return options_.qbraid_api_key;
-    if (vendor == kIonq) return options_.ionq_api_key;
-    if (vendor == kPraisonai) return options_.praisonai_api_key;
-    return "";
+    const Personality* personality = FindPersonality(vendor);
+    return personality == nullptr ? "" : personality->api_key();
   }
 
   std::string base_url(absl::string_view vendor) const {
-    if (vendor == kQbraid) return root_url() + kQbraidPrefix;
-    if (vendor == kIonq) return root_url() + kIonqPrefix;
-    if (vendor == kPraisonai) return root_url() + kPraisonaiPrefix;
-    return "";
+    const Personality* personality = FindPersonality(vendor);
+    return personality == nullptr ? "" : root_url() + personality->prefix();
+  }
+
+  std::vector<std::string> vendors() const {
+    std::vector<std::string> names;
+    for (const auto& personality : personalities_) names.push_back(personality->vendor());
+    return names;
   }
 
   const Clock& clock() const { return *clock_; }
 
   std::string AddJob(const JobSpec& spec) {
+    const Personality* personality = FindPersonality(spec.vendor);
+    if (personality == nullptr) return "";
     absl::MutexLock lock(&mu_);
-    JobRecord record = internal::NewJobRecord(spec, clock_->Now(), ids_);
+    JobRecord record;
+    record.spec = spec;
+    personality->CompleteSpec(record.spec, ids_);
+    record.rules = personality->timeline_rules();
+    record.created = spec.created_at.value_or(clock_->Now());
+    record.spec.created_at = record.created;
+    record.fixed_status = spec.fixed_status;
     std::string id = record.spec.id;
     jobs_[record.spec.vendor][id] = std::move(record);
     return id;
@@ -994,7 +722,9 @@ class VendorEmulator::Impl {
   std::vector<std::string> JobIds(absl::string_view vendor) const {
     absl::MutexLock lock(&mu_);
     std::vector<std::string> ids;
-    for (const JobRecord* job : LiveJobsLocked(std::string(vendor))) ids.push_back(job->spec.id);
+    auto jobs = jobs_.find(std::string(vendor));
+    if (jobs == jobs_.end()) return ids;
+    for (const JobRecord* job : LiveJobs(jobs->second)) ids.push_back(job->spec.id);
     return ids;
   }
 
@@ -1024,7 +754,7 @@ class VendorEmulator::Impl {
   void SetLatency(absl::string_view vendor, absl::Duration delay) {
     absl::MutexLock lock(&mu_);
     if (vendor == "*") {
-      for (const char* v : {kQbraid, kIonq, kPraisonai}) latency_[v] = delay;
+      for (const auto& personality : personalities_) latency_[personality->vendor()] = delay;
     } else {
       latency_[std::string(vendor)] = delay;
     }
@@ -1061,12 +791,11 @@ class VendorEmulator::Impl {
       HandleControl(req, res);
       return;
     }
-    static constexpr std::pair<const char*, const char*> kPrefixes[] = {
-        {kQbraid, kQbraidPrefix}, {kIonq, kIonqPrefix}, {kPraisonai, kPraisonaiPrefix}};
-    for (const auto& [vendor, prefix] : kPrefixes) {
+    for (const auto& personality : personalities_) {
       absl::string_view rest = path;
+      const std::string prefix = personality->prefix();
       if (absl::ConsumePrefix(&rest, prefix) && (rest.empty() || rest[0] == '/')) {
-        HandleVendor(vendor, rest, req, res);
+        HandleVendor(*personality, rest, req, res);
         return;
       }
     }
@@ -1076,18 +805,39 @@ class VendorEmulator::Impl {
   // --- Vendor requests
   // -------------------------------------------------------------------
 
-  void HandleVendor(const std::string& vendor, absl::string_view rest, const httplib::Request& req,
+  // The request as personalities see it: the path after `prefix`, lower-case header names.
+  SandboxRequest ToSandboxRequest(const httplib::Request& req, absl::string_view rest) const {
+    SandboxRequest out;
+    out.method = req.method;
+    out.path = std::string(rest);
+    out.raw_path = RawPath(req);
+    out.raw_query = RawQuery(req);
+    for (const auto& [name, value] : req.headers) {
+      out.headers.emplace(absl::AsciiStrToLower(name), value);
+    }
+    if (out.headers.count("host") == 0) {
+      out.headers.emplace("host", absl::StrCat("127.0.0.1:", port_));
+    }
+    out.params.insert(req.params.begin(), req.params.end());
+    out.body = req.body;
+    return out;
+  }
+
+  void HandleVendor(Personality& personality, absl::string_view rest, const httplib::Request& req,
                     httplib::Response& res) {
-    const RouteInfo route = Classify(vendor, rest, req.method);
-    const uint64_t seq = BeginRequest(vendor, req, route);
-    const int status = Serve(vendor, rest, route, req, res);
+    const SandboxRequest request = ToSandboxRequest(req, rest);
+    const Route route = personality.Classify(rest, req.method);
+    const std::string vendor = personality.vendor();
+    const uint64_t seq = BeginRequest(vendor, req, route, personality.HasAuthHeader(request));
+    const int status = Serve(personality, route, request, req, res);
     EndRequest(vendor, seq, status);
   }
 
   // Answers one vendor request; returns the status sent (0 when the connection
   // was dropped).
-  int Serve(const std::string& vendor, absl::string_view rest, const RouteInfo& route,
+  int Serve(Personality& personality, const Route& route, const SandboxRequest& request,
             const httplib::Request& req, httplib::Response& res) {
+    const std::string vendor = personality.vendor();
     WaitLatency(vendor);
     std::optional<FaultSpec> fault = TakeFault(vendor, route, req.method);
     if (fault.has_value()) {
@@ -1108,7 +858,7 @@ class VendorEmulator::Impl {
           reply.headers = FaultHeaders(*fault, wall_.Now());
           reply.body = fault->body;
           if (fault->kind == FaultKind::kHttpStatus && reply.body.empty()) {
-            reply.body = DefaultErrorReply(vendor, fault->status).body;
+            reply.body = personality.ErrorReply(fault->status).body;
             reply.content_type = "application/json";
           }
           Write(res, reply);
@@ -1131,10 +881,10 @@ class VendorEmulator::Impl {
           reply.headers = FaultHeaders(*fault, wall_.Now());
           std::string location = fault->location;
           if (location.empty()) {
-            const std::string query = RawQuery(req);
-            location = absl::StrCat(
-                tls() ? "https" : "http", "://localhost:", port_, VendorPrefix(vendor), "/moved",
-                RawPath(req).substr(VendorPrefix(vendor).size()), query.empty() ? "" : "?", query);
+            const std::string prefix = personality.prefix();
+            location = absl::StrCat(tls() ? "https" : "http", "://localhost:", port_, prefix,
+                                    "/moved", request.raw_path.substr(prefix.size()),
+                                    request.raw_query.empty() ? "" : "?", request.raw_query);
           }
           reply.headers.emplace_back("Location", location);
           reply.body = HtmlPage(reply.status);
@@ -1149,12 +899,12 @@ class VendorEmulator::Impl {
           break;  // these spoil the real answer below
       }
     }
-    Reply reply = Answer(vendor, rest, route, req);
+    Reply reply = Answer(personality, route, request);
     const std::optional<FaultKind> kind =
         fault.has_value() ? std::optional<FaultKind>(fault->kind) : std::nullopt;
     const bool cut = kind == FaultKind::kTruncate || kind == FaultKind::kResetMidBody;
     if (!reply.stream_job.empty()) {
-      StartStream(res, reply.stream_job, cut);
+      StartStream(res, personality, reply.stream_job, cut);
       return reply.status;
     }
     if (fault.has_value()) {
@@ -1177,598 +927,98 @@ class VendorEmulator::Impl {
     return reply.status;
   }
 
-  static std::string VendorPrefix(absl::string_view vendor) {
-    if (vendor == kQbraid) return kQbraidPrefix;
-    if (vendor == kIonq) return kIonqPrefix;
-    return kPraisonaiPrefix;
-  }
-
-  Reply Answer(const std::string& vendor, absl::string_view rest, const RouteInfo& route,
-               const httplib::Request& req) {
-    // Starlette redirects a trailing slash before any route (or auth) runs.
-    if (vendor == kPraisonai && rest.size() > 1 && absl::EndsWith(rest, "/")) {
-      std::string raw_path = RawPath(req);
-      while (raw_path.size() > 1 && absl::EndsWith(raw_path, "/")) raw_path.pop_back();
-      const std::string query = RawQuery(req);
-      std::string host = req.get_header_value("Host");
-      if (host.empty()) host = absl::StrCat("127.0.0.1:", port_);
-      Reply reply;
-      reply.status = 307;
-      reply.content_type = "";
-      reply.headers.emplace_back(
-          "Location", absl::StrCat("http://", host, raw_path, query.empty() ? "" : "?", query));
-      return reply;
-    }
-    if (auto denied = CheckAuth(vendor, req)) return *denied;
-    if (!route.known) return RouteNotFound(vendor);
-    if (!route.method_ok) {
-      if (vendor == kIonq) return IonqError(405, "Method Not Allowed", "Method Not Allowed");
-      return DetailReply(405, "Method Not Allowed");
-    }
+  Reply Answer(Personality& personality, const Route& route, const SandboxRequest& request) {
+    if (auto early = personality.Preroute(request)) return *early;
+    if (auto denied = personality.CheckAuth(request)) return *denied;
+    if (!route.known) return personality.RouteNotFound();
+    if (!route.method_ok) return personality.MethodNotAllowed();
     absl::MutexLock lock(&mu_);
-    const absl::Time now = clock_->Now();
-    if (vendor == kQbraid) {
-      if (route.route == "list") return QbraidList(req, now);
-      if (route.route == "get") return QbraidGet(route.job_id, now);
-      if (route.route == "cancel") return QbraidCancel(route.job_id, now);
-      return QbraidDelete(route.job_id);
-    }
-    if (vendor == kIonq) {
-      if (route.route == "list") return IonqList(req, now);
-      if (route.route == "get") return IonqGet(route.job_id, now);
-      if (route.route == "cancel") return IonqCancel(route.job_id, now);
-      return IonqDelete(route.job_id);
-    }
-    if (route.route == "list") return PraisonaiList(req, now);
-    if (route.route == "get") return PraisonaiGet(route.job_id, now);
-    if (route.route == "cancel") return PraisonaiCancel(route.job_id, now);
-    if (route.route == "stream") return PraisonaiStream(route.job_id);
-    return PraisonaiDelete(route.job_id, now);
+    Store store = StoreOf(personality.vendor());
+    return personality.Answer(route, request, store, clock_->Now());
   }
 
-  std::optional<Reply> CheckAuth(const std::string& vendor, const httplib::Request& req) const {
-    if (vendor == kQbraid) {
-      const std::string key = req.get_header_value("X-API-KEY");
-      if (key.empty()) {
-        return QbraidGatewayError(401, "NO_VALID_AUTHENTICATION", "Authentication required",
-                                  "No valid authentication credentials were provided");
-      }
-      if (key != options_.qbraid_api_key) {
-        return QbraidGatewayError(401, "INVALID_API_KEY", "Invalid API key",
-                                  "The API key provided is invalid or has been revoked");
-      }
-      return std::nullopt;
+  // One vendor's jobs in the store; made while holding mu_, used only while it is held.
+  class Store final : public JobStore {
+   public:
+    Store(std::map<std::string, JobRecord>& jobs, std::map<std::string, std::string>& raw)
+        : jobs_(jobs), raw_(raw) {}
+
+    std::vector<const JobRecord*> Live() const override { return LiveJobs(jobs_); }
+
+    JobRecord* Find(const std::string& id) override {
+      auto it = jobs_.find(id);
+      return it == jobs_.end() || it->second.deleted ? nullptr : &it->second;
     }
-    if (vendor == kIonq) {
-      const std::string header_value = req.get_header_value("Authorization");
-      absl::string_view header = header_value;
-      const bool scheme_ok =
-          header.size() > 7 && absl::EqualsIgnoreCase(header.substr(0, 7), "apiKey ");
-      if (!scheme_ok || header.substr(7) != options_.ionq_api_key) {
-        return IonqError(401, "Unauthorized Error",
-                         "Invalid key provided. See "
-                         "https://docs.ionq.com/#authentication for "
-                         "details, or email support@ionq.co for help.");
-      }
-      return std::nullopt;
+
+    const JobRecord* FindIncludingDeleted(const std::string& id) const override {
+      auto it = jobs_.find(id);
+      return it == jobs_.end() ? nullptr : &it->second;
     }
-    if (options_.praisonai_api_key.empty()) return std::nullopt;
-    const std::string bearer = absl::StrCat("Bearer ", options_.praisonai_api_key);
-    if (req.get_header_value("Authorization") == bearer ||
-        req.get_header_value("X-API-Key") == options_.praisonai_api_key) {
-      return std::nullopt;
+
+    const std::string* Raw(const std::string& id) const override {
+      auto it = raw_.find(id);
+      return it == raw_.end() ? nullptr : &it->second;
     }
-    Struct s;
-    Put(s, "error", json::Str("Unauthorized"));
-    return JsonReply(401, s);
-  }
 
-  Reply RouteNotFound(const std::string& vendor) const {
-    if (vendor == kIonq) {
-      return IonqError(404, "Not Found Error",
-                       "Resource not found. See https://docs.ionq.com/ for "
-                       "details, or email "
-                       "support@ionq.co for help.");
+    void Delete(JobRecord& job) override {
+      job.deleted = true;
+      raw_.erase(job.spec.id);
     }
-    if (vendor == kQbraid && !options_.qbraid_fastapi_errors) {
-      return QbraidGatewayError(404, "NOT_FOUND", "Route not found", "Route not found");
+
+   private:
+    std::map<std::string, JobRecord>& jobs_;
+    std::map<std::string, std::string>& raw_;
+  };
+
+  Store StoreOf(const std::string& vendor) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return Store(jobs_[vendor], raw_[vendor]);
+  }
+
+  Personality* FindPersonality(absl::string_view vendor) const {
+    for (const auto& personality : personalities_) {
+      if (personality->vendor() == vendor) return personality.get();
     }
-    return DetailReply(404, "Not Found");
+    return nullptr;
   }
 
-  Reply DefaultErrorReply(const std::string& vendor, int status) const {
-    const absl::string_view reason = ReasonPhrase(status);
-    if (vendor == kIonq) {
-      const std::string message = status >= 500 ? "Internal service outage. Visit "
-                                                  "https://status.ionq.co/ to track this "
-                                                  "incident."
-                                                : std::string(reason);
-      return IonqError(status, reason, message);
-    }
-    if (vendor == kQbraid && !options_.qbraid_fastapi_errors) {
-      return QbraidGatewayError(status, QbraidErrorCode(status), reason, reason);
-    }
-    return DetailReply(status, reason);
+  // The vendors served for a message ("a, b or c"), with `also` as a last choice when set.
+  std::string VendorChoices(absl::string_view also = "") const {
+    std::vector<std::string> names = vendors();
+    if (!also.empty()) names.emplace_back(also);
+    if (names.size() < 2) return absl::StrJoin(names, "");
+    const std::string last = names.back();
+    names.pop_back();
+    return absl::StrCat(absl::StrJoin(names, ", "), " or ", last);
   }
 
-  // The vendor's live (not deleted) jobs, newest first.
-  std::vector<const JobRecord*> LiveJobsLocked(const std::string& vendor) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::vector<const JobRecord*> out;
-    auto it = jobs_.find(vendor);
-    if (it == jobs_.end()) return out;
-    for (const auto& [id, job] : it->second) {
-      if (!job.deleted) out.push_back(&job);
-    }
-    std::sort(out.begin(), out.end(), NewerFirst);
-    return out;
-  }
-
-  JobRecord* FindLocked(const std::string& vendor, const std::string& id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = jobs_.find(vendor);
-    if (it == jobs_.end()) return nullptr;
-    auto job = it->second.find(id);
-    if (job == it->second.end() || job->second.deleted) return nullptr;
-    return &job->second;
-  }
-
-  const std::string* RawLocked(const std::string& vendor, const std::string& id) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = raw_.find(vendor);
-    if (it == raw_.end()) return nullptr;
-    auto raw = it->second.find(id);
-    return raw == it->second.end() ? nullptr : &raw->second;
-  }
-
-  void DeleteLocked(const std::string& vendor, JobRecord& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    job.deleted = true;
-    auto it = raw_.find(vendor);
-    if (it != raw_.end()) it->second.erase(job.spec.id);
-  }
-
-  static Reply RawReply(const std::string& body) {
-    Reply reply;
-    reply.body = body;
-    return reply;
-  }
-
-  // qBraid
-  // ------------------------------------------------------------------------------
-
-  Reply QbraidNotFound(const std::string& id) const {
-    if (options_.qbraid_fastapi_errors) return DetailReply(404, "Job not found");
-    return QbraidGatewayError(404, "NOT_FOUND", "Job not found",
-                              absl::StrCat("Job not found: ", id));
-  }
-
-  Reply QbraidBadRequest(absl::string_view message) const {
-    if (options_.qbraid_fastapi_errors) return DetailReply(400, message);
-    return QbraidGatewayError(400, "BAD_REQUEST", message, message);
-  }
-
-  Reply QbraidGet(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (const std::string* raw = RawLocked(kQbraid, id)) return RawReply(*raw);
-    const JobRecord* job = FindLocked(kQbraid, id);
-    if (job == nullptr) return QbraidNotFound(id);
-    Struct s;
-    Put(s, "success", json::Bool(true));
-    Put(s, "data", json::Obj(internal::QbraidJobJson(*job, now)));
-    return JsonReply(200, s);
-  }
-
-  Reply QbraidList(const httplib::Request& req, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::vector<ValidationIssue> issues;
-    const auto page = BoundedIntParam(req, "page", 1, 1, 1000000000, issues);
-    const auto limit =
-        BoundedIntParam(req, "limit", kQbraidDefaultLimit, 1, kQbraidMaxLimit, issues);
-    auto enum_param = [&](const char* name, const std::vector<std::string>& values) {
-      if (!req.has_param(name)) return std::string();
-      std::string v = req.get_param_value(name);
-      if (!Contains(values, v)) issues.push_back({name, "enum", EnumMessage(values), v});
-      return v;
-    };
-    const std::string status = enum_param("status", QbraidStatuses());
-    const std::string group = enum_param("statusGroup", {"all", "pending", "returned"});
-    const std::string vendor =
-        enum_param("vendor", {"aws", "azure", "ibm", "ionq", "qbraid", "all"});
-    std::string search;
-    if (req.has_param("search")) {
-      search = req.get_param_value("search");
-      if (search.empty()) {
-        issues.push_back(
-            {"search", "string_too_short", "String should have at least 1 character", search});
-      } else if (search.size() > 255) {
-        issues.push_back(
-            {"search", "string_too_long", "String should have at most 255 characters", search});
-      }
-    }
-    if (!issues.empty()) return ValidationErrorReply(issues);
-
-    std::optional<Struct> tags;
-    if (req.has_param("tags")) {
-      auto parsed = json::ParseObject(req.get_param_value("tags"));
-      if (!parsed.ok()) return QbraidBadRequest("Invalid tags filter: expected a JSON object");
-      tags = *std::move(parsed);
-    }
-    const std::string provider =
-        req.has_param("provider") ? absl::AsciiStrToLower(req.get_param_value("provider")) : "";
-    const std::string needle = absl::AsciiStrToLower(search);
-
-    // Filters read the job's fields directly; only the page is rendered.
-    std::vector<const JobRecord*> matched;
-    for (const JobRecord* job : LiveJobsLocked(kQbraid)) {
-      const std::string job_status = VendorStatus(*job, now);
-      const bool returned =
-          job_status == "COMPLETED" || job_status == "FAILED" || job_status == "CANCELLED";
-      if (!status.empty()) {
-        if (job_status != status) continue;
-      } else if (group == "returned" && !returned) {
-        continue;
-      } else if (group == "pending" && returned) {
-        continue;
-      }
-      if (!vendor.empty() && vendor != "all" && internal::QbraidVendorOf(job->spec) != vendor) {
-        continue;
-      }
-      if (!provider.empty() &&
-          absl::AsciiStrToLower(internal::QbraidProviderOf(job->spec)) != provider) {
-        continue;
-      }
-      if (!needle.empty() && !absl::StrContains(absl::AsciiStrToLower(job->spec.name), needle) &&
-          !absl::StrContains(absl::AsciiStrToLower(job->spec.id), needle)) {
-        continue;
-      }
-      if (tags.has_value()) {
-        bool all = true;
-        for (const auto& [key, want] : tags->fields()) {
-          auto it = job->spec.tags.find(key);
-          auto want_text = json::ScalarToString(want);
-          if (it == job->spec.tags.end() || !want_text || it->second != *want_text) {
-            all = false;
-            break;
+  // The personality's events for one job on the chunked response, looked at every kStreamPoll
+  // of real time (the job's changes come from the clock), until the personality says the
+  // stream is over, the job is deleted (the server hangs up) or the emulator stops.
+  void StartStream(httplib::Response& res, const Personality& personality, const std::string& id,
+                   bool truncate) {
+    auto cursor = std::make_shared<StreamCursor>();
+    cursor->last_beat = wall_.Now();
+    const std::string vendor = personality.vendor();
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, &personality, vendor, id, cursor, truncate](size_t, httplib::DataSink& sink) {
+          std::string out;
+          bool finished = false;
+          {
+            absl::MutexLock lock(&mu_);
+            if (cursor->started) {
+              mu_.AwaitWithTimeout(absl::Condition(&stopping_), kStreamPoll);
+            }
+            if (stopping_) return false;
+            const JobRecord* job = StoreOf(vendor).Find(id);
+            if (job == nullptr) return false;  // deleted meanwhile: the server hangs up
+            out = personality.StreamEvents(*job, clock_->Now(), wall_.Now(), *cursor, finished);
           }
-        }
-        if (!all) continue;
-      }
-      matched.push_back(job);
-    }
-
-    const int64_t total = static_cast<int64_t>(matched.size());
-    const int64_t total_pages = (total + *limit - 1) / *limit;
-    const int64_t begin = std::min(total, (*page - 1) * *limit);
-    const int64_t end = std::min(total, begin + *limit);
-    std::vector<Value> items;
-    for (int64_t i = begin; i < end; ++i) {
-      items.push_back(json::Obj(internal::QbraidJobJson(*matched[i], now)));
-    }
-    Struct pagination;
-    Put(pagination, "page", Int(*page));
-    Put(pagination, "limit", Int(*limit));
-    Put(pagination, "total", Int(total));
-    Put(pagination, "totalPages", Int(total_pages));
-    Put(pagination, "hasNext", json::Bool(*page < total_pages));
-    Put(pagination, "hasPrev", json::Bool(*page > 1));
-    Struct meta;
-    Put(meta, "timestamp", json::Str(internal::FormatTimestamp(now, 3, "Z")));
-    Struct s;
-    Put(s, "success", json::Bool(true));
-    Put(s, "data", ListOf(std::move(items)));
-    Put(s, "pagination", json::Obj(std::move(pagination)));
-    Put(s, "meta", json::Obj(std::move(meta)));
-    return JsonReply(200, s);
-  }
-
-  Reply QbraidCancel(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    JobRecord* job = FindLocked(kQbraid, id);
-    if (job == nullptr) return QbraidNotFound(id);
-    const std::string status = VendorStatus(*job, now);
-    if (status == "INITIALIZING") {
-      const std::string message =
-          "Job is still initializing and cannot be cancelled yet; please try "
-          "again in a few "
-          "moments";
-      return QbraidGatewayError(409, "JOB_CANCEL_CONFLICT", message, message);
-    }
-    if (status != "QUEUED" && status != "VALIDATING" && status != "RUNNING") {
-      return QbraidBadRequest(
-          absl::StrCat("Job cannot be cancelled in its current state: ", status));
-    }
-    job->cancelled_at = now;
-    job->fixed_status.clear();
-    Struct data;
-    Put(data, "message", json::Str("Job cancellation initiated successfully"));
-    Put(data, "jobQrn", json::Str(id));
-    Put(data, "status", json::Str("CANCELLING"));
-    Struct s;
-    Put(s, "success", json::Bool(true));
-    Put(s, "data", json::Obj(std::move(data)));
-    return JsonReply(202, s);
-  }
-
-  Reply QbraidDelete(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    JobRecord* job = FindLocked(kQbraid, id);
-    if (job == nullptr) return QbraidNotFound(id);
-    DeleteLocked(kQbraid, *job);
-    Struct data;
-    Put(data, "message", json::Str("Job deleted successfully"));
-    Struct s;
-    Put(s, "success", json::Bool(true));
-    Put(s, "data", json::Obj(std::move(data)));
-    return JsonReply(200, s);
-  }
-
-  // IonQ
-  // --------------------------------------------------------------------------------
-
-  static Reply IonqNotFound() {
-    return IonqError(404, "Not Found Error",
-                     "Resource not found. See https://docs.ionq.com/ for details, or email "
-                     "support@ionq.co for help.");
-  }
-
-  Reply IonqGet(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (const std::string* raw = RawLocked(kIonq, id)) return RawReply(*raw);
-    const JobRecord* job = FindLocked(kIonq, id);
-    if (job == nullptr) return IonqNotFound();
-    return JsonReply(200, internal::IonqJobJson(*job, now));
-  }
-
-  Reply IonqList(const httplib::Request& req, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    static const auto* kAllowed = new std::set<std::string>{
-        "ids", "parent_job_id", "status", "target", "session_id", "submitter_id", "limit", "next"};
-    for (const auto& [key, value] : req.params) {
-      if (kAllowed->count(key) == 0) {
-        return IonqBadRequest(key, absl::StrCat("\"", key, "\" is not allowed"));
-      }
-    }
-    int64_t limit = kIonqDefaultLimit;
-    if (req.has_param("limit")) {
-      if (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) || limit < 1) {
-        return IonqBadRequest("limit", "\"limit\" must be a positive integer");
-      }
-    }
-    limit = std::min<int64_t>(limit, std::max(1, options_.ionq_max_page_size));
-    std::string status;
-    if (req.has_param("status")) {
-      status = req.get_param_value("status");
-      if (!Contains(IonqStatuses(), status)) {
-        return IonqBadRequest("status", absl::StrCat("\"status\" must be one of [",
-                                                     absl::StrJoin(IonqStatuses(), ", "), "]"));
-      }
-    }
-    std::set<std::string> targets;
-    if (req.has_param("target")) {
-      for (absl::string_view t : absl::StrSplit(req.get_param_value("target"), ',')) {
-        t = absl::StripAsciiWhitespace(t);
-        if (!t.empty()) targets.insert(std::string(t));
-      }
-    }
-    std::set<std::string> ids;
-    for (size_t i = 0; i < req.get_param_value_count("ids"); ++i) {
-      for (absl::string_view id : absl::StrSplit(req.get_param_value("ids", i), ',')) {
-        if (!id.empty()) ids.insert(std::string(id));
-      }
-    }
-    const std::string parent = req.get_param_value("parent_job_id");
-    const std::string session = req.get_param_value("session_id");
-
-    // The cursor names the first job of the next page; deleted jobs keep their
-    // place.
-    const JobRecord* cursor = nullptr;
-    if (req.has_param("next") && !req.get_param_value("next").empty()) {
-      auto vendor_jobs = jobs_.find(kIonq);
-      if (vendor_jobs != jobs_.end()) {
-        auto it = vendor_jobs->second.find(req.get_param_value("next"));
-        if (it != vendor_jobs->second.end()) cursor = &it->second;
-      }
-      if (cursor == nullptr) return IonqBadRequest("next", "\"next\" is not a valid cursor");
-    }
-
-    std::vector<Value> items;
-    std::string next;
-    for (const JobRecord* job : LiveJobsLocked(kIonq)) {
-      if (cursor != nullptr && NewerFirst(job, cursor)) continue;
-      if (!status.empty() && VendorStatus(*job, now) != status) continue;
-      if (!targets.empty() && targets.count(job->spec.device) == 0) continue;
-      if (!ids.empty() && ids.count(job->spec.id) == 0) continue;
-      if (!parent.empty() && job->spec.batch_id != parent) continue;
-      if (!session.empty() && job->spec.session_id != session) continue;
-      if (static_cast<int64_t>(items.size()) == limit) {
-        next = job->spec.id;
-        break;
-      }
-      items.push_back(json::Obj(internal::IonqJobJson(*job, now)));
-    }
-    Struct s;
-    Put(s, "jobs", ListOf(std::move(items)));
-    Put(s, "next", next.empty() ? json::Null() : json::Str(next));
-    return JsonReply(200, s);
-  }
-
-  Reply IonqCancel(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    JobRecord* job = FindLocked(kIonq, id);
-    if (job == nullptr) return IonqNotFound();
-    // The real service cancels in any state, even a completed job.
-    if (job->cancelled_at > now) job->cancelled_at = now;
-    job->fixed_status.clear();
-    Struct s;
-    Put(s, "id", json::Str(id));
-    Put(s, "status", json::Str("canceled"));
-    return JsonReply(200, s);
-  }
-
-  Reply IonqDelete(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    JobRecord* job = FindLocked(kIonq, id);
-    if (job == nullptr) return IonqNotFound();
-    DeleteLocked(kIonq, *job);
-    Struct s;
-    Put(s, "id", json::Str(id));
-    Put(s, "status", json::Str("deleted"));
-    return JsonReply(200, s);
-  }
-
-  // PraisonAI
-  // ---------------------------------------------------------------------------
-
-  static Reply PraisonaiNotFound(const std::string& id) {
-    return DetailReply(404, absl::StrCat("Job not found: ", id));
-  }
-
-  static bool PraisonaiActive(const std::string& status) {
-    return status == "queued" || status == "running";
-  }
-
-  Reply PraisonaiGet(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (const std::string* raw = RawLocked(kPraisonai, id)) return RawReply(*raw);
-    const JobRecord* job = FindLocked(kPraisonai, id);
-    if (job == nullptr) return PraisonaiNotFound(id);
-    return JsonReply(200, internal::PraisonaiStatusJson(*job, now));
-  }
-
-  Reply PraisonaiList(const httplib::Request& req, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::vector<ValidationIssue> issues;
-    const auto page = BoundedIntParam(req, "page", 1, 1, 1000000000, issues);
-    const auto page_size = BoundedIntParam(req, "page_size", kPraisonaiDefaultPageSize, 1,
-                                           kPraisonaiMaxPageSize, issues);
-    if (!issues.empty()) return ValidationErrorReply(issues);
-    std::string status;
-    if (req.has_param("status")) {
-      status = req.get_param_value("status");
-      if (!Contains(PraisonaiStatuses(), status)) {
-        return DetailReply(400, absl::StrCat("Invalid status: ", status, ". Must be one of: ",
-                                             absl::StrJoin(PraisonaiStatuses(), ", ")));
-      }
-    }
-    const std::string session = req.get_param_value("session_id");
-    std::vector<const JobRecord*> matched;
-    for (const JobRecord* job : LiveJobsLocked(kPraisonai)) {
-      if (!status.empty() && VendorStatus(*job, now) != status) continue;
-      if (!session.empty() && job->spec.session_id != session) continue;
-      matched.push_back(job);
-    }
-    const int64_t total = static_cast<int64_t>(matched.size());
-    const int64_t begin = std::min(total, (*page - 1) * *page_size);
-    const int64_t end = std::min(total, begin + *page_size);
-    std::vector<Value> items;
-    for (int64_t i = begin; i < end; ++i) {
-      items.push_back(json::Obj(internal::PraisonaiStatusJson(*matched[i], now)));
-    }
-    Struct s;
-    Put(s, "jobs", ListOf(std::move(items)));
-    Put(s, "total", Int(total));
-    Put(s, "page", Int(*page));
-    Put(s, "page_size", Int(*page_size));
-    return JsonReply(200, s);
-  }
-
-  Reply PraisonaiCancel(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    JobRecord* job = FindLocked(kPraisonai, id);
-    if (job == nullptr) return PraisonaiNotFound(id);
-    const std::string status = VendorStatus(*job, now);
-    if (!PraisonaiActive(status)) {
-      return DetailReply(409, absl::StrCat("Job is already complete. Status: ", status));
-    }
-    job->cancelled_at = now;
-    job->fixed_status.clear();
-    return JsonReply(200, internal::PraisonaiStatusJson(*job, now));
-  }
-
-  Reply PraisonaiDelete(const std::string& id, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    JobRecord* job = FindLocked(kPraisonai, id);
-    if (job == nullptr) return PraisonaiNotFound(id);
-    if (PraisonaiActive(VendorStatus(*job, now))) {
-      return DetailReply(409, "Cannot delete a running job. Cancel it first.");
-    }
-    DeleteLocked(kPraisonai, *job);
-    Reply reply;
-    reply.status = 204;
-    reply.content_type = "";
-    return reply;
-  }
-
-  Reply PraisonaiStream(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (FindLocked(kPraisonai, id) == nullptr) return PraisonaiNotFound(id);
-    Reply reply;
-    reply.content_type = "text/event-stream";
-    reply.headers.emplace_back("Cache-Control", "no-cache");
-    reply.stream_job = id;
-    return reply;
-  }
-
-  static std::string SseEvent(absl::string_view event, const Struct& data) {
-    return absl::StrCat("event: ", event, "\ndata: ", internal::ToSortedJson(data), "\n\n");
-  }
-
-  // Server-Sent Events for one run: its status now, then each change of status
-  // or progress, heartbeats, and one of result/error/cancelled before the
-  // server closes. The job's changes come from the clock, so the stream looks
-  // at it every kStreamPoll of real time.
-  void StartStream(httplib::Response& res, const std::string& id, bool truncate) {
-    struct StreamState {
-      bool started = false;
-      std::string status;
-      std::string progress;
-      absl::Time last_beat;
-    };
-    auto state = std::make_shared<StreamState>();
-    state->last_beat = wall_.Now();
-    res.set_chunked_content_provider("text/event-stream", [this, id, state, truncate](
-                                                              size_t, httplib::DataSink& sink) {
-      std::string out;
-      bool finished = false;
-      {
-        absl::MutexLock lock(&mu_);
-        if (state->started) {
-          mu_.AwaitWithTimeout(absl::Condition(&stopping_), kStreamPoll);
-        }
-        if (stopping_) return false;
-        const JobRecord* job = FindLocked(kPraisonai, id);
-        if (job == nullptr) return false;  // deleted meanwhile: the server hangs up
-        const absl::Time now = clock_->Now();
-        const Struct status = internal::PraisonaiStatusJson(*job, now);
-        const std::string text = Str(status, "status");
-        const Struct* progress = json::GetObject(status, "progress");
-        const std::string progress_json =
-            progress == nullptr ? "" : internal::ToSortedJson(*progress);
-        if (!state->started || text != state->status) {
-          out += SseEvent("status", status);
-        } else if (progress_json != state->progress && progress != nullptr) {
-          Struct event = *progress;
-          Put(event, "job_id", json::Str(id));
-          out += SseEvent("progress", event);
-        }
-        state->started = true;
-        state->status = text;
-        state->progress = progress_json;
-        Struct end;
-        Put(end, "job_id", json::Str(id));
-        Put(end, "status", json::Str(text));
-        if (text == "succeeded") {
-          Put(end, "result", json::Str("The agent finished the task; see the run's output."));
-          out += SseEvent("result", end);
-          finished = true;
-        } else if (text == "failed") {
-          Put(end, "error",
-              json::Find(status, "error") != nullptr ? *json::Find(status, "error") : json::Null());
-          out += SseEvent("error", end);
-          finished = true;
-        } else if (text == "cancelled") {
-          out += SseEvent("cancelled", end);
-          finished = true;
-        } else if (wall_.Now() - state->last_beat >= options_.praisonai_heartbeat) {
-          Struct beat;
-          Put(beat, "timestamp", json::Str(internal::FormatTimestamp(now, 6, "Z")));
-          out += SseEvent("heartbeat", beat);
-          state->last_beat = wall_.Now();
-        }
-      }
-      if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-      if (truncate) return false;  // drop the connection after the first event
-      if (finished) sink.done();
-      return true;
-    });
+          if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+          if (truncate) return false;  // drop the connection after the first event
+          if (finished) sink.done();
+          return true;
+        });
   }
 
   // --- Writing answers
@@ -1819,7 +1069,7 @@ class VendorEmulator::Impl {
     mu_.AwaitWithTimeout(absl::Condition(&released), limit);
   }
 
-  std::optional<FaultSpec> TakeFault(const std::string& vendor, const RouteInfo& route,
+  std::optional<FaultSpec> TakeFault(const std::string& vendor, const Route& route,
                                      const std::string& method) {
     absl::MutexLock lock(&mu_);
     for (auto it = faults_.begin(); it != faults_.end(); ++it) {
@@ -1827,7 +1077,7 @@ class VendorEmulator::Impl {
       if (f.vendor != "*" && f.vendor != vendor) continue;
       if (!f.job_id.empty() && f.job_id != route.job_id) continue;
       if (!f.method.empty() && f.method != method) continue;
-      if (!f.route.empty() && f.route != route.route) continue;
+      if (!f.route.empty() && f.route != route.name) continue;
       FaultSpec hit = f;
       if (it->count > 0 && --it->count == 0) faults_.erase(it);
       return hit;
@@ -1835,21 +1085,16 @@ class VendorEmulator::Impl {
     return std::nullopt;
   }
 
-  bool HasAuthHeader(const std::string& vendor, const httplib::Request& req) const {
-    if (vendor == kQbraid) return req.has_header("X-API-KEY");
-    return req.has_header("Authorization") || req.has_header("X-API-Key");
-  }
-
-  uint64_t BeginRequest(const std::string& vendor, const httplib::Request& req,
-                        const RouteInfo& route) {
+  uint64_t BeginRequest(const std::string& vendor, const httplib::Request& req, const Route& route,
+                        bool has_auth) {
     RequestRecord record;
     record.vendor = vendor;
     record.method = req.method;
     record.path = req.path;
     record.query = QueryString(req);
-    record.route = route.route;
+    record.route = route.name;
     record.job_id = route.job_id;
-    record.has_auth = HasAuthHeader(vendor, req);
+    record.has_auth = has_auth;
     record.received = wall_.Now();
     absl::MutexLock lock(&mu_);
     const uint64_t seq = ++request_seq_;
@@ -1857,7 +1102,7 @@ class VendorEmulator::Impl {
     for (const char* key : {vendor.c_str(), "*"}) {
       VendorStats& data = stats_[key];
       ++data.stats.total;
-      ++data.stats.by_route[absl::StrCat(req.method, " ", route.route)];
+      ++data.stats.by_route[absl::StrCat(req.method, " ", route.name)];
       ++data.stats.in_flight;
       data.stats.max_in_flight = std::max(data.stats.max_in_flight, data.stats.in_flight);
       data.recent.emplace_back(seq, record);
@@ -1886,7 +1131,7 @@ class VendorEmulator::Impl {
 
   static void ControlReply(httplib::Response& res, int status, const Struct& body) {
     res.status = status;
-    res.set_content(internal::ToSortedJson(body), "application/json");
+    res.set_content(ToSortedJson(body), "application/json");
   }
 
   static void ControlError(httplib::Response& res, int status, absl::string_view message) {
@@ -1919,13 +1164,17 @@ class VendorEmulator::Impl {
       if (!body.ok()) return ControlError(res, 400, body.status().message());
       auto spec = JobSpecFromJson(*body, clock_->Now());
       if (!spec.ok()) return ControlError(res, 400, spec.status().message());
+      if (FindPersonality(spec->vendor) == nullptr) {
+        return ControlError(res, 400, absl::StrCat("vendor must be ", VendorChoices()));
+      }
       Struct s;
       Put(s, "id", json::Str(AddJob(*spec)));
       ControlReply(res, 200, s);
     } else if (what == "jobs" && method == "GET") {
       const std::string vendor = req.get_param_value("vendor");
-      if (!IsVendor(vendor))
-        return ControlError(res, 400, "vendor must be qbraid, ionq or praisonai");
+      if (FindPersonality(vendor) == nullptr) {
+        return ControlError(res, 400, absl::StrCat("vendor must be ", VendorChoices()));
+      }
       std::vector<Value> ids;
       for (const std::string& id : JobIds(vendor)) ids.push_back(json::Str(id));
       Struct s;
@@ -1939,7 +1188,7 @@ class VendorEmulator::Impl {
       if (!body.ok()) return ControlError(res, 400, body.status().message());
       const std::string vendor = json::GetString(*body, "vendor").value_or("");
       const std::string id = json::GetString(*body, "id").value_or("");
-      if (!IsVendor(vendor) || id.empty()) {
+      if (FindPersonality(vendor) == nullptr || id.empty()) {
         return ControlError(res, 400, "vendor and id are required");
       }
       std::string raw;
@@ -1948,7 +1197,7 @@ class VendorEmulator::Impl {
       } else if (auto b64 = json::GetString(*body, "body_base64")) {
         if (!absl::Base64Unescape(*b64, &raw)) return ControlError(res, 400, "bad body_base64");
       } else if (const Value* v = json::Find(*body, "json")) {
-        raw = internal::ToSortedJson(*v);
+        raw = ToSortedJson(*v);
       }
       PutRawJob(vendor, id, std::move(raw));
       ControlOk(res);
@@ -1957,6 +1206,9 @@ class VendorEmulator::Impl {
       if (!body.ok()) return ControlError(res, 400, body.status().message());
       auto fault = FaultSpecFromJson(*body);
       if (!fault.ok()) return ControlError(res, 400, fault.status().message());
+      if (fault->vendor != "*" && FindPersonality(fault->vendor) == nullptr) {
+        return ControlError(res, 400, absl::StrCat("vendor must be ", VendorChoices("*")));
+      }
       InjectFault(*fault);
       ControlOk(res);
     } else if (what == "faults" && method == "DELETE") {
@@ -1969,7 +1221,9 @@ class VendorEmulator::Impl {
       auto body = body_object();
       if (!body.ok()) return ControlError(res, 400, body.status().message());
       const std::string vendor = json::GetString(*body, "vendor").value_or("*");
-      if (vendor != "*" && !IsVendor(vendor)) return ControlError(res, 400, "unknown vendor");
+      if (vendor != "*" && FindPersonality(vendor) == nullptr) {
+        return ControlError(res, 400, "unknown vendor");
+      }
       auto ms = json::GetNumber(*body, "ms");
       auto seconds = json::GetNumber(*body, "seconds");
       if ((!ms && !seconds) || ms.value_or(0) < 0 || seconds.value_or(0) < 0) {
@@ -1980,7 +1234,9 @@ class VendorEmulator::Impl {
     } else if (what == "stats" && method == "GET") {
       std::string vendor = req.get_param_value("vendor");
       if (vendor.empty()) vendor = "*";
-      if (vendor != "*" && !IsVendor(vendor)) return ControlError(res, 400, "unknown vendor");
+      if (vendor != "*" && FindPersonality(vendor) == nullptr) {
+        return ControlError(res, 400, "unknown vendor");
+      }
       ControlReply(res, 200, StatsJson(stats(vendor)));
     } else if (what == "stats/reset" && method == "POST") {
       ResetStats();
@@ -2030,7 +1286,8 @@ class VendorEmulator::Impl {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  internal::IdGenerator ids_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Personality>> personalities_;  // fixed after construction
+  IdGenerator ids_ ABSL_GUARDED_BY(mu_);
   // vendor -> id -> job (including deleted tombstones)
   std::map<std::string, std::map<std::string, JobRecord>> jobs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::map<std::string, std::string>> raw_ ABSL_GUARDED_BY(mu_);
@@ -2074,6 +1331,7 @@ void VendorEmulator::ReleaseStalls() { impl_->ReleaseStalls(); }
 void VendorEmulator::SetLatency(absl::string_view vendor, absl::Duration delay) {
   impl_->SetLatency(vendor, delay);
 }
+std::vector<std::string> VendorEmulator::vendors() const { return impl_->vendors(); }
 Stats VendorEmulator::stats(absl::string_view vendor) const { return impl_->stats(vendor); }
 void VendorEmulator::ResetStats() { impl_->ResetStats(); }
 

@@ -1,16 +1,15 @@
-// The sandbox: an in-process HTTP server speaking the qBraid, IonQ and PraisonAI job APIs.
+// The sandbox: an in-process HTTP server speaking every registered vendor's job API.
 //
-// One server answers all three vendors under their own prefixes, with each
-// vendor's payload shapes, error envelopes, pagination and cancel/delete rules
-// (../shared/vendor-apis/NOTES.md). Jobs move through their states on an
-// injected clock. The jobfacade server embeds it for sandbox mode; tests seed
-// jobs, inject faults and latency, and read request statistics through this
-// class or through the control API on the same port. It is production code and
-// depends on no test framework.
+// This is the engine: one server, a job store whose jobs move through their states on an
+// injected clock, switchable faults and latency, request statistics and a control API. What
+// each vendor's API looks like (routes, auth, error envelopes, pagination, cancel/delete rules,
+// job payloads, demo jobs) is that vendor's sandbox personality (personality.h), which each
+// vendor supplies from its own folder through Vendor::NewSandboxPersonality; the engine serves
+// each personality under its prefix. The jobfacade server embeds it for sandbox mode; tests seed
+// jobs, inject faults and latency, and read request statistics through this class or through
+// the control API on the same port. It is production code and depends on no test framework.
 //
-//   /qbraid/api/v1/jobs[/{qrn}[/cancel]]         X-API-KEY
-//   /ionq/v0.4/jobs[/{uuid}[/status/cancel]]     Authorization: apiKey KEY
-//   /praisonai/api/v1/runs[/{id}[/cancel|/stream]]  optional Bearer/X-API-Key
+//   <personality prefix>/...  each vendor's job API (adapters/<vendor>/<vendor>_sandbox.cc)
 //   /_emulator/  health, jobs, raw_jobs, faults, stalls/release, latency,
 //                stats, stats/reset, clock, clock/advance (loopback only)
 //
@@ -34,84 +33,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
+#include "adapters/sandbox/personality.h"
+#include "adapters/sandbox/sandbox_job.h"
 
 namespace jobfacade::sandbox {
-
-inline constexpr char kQbraid[] = "qbraid";
-inline constexpr char kIonq[] = "ionq";
-inline constexpr char kPraisonai[] = "praisonai";
-
-// Demo jobs seeded when Options::seed_demo_jobs is set, with ids a newcomer can
-// type. Their creation times are relative to the clock when the emulator
-// starts. qBraid: a long-running job (RUNNING for hours, so it can be
-// cancelled), a COMPLETED one (deletable) and a job that stays INITIALIZING for
-// two minutes (cancel answers 409).
-inline constexpr char kDemoQbraidRunningJob[] =
-    "azure:pasqal:sim:emu-tn-37f5-qjob-696aafc96a18e4f726abf2ba";
-inline constexpr char kDemoQbraidCompletedJob[] =
-    "aws:aws:sim:sv1-37f5-qjob-696a938393f44d9db42773d6";
-inline constexpr char kDemoQbraidInitializingJob[] =
-    "qbraid:qbraid:sim:qir-sv-8ce1-qjob-6a01c3f2b7e94d0c5a1e2f30";
-// IonQ: running ("started") for hours, and a completed one.
-inline constexpr char kDemoIonqRunningJob[] = "0a7d4e2c-58b1-4f3e-9c6a-2b8f1d0e7a41";
-inline constexpr char kDemoIonqCompletedJob[] = "e1a09d90-b2ba-4ea5-9fd7-4bfc14eac524";
-// PraisonAI: running for hours, and a succeeded one.
-inline constexpr char kDemoPraisonaiRunningJob[] = "run_4f1c9a2e7b30";
-inline constexpr char kDemoPraisonaiSucceededJob[] = "run_9b2d61f0ac58";
-
-// How a seeded job ends once its running phase is over.
-enum class JobOutcome { kCompleted, kFailed, kCancelled };
-
-// A job to seed. Its vendor status is computed from the clock: it is created at
-// `created_at`, spends `initializing` (qBraid INITIALIZING, IonQ submitted;
-// PraisonAI counts it as queued), then `queued`, then `running`, then ends with
-// `outcome`. absl::InfiniteDuration() keeps a job in that phase forever.
-struct JobSpec {
-  std::string vendor;                    // kQbraid, kIonq or kPraisonai
-  std::string id;                        // generated in the vendor's format when empty
-  std::optional<absl::Time> created_at;  // default: the clock's now
-  absl::Duration initializing = absl::Seconds(1);
-  absl::Duration queued = absl::Seconds(5);
-  absl::Duration running = absl::Seconds(10);
-  JobOutcome outcome = JobOutcome::kCompleted;
-  // qBraid statusMsg, IonQ failure.message, PraisonAI error.
-  std::string failure_message;
-  std::string failure_code;  // IonQ failure.code; default "InternalError"
-  std::string name;          // qBraid/IonQ name; empty is null
-  // qBraid deviceQrn (default "qbraid:qbraid:sim:qir-sv"), IonQ backend
-  // (default "simulator"), PraisonAI agent_id (default null).
-  std::string device;
-  std::string provider;                         // qBraid provider; default: from the device QRN
-  std::map<std::string, std::string> tags;      // qBraid tags, IonQ metadata
-  std::map<std::string, std::string> metadata;  // qBraid metadata
-  int64_t shots = 100;
-  std::string session_id;  // IonQ and PraisonAI session_id; empty is null
-  // qBraid groupJobQrn (or batchJobQrn), IonQ parent_job_id.
-  std::string batch_id;
-  std::string job_type;  // qBraid experimentType, IonQ type
-  // qBraid queuePosition when QUEUED starts; it counts down to 1.
-  int queue_position = 3;
-  double cost = 0.375;  // qBraid credits once COMPLETED
-  double estimated_cost = 7.5;
-  // When set, the job reports this vendor status forever (e.g. "HOLD",
-  // "UNKNOWN", or IonQ's v0.3 "running"), until a cancel the vendor accepts.
-  std::string fixed_status;
-
-  // Payload traps seen in real vendor bodies (NOTES.md).
-  // qBraid "provider": {"_id":..,"provider":"QuEra"} instead of a string.
-  bool provider_as_object = false;
-  // qBraid statusMsg/queuePosition/cost/metadata absent instead of null.
-  bool omit_unset_keys = false;
-  // qBraid "batchJobQrn" instead of "groupJobQrn".
-  bool legacy_batch_key = false;
-  // qBraid "_id", "jobVrn", "deviceId", "providerId", ...
-  bool extra_keys = true;
-  // qBraid and PraisonAI timestamp fraction digits: 0, 3 or 6; -1 is the
-  // vendor's usual (qBraid 3, PraisonAI 6). IonQ always sends 3.
-  int fraction_digits = -1;
-  // PraisonAI timestamp zone: "Z", "+00:00" or "" (none).
-  std::string zone_suffix = "Z";
-};
 
 enum class FaultKind {
   // Answer `status` with `body` (empty: the vendor's own error envelope).
@@ -152,7 +77,7 @@ const char* FaultKindName(FaultKind kind);
 // cleared). Faults are tried in the order they were added; at most one hits a
 // request.
 struct FaultSpec {
-  std::string vendor = "*";  // kQbraid, kIonq, kPraisonai or "*"
+  std::string vendor = "*";  // a personality's vendor name, or "*"
   std::string job_id;        // empty: any
   std::string method;        // "GET", "POST", "PUT", "DELETE"; empty: any
   // "get", "list", "cancel", "delete", "stream"; empty: any.
@@ -216,20 +141,12 @@ class VendorEmulator {
     // Takes precedence over `clock`, and lets POST /_emulator/clock/advance
     // move it.
     ManualClock* manual_clock = nullptr;
-    bool seed_demo_jobs = true;
-    std::string qbraid_api_key = "sandbox-qbraid-key";
-    std::string ionq_api_key = "sandbox-ionq-key";
-    // Empty: PraisonAI needs no auth (its loopback default).
-    std::string praisonai_api_key;
+    bool seed_demo_jobs = true;  // each personality's DemoJobs
+    // By vendor name: the key its personality expects, its page maximum, event-stream
+    // heartbeat and error form. A vendor not named runs with PersonalityOptions' defaults.
+    std::map<std::string, PersonalityOptions> vendors;
     int threads = 64;  // handler threads (a handler may wait for latency)
-    // 404/403 as {"detail":..} (the documented FastAPI form) instead of the
-    // live gateway's envelope.
-    bool qbraid_fastapi_errors = false;
-    // IonQ's documented page maximum; larger `limit`s are lowered to it.
-    int ionq_max_page_size = 25;
     int recent_requests = 512;
-    // Real time between heartbeats on a PraisonAI event stream.
-    absl::Duration praisonai_heartbeat = absl::Seconds(15);
     // PEM files: when both are set the emulator speaks HTTPS only (base_url()
     // and root_url() say https).
     std::string tls_cert_file;
@@ -244,18 +161,21 @@ class VendorEmulator {
   VendorEmulator& operator=(const VendorEmulator&) = delete;
 
   int port() const;
-  // "http://127.0.0.1:PORT/qbraid/api/v1", ".../ionq/v0.4", ".../praisonai";
-  // empty for an unknown vendor. https with Options::tls_*.
+  // The root URL plus the vendor's personality prefix ("http://127.0.0.1:PORT/ionq/v0.4");
+  // empty for a vendor without a personality. https with Options::tls_*.
   std::string base_url(absl::string_view vendor) const;
   // "http://127.0.0.1:PORT" (the control API is under /_emulator/).
   std::string root_url() const;
-  // The key the vendor's personality expects (Options::*_api_key); empty for none or for an
-  // unknown vendor.
+  // The key the vendor's personality expects; empty for none or for a vendor without a
+  // personality.
   std::string api_key(absl::string_view vendor) const;
   const Clock& clock() const;
 
-  // Seeds a job and returns its id. An existing job with the same id is
-  // replaced.
+  // The vendors served, in registry order.
+  std::vector<std::string> vendors() const;
+
+  // Seeds a job and returns its id (empty when no personality serves spec.vendor). An
+  // existing job with the same id is replaced.
   std::string AddJob(const JobSpec& spec);
   // Serves `raw_json_body` verbatim (status 200) for GET of that id; an empty
   // body removes it. Cancel and delete still act on a seeded job of the same id
@@ -269,7 +189,7 @@ class VendorEmulator {
   void InjectFault(const FaultSpec& fault);
   void ClearFaults();    // also releases stalled requests
   void ReleaseStalls();  // lets every request held by a kStall fault answer now
-  // Real wall-clock delay before each answer of `vendor` ("*": all three).
+  // Real wall-clock delay before each answer of `vendor` ("*": every vendor).
   void SetLatency(absl::string_view vendor, absl::Duration delay);
 
   // `vendor` may be "*" for all vendors together.

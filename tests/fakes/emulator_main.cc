@@ -19,8 +19,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
-#include "adapters/sandbox/emulator.h"
 #include "tests/fakes/self_signed_cert.h"
+#include "tests/testing/sandbox_vendors.h"
 
 namespace {
 
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--no-demo") {
       options.seed_demo_jobs = false;
     } else if (arg == "--qbraid-fastapi-errors") {
-      options.qbraid_fastapi_errors = true;
+      options.vendors[jobfacade::sandbox::kQbraid].documented_errors = true;
     } else if (arg == "--tls-self-signed") {
       self_signed = true;
     } else if (FlagValue(argc, argv, i, "tls-cert", value)) {
@@ -95,11 +95,11 @@ int main(int argc, char** argv) {
         return Fail("--latency-ms must be >= 0");
       }
     } else if (FlagValue(argc, argv, i, "qbraid-key", value)) {
-      options.qbraid_api_key = value;
+      options.vendors[jobfacade::sandbox::kQbraid].api_key = value;
     } else if (FlagValue(argc, argv, i, "ionq-key", value)) {
-      options.ionq_api_key = value;
+      options.vendors[jobfacade::sandbox::kIonq].api_key = value;
     } else if (FlagValue(argc, argv, i, "praisonai-key", value)) {
-      options.praisonai_api_key = value;
+      options.vendors[jobfacade::sandbox::kPraisonai].api_key = value;
     } else {
       return Fail("unknown argument " + arg);
     }

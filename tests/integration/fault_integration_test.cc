@@ -599,7 +599,7 @@ TEST(TlsFaultTest, AnUntrustedCertificateIsVendorUnavailable) {
   sandbox::VendorEmulator::Options options;
   options.manual_clock = &clock;
   options.seed_demo_jobs = false;
-  options.qbraid_api_key = kQbraidKey;
+  options.vendors[sandbox::kQbraid].api_key = kQbraidKey;
   options.threads = 4;
   options.tls_cert_file = cert->cert_path();
   options.tls_key_file = cert->key_path();

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/acme/acme_sandbox.h"
 #include "tests/fakes/acme/acme_server.h"
 #include "tests/integration/server_harness.h"
 
@@ -151,6 +152,60 @@ TEST_F(FourthVendorTest, ItHasItsOwnHealthAndNamesInMessages) {
   const grpc::Status unknown = harness_.stub().GetJob(Context().get(), request, &job);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(unknown.error_message(), HasSubstr("qbraid, ionq, praisonai and acme"));
+}
+
+// Sandbox mode with no vendor configured: the embedded emulator serves Acme from the
+// personality Acme declares (acme_sandbox.cc), beside the built-in vendors', and the server
+// points Acme at it like any other vendor.
+TEST(FourthVendorSandboxTest, SandboxModeServesItsOwnPersonality) {
+  HarnessOptions options;
+  options.binary = "tests/fakes/acme/jobfacade-with-acme";
+  options.qbraid = options.ionq = options.praisonai = false;
+  options.args = {"--sandbox"};
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.ok()) << harness.error();
+  const std::string running = absl::StrCat("vendors/acme/jobs/", acme::kDemoAcmeRunningJob);
+  const std::string done = absl::StrCat("vendors/acme/jobs/", acme::kDemoAcmeDoneJob);
+
+  v1::GetJobRequest get;
+  get.set_name(running);
+  v1::Job job;
+  ASSERT_TRUE(harness.stub().GetJob(Context().get(), get, &job).ok());
+  EXPECT_EQ(job.state(), v1::Job::RUNNING);
+  EXPECT_EQ(job.vendor_state(), "active");
+  EXPECT_EQ(job.display_name(), "Long render");
+  EXPECT_EQ(job.tags().at("team"), "sandbox");
+
+  v1::ListJobsRequest list;
+  list.set_parent("vendors/acme");
+  v1::ListJobsResponse listed;
+  ASSERT_TRUE(harness.stub().ListJobs(Context().get(), list, &listed).ok());
+  std::vector<std::string> names;
+  for (const auto& j : listed.jobs()) names.push_back(j.name());
+  EXPECT_THAT(names, ElementsAre(running, done));  // newest first
+
+  // The demo jobs of the built-in vendors are there too: one engine, every personality.
+  list.set_parent("vendors/ionq");
+  ASSERT_TRUE(harness.stub().ListJobs(Context().get(), list, &listed).ok());
+  EXPECT_GT(listed.jobs_size(), 0);
+
+  v1::CancelJobRequest cancel;
+  cancel.set_name(done);
+  const grpc::Status finished = harness.stub().CancelJob(Context().get(), cancel, &job);
+  EXPECT_EQ(finished.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ErrorInfoOf(finished).reason(), "JOB_ALREADY_TERMINAL");
+  cancel.set_name(running);
+  ASSERT_TRUE(harness.stub().CancelJob(Context().get(), cancel, &job).ok());
+  EXPECT_EQ(job.state(), v1::Job::CANCELLED);
+
+  google::protobuf::Empty empty;
+  v1::DeleteJobRequest remove;
+  remove.set_name(done);
+  ASSERT_TRUE(harness.stub().DeleteJob(Context().get(), remove, &empty).ok());
+  EXPECT_TRUE(harness.stub().GetJob(Context().get(), get, &job).ok());  // the other one stays
+  get.set_name(done);
+  EXPECT_EQ(harness.stub().GetJob(Context().get(), get, &job).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

@@ -27,11 +27,11 @@
 #include "adapters/core/time_util.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/registry.h"
-#include "adapters/sandbox/emulator.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "service/filter.h"
 #include "service/job_operations.h"
+#include "tests/testing/sandbox_vendors.h"
 
 namespace jobfacade {
 namespace {

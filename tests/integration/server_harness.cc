@@ -26,9 +26,9 @@ ServerHarness::ServerHarness(HarnessOptions options) {
   sandbox::VendorEmulator::Options emulator_options;
   emulator_options.manual_clock = &clock_;
   emulator_options.seed_demo_jobs = false;
-  emulator_options.qbraid_api_key = kQbraidKey;
-  emulator_options.ionq_api_key = kIonqKey;
-  emulator_options.praisonai_api_key = kPraisonaiKey;
+  emulator_options.vendors[sandbox::kQbraid].api_key = kQbraidKey;
+  emulator_options.vendors[sandbox::kIonq].api_key = kIonqKey;
+  emulator_options.vendors[sandbox::kPraisonai].api_key = kPraisonaiKey;
   emulator_options.threads = options.emulator_threads;
   auto emulator = sandbox::VendorEmulator::Start(emulator_options);
   if (!emulator.ok()) {

@@ -14,9 +14,9 @@
 
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
-#include "adapters/sandbox/emulator.h"
 #include "google/rpc/error_details.pb.h"
 #include "jobfacade/v1/job_service.grpc.pb.h"
+#include "tests/testing/sandbox_vendors.h"
 #include "tests/testing/subprocess.h"
 
 namespace jobfacade::testing {

@@ -15,9 +15,9 @@
 #include "adapters/core/vendor_adapter.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/registry.h"
-#include "adapters/sandbox/emulator.h"
 #include "gtest/gtest.h"
 #include "service/filter.h"
+#include "tests/testing/sandbox_vendors.h"
 
 namespace jobfacade {
 namespace {
@@ -141,13 +141,9 @@ class FilterEmulatorTest : public ::testing::Test {
         sandbox::VendorEmulator::Start(options);
     ASSERT_TRUE(emulator.ok()) << emulator.status();
     emulator_ = *std::move(emulator);
-    const std::pair<const char*, std::string> keys[] = {
-        {sandbox::kQbraid, options.qbraid_api_key},
-        {sandbox::kIonq, options.ionq_api_key},
-        {sandbox::kPraisonai, options.praisonai_api_key}};
-    for (const auto& [vendor, key] : keys) {
-      adapters_.push_back(
-          MakeVendorAdapter(vendor, &engine_, VendorConfig{emulator_->base_url(vendor), key}));
+    for (const char* vendor : {sandbox::kQbraid, sandbox::kIonq, sandbox::kPraisonai}) {
+      adapters_.push_back(MakeVendorAdapter(
+          vendor, &engine_, VendorConfig{emulator_->base_url(vendor), emulator_->api_key(vendor)}));
       ASSERT_NE(adapters_.back(), nullptr);
     }
   }

@@ -1,8 +1,6 @@
 // Tests of the vendor emulator over real HTTP: auth, shapes, states, lists,
 // cancel/delete, faults, latency, statistics, the control API and the
 // stand-alone binary.
-#include "adapters/sandbox/emulator.h"
-
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -41,6 +39,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/fakes/self_signed_cert.h"
+#include "tests/testing/sandbox_vendors.h"
 
 extern char** environ;
 
@@ -144,8 +143,8 @@ class EmulatorTest : public ::testing::Test {
     VendorEmulator::Options options;
     options.manual_clock = &clock_;
     options.seed_demo_jobs = false;
-    options.qbraid_api_key = kQbraidKey;
-    options.ionq_api_key = kIonqKey;
+    options.vendors[kQbraid].api_key = kQbraidKey;
+    options.vendors[kIonq].api_key = kIonqKey;
     options.threads = 16;
     return options;
   }
@@ -267,7 +266,7 @@ TEST_F(EmulatorTest, PraisonaiOpenByDefaultAndKeyedWhenConfigured) {
   EXPECT_EQ(Send(*client_, "GET", Prefix(kPraisonai) + "/api/v1/runs", {}).status, 200);
 
   VendorEmulator::Options options = BaseOptions();
-  options.praisonai_api_key = "praison-secret";
+  options.vendors[kPraisonai].api_key = "praison-secret";
   Restart(options);
   const std::string path = Prefix(kPraisonai) + "/api/v1/runs";
   for (const httplib::Headers& bad :
@@ -411,7 +410,7 @@ TEST_F(EmulatorTest, NotFoundEnvelopes) {
   EXPECT_EQ(Str(p.Json(), "detail"), "Job not found: run_x");
 
   VendorEmulator::Options options = BaseOptions();
-  options.qbraid_fastapi_errors = true;
+  options.vendors[kQbraid].documented_errors = true;
   Restart(options);
   Answer fast = GetJob(kQbraid, "nope");
   EXPECT_EQ(fast.status, 404);
@@ -854,7 +853,7 @@ class StreamReader {
 
 TEST_F(EmulatorTest, PraisonaiStreamSendsEventsUntilTheRunEnds) {
   VendorEmulator::Options options = BaseOptions();
-  options.praisonai_heartbeat = absl::Milliseconds(50);
+  options.vendors[kPraisonai].heartbeat = absl::Milliseconds(50);
   Restart(options);
   JobSpec spec = Spec(kPraisonai);
   spec.initializing = absl::ZeroDuration();

@@ -10,6 +10,7 @@
 #include "adapters/core/status_macros.h"
 #include "adapters/core/time_util.h"
 #include "adapters/core/vendor_request.h"
+#include "tests/fakes/acme/acme_sandbox.h"
 
 namespace jobfacade::acme {
 namespace {
@@ -99,6 +100,11 @@ class Acme final : public RestVendor {
     static constexpr RestApi kApi = {&GetJobRequest,    &ListJobsRequest,  &StopJobRequest,
                                      &DeleteJobRequest, &NormalizeAcmeJob, &ReadJobList};
     return kApi;
+  }
+
+  std::unique_ptr<sandbox::Personality> NewSandboxPersonality(
+      const sandbox::PersonalityOptions& options) const override {
+    return NewAcmePersonality(options);
   }
 };
 

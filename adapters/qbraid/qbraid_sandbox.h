@@ -1,0 +1,30 @@
+// qBraid's sandbox personality (adapters/sandbox/personality.h) and the demo jobs it seeds.
+#ifndef JOBFACADE_ADAPTERS_QBRAID_QBRAID_SANDBOX_H_
+#define JOBFACADE_ADAPTERS_QBRAID_QBRAID_SANDBOX_H_
+
+#include <memory>
+
+#include "adapters/sandbox/personality.h"
+
+namespace jobfacade::sandbox {
+
+inline constexpr char kQbraid[] = "qbraid";
+// The key the sandbox expects unless PersonalityOptions::api_key says otherwise.
+inline constexpr char kQbraidSandboxApiKey[] = "sandbox-qbraid-key";
+
+// Demo jobs, with ids a newcomer can type; their creation times are relative to the clock when
+// the emulator starts. A long-running job (RUNNING for hours, so it can be cancelled), a
+// COMPLETED one (deletable) and a job that stays INITIALIZING for two minutes (cancel answers
+// 409).
+inline constexpr char kDemoQbraidRunningJob[] =
+    "azure:pasqal:sim:emu-tn-37f5-qjob-696aafc96a18e4f726abf2ba";
+inline constexpr char kDemoQbraidCompletedJob[] =
+    "aws:aws:sim:sv1-37f5-qjob-696a938393f44d9db42773d6";
+inline constexpr char kDemoQbraidInitializingJob[] =
+    "qbraid:qbraid:sim:qir-sv-8ce1-qjob-6a01c3f2b7e94d0c5a1e2f30";
+
+std::unique_ptr<Personality> NewQbraidPersonality(const PersonalityOptions& options);
+
+}  // namespace jobfacade::sandbox
+
+#endif  // JOBFACADE_ADAPTERS_QBRAID_QBRAID_SANDBOX_H_
