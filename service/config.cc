@@ -2,6 +2,8 @@
 #include "service/config.h"
 
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -162,6 +164,73 @@ absl::Status LoadResilience(const SettingLookup& lookup, ResilienceSettings& set
   return absl::OkStatus();
 }
 
+// A byte count: a whole number, optionally with a unit (k/kB = 1000, Ki/KiB = 1024, and M, G
+// likewise), such as 64MiB.
+std::optional<int64_t> ParseBytes(absl::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) {
+    ++digits;
+  }
+  int64_t number;
+  if (digits == 0 || digits > 15 || !absl::SimpleAtoi(text.substr(0, digits), &number)) {
+    return std::nullopt;
+  }
+  static const auto* units =
+      new std::map<std::string, int64_t, std::less<>>{{"", 1},
+                                                      {"B", 1},
+                                                      {"k", 1000},
+                                                      {"kB", 1000},
+                                                      {"K", 1000},
+                                                      {"KB", 1000},
+                                                      {"Ki", int64_t{1} << 10},
+                                                      {"KiB", int64_t{1} << 10},
+                                                      {"M", 1000 * 1000},
+                                                      {"MB", 1000 * 1000},
+                                                      {"Mi", int64_t{1} << 20},
+                                                      {"MiB", int64_t{1} << 20},
+                                                      {"G", 1000 * 1000 * 1000},
+                                                      {"GB", 1000 * 1000 * 1000},
+                                                      {"Gi", int64_t{1} << 30},
+                                                      {"GiB", int64_t{1} << 30}};
+  auto unit = units->find(absl::StripAsciiWhitespace(text.substr(digits)));
+  if (unit == units->end()) return std::nullopt;
+  return number * unit->second;
+}
+
+absl::Status LoadCache(const SettingLookup& lookup, CacheSettings& cache) {
+  constexpr int64_t kMaxJobs = 10000000;
+  constexpr int64_t kMaxBytes = int64_t{64} << 30;
+  if (auto text = lookup("JOBFACADE_CACHE_SIZE"); text.has_value() && !text->empty()) {
+    if (!absl::SimpleAtoi(*text, &cache.max_jobs) || cache.max_jobs < 0 ||
+        cache.max_jobs > kMaxJobs) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("JOBFACADE_CACHE_SIZE: expected a whole number of jobs from 0 (no cache) "
+                       "to ",
+                       kMaxJobs, ", got \"", *text, "\""));
+    }
+  }
+  if (auto text = lookup("JOBFACADE_CACHE_BYTES"); text.has_value() && !text->empty()) {
+    std::optional<int64_t> bytes = ParseBytes(*text);
+    if (!bytes.has_value() || *bytes > kMaxBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "JOBFACADE_CACHE_BYTES: expected a size such as 64MiB or 100000000, from 0 (no cache) "
+          "to 64GiB, got \"",
+          *text, "\""));
+    }
+    cache.max_bytes = *bytes;
+  }
+  if (auto text = lookup("JOBFACADE_CACHE_TTL"); text.has_value() && !text->empty()) {
+    absl::Duration ttl;
+    if (!absl::ParseDuration(*text, &ttl) || ttl < absl::Seconds(1) || ttl > absl::Hours(24)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "JOBFACADE_CACHE_TTL: expected a duration such as 10m, from 1s to 24h, got \"", *text,
+          "\""));
+    }
+    cache.ttl = ttl;
+  }
+  return absl::OkStatus();
+}
+
 // `host:port` with a port from 0 to 65535 (gRPC would take 99999 as 34463 without a word).
 absl::Status ValidateListen(absl::string_view setting, absl::string_view address) {
   const size_t colon = address.rfind(':');
@@ -232,7 +301,8 @@ const std::vector<std::string>& ConfigSettingNames() {
         list->end(),
         {"JOBFACADE_PAGE_TOKEN_KEY", "JOBFACADE_AUTH_TOKENS_FILE", "JOBFACADE_ALLOW_CALLER_KEYS",
          "JOBFACADE_TLS_CERT_FILE", "JOBFACADE_TLS_KEY_FILE", "JOBFACADE_TLS_CLIENT_CA_FILE",
-         "JOBFACADE_METRICS_LISTEN", "JOBFACADE_SANDBOX", "JOBFACADE_SHUTDOWN_GRACE_SECONDS"});
+         "JOBFACADE_METRICS_LISTEN", "JOBFACADE_SANDBOX", "JOBFACADE_SHUTDOWN_GRACE_SECONDS",
+         "JOBFACADE_CACHE_SIZE", "JOBFACADE_CACHE_BYTES", "JOBFACADE_CACHE_TTL"});
     for (const IntSetting& setting : kIntSettings) list->push_back(setting.env);
     for (const DurationSetting& setting : kDurationSettings) list->push_back(setting.env);
     return list;
@@ -338,6 +408,7 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
     config.shutdown_grace = absl::Seconds(seconds);
   }
   if (auto s = LoadResilience(lookup, config.resilience); !s.ok()) return s;
+  if (auto s = LoadCache(lookup, config.cache); !s.ok()) return s;
   return config;
 }
 

@@ -35,6 +35,13 @@ struct ResilienceSettings {
   int64_t max_vendor_response_bytes = 8 << 20;
 };
 
+// The terminal-job cache (JOBFACADE_CACHE_SIZE, _BYTES, _TTL); a zero bound disables it.
+struct CacheSettings {
+  int64_t max_jobs = 10000;
+  int64_t max_bytes = int64_t{64} << 20;
+  absl::Duration ttl = absl::Minutes(10);
+};
+
 struct Config {
   std::string listen = "0.0.0.0:50051";
   // Enabled vendors only, keyed by vendor name.
@@ -50,6 +57,7 @@ struct Config {
   // How long calls in flight may finish after SIGTERM (JOBFACADE_SHUTDOWN_GRACE_SECONDS).
   absl::Duration shutdown_grace = absl::Seconds(10);
   ResilienceSettings resilience;
+  CacheSettings cache;
 };
 
 // Looks a setting up by its environment variable name (for example "JOBFACADE_LISTEN"); the

@@ -66,11 +66,26 @@ bool IsTerminal(v1::Job::State state) {
   return state == v1::Job::CANCELLED || state == v1::Job::COMPLETED || state == v1::Job::FAILED;
 }
 
-JobOperations::JobOperations(AdapterMap adapters, std::string page_token_key, const Clock& clock)
-    : adapters_(std::move(adapters)), page_tokens_(std::move(page_token_key)), clock_(clock) {
+JobOperations::JobOperations(AdapterMap adapters, std::string page_token_key, const Clock& clock,
+                             JobOperationsOptions options)
+    : adapters_(std::move(adapters)),
+      page_tokens_(std::move(page_token_key)),
+      clock_(clock),
+      cache_(options.cache, clock) {
   for (const auto& [vendor, adapter] : adapters_) {
     skipped_.emplace(vendor, std::make_unique<std::atomic<int64_t>>(0));
   }
+  Scheduler* scheduler = options.scheduler;
+  if (scheduler == nullptr) {
+    own_scheduler_ = std::make_unique<TimerThread>();
+    scheduler = own_scheduler_.get();
+  }
+  reader_ = std::make_unique<JobReader>(&cache_, scheduler, clock);
+}
+
+JobOperations::~JobOperations() {
+  // The timers go first: a pending one points at the reader.
+  own_scheduler_.reset();
 }
 
 std::map<std::string, int64_t> JobOperations::ListItemsSkipped() const {
@@ -103,67 +118,80 @@ void JobOperations::GetJob(const RpcContext& ctx, const v1::GetJobRequest& reque
   if (!adapter.ok()) return std::move(done)(adapter.status());
   const v1::JobView view =
       request.view() == v1::JOB_VIEW_FULL ? v1::JOB_VIEW_FULL : v1::JOB_VIEW_BASIC;
-  (*adapter)->GetJob(ctx.ForVendor(name->vendor), name->job_id, view, std::move(done));
+  reader_->Read(*adapter, ctx.ForVendor(name->vendor), name->job_id, view, std::move(done));
+}
+
+void JobOperations::ReadState(const RpcContext& ctx, absl::string_view job_name,
+                              StateCallback then) {
+  auto name = ParseJobName(job_name);
+  if (!name.ok()) return std::move(then)(StateCheck{}, name.status());
+  auto adapter = AdapterFor(name->vendor);
+  if (!adapter.ok()) return std::move(then)(StateCheck{}, adapter.status());
+  StateCheck check{*adapter, ctx.ForVendor(name->vendor), name->vendor, name->job_id};
+  CallContext call = check.call;
+  reader_->Read(
+      *adapter, call, name->job_id, v1::JOB_VIEW_BASIC,
+      [check = std::move(check), then = std::move(then)](absl::StatusOr<v1::Job> job) mutable {
+        std::move(then)(check, std::move(job));
+      });
 }
 
 void JobOperations::CancelJob(const RpcContext& ctx, const v1::CancelJobRequest& request,
                               Callback<v1::Job> done) {
-  auto name = ParseJobName(request.name());
-  if (!name.ok()) return std::move(done)(name.status());
-  auto adapter_or = AdapterFor(name->vendor);
-  if (!adapter_or.ok()) return std::move(done)(adapter_or.status());
-  VendorAdapter* adapter = *adapter_or;
-  CallContext call = ctx.ForVendor(name->vendor);
-  // Read the state first: a finished job is never sent a cancel, whatever the vendor would do.
-  adapter->GetJob(
-      call, name->job_id, v1::JOB_VIEW_BASIC,
-      [adapter, call, id = name->job_id, vendor = name->vendor,
-       done = std::move(done)](absl::StatusOr<v1::Job> job) mutable {
-        if (!job.ok()) return std::move(done)(job.status());
-        switch (job->state()) {
-          case v1::Job::CANCELLING:
-          case v1::Job::CANCELLED:
-            return std::move(done)(*std::move(job));
-          case v1::Job::COMPLETED:
-          case v1::Job::FAILED:
-            return std::move(done)(
-                MakeError(absl::StatusCode::kFailedPrecondition, reason::kJobAlreadyTerminal,
-                          absl::StrCat("job is already ", StateName(job->state()),
-                                       "; a finished job cannot be cancelled"),
-                          VendorDetails(vendor)));
-          default:
-            break;
-        }
-        adapter->CancelJob(
-            call, id, [adapter, call, id, done = std::move(done)](absl::Status cancelled) mutable {
-              if (!cancelled.ok()) return std::move(done)(cancelled);
-              adapter->GetJob(call, id, v1::JOB_VIEW_BASIC, std::move(done));
+  // A finished job is never sent a cancel, whatever the vendor would do.
+  ReadState(ctx, request.name(),
+            [reader = reader_.get(), done = std::move(done)](const StateCheck& check,
+                                                             absl::StatusOr<v1::Job> job) mutable {
+              if (!job.ok()) return std::move(done)(job.status());
+              switch (job->state()) {
+                case v1::Job::CANCELLING:
+                case v1::Job::CANCELLED:
+                  return std::move(done)(*std::move(job));
+                case v1::Job::COMPLETED:
+                case v1::Job::FAILED:
+                  return std::move(done)(
+                      MakeError(absl::StatusCode::kFailedPrecondition, reason::kJobAlreadyTerminal,
+                                absl::StrCat("job is already ", StateName(job->state()),
+                                             "; a finished job cannot be cancelled"),
+                                VendorDetails(check.vendor)));
+                default:
+                  break;
+              }
+              check.adapter->CancelJob(
+                  check.call, check.id,
+                  [reader, check, done = std::move(done)](absl::Status cancelled) mutable {
+                    if (!cancelled.ok()) return std::move(done)(cancelled);
+                    // Not from a read sent before the cancel.
+                    reader->ReadFresh(check.adapter, check.call, check.id, v1::JOB_VIEW_BASIC,
+                                      std::move(done));
+                  });
             });
-      });
 }
 
 void JobOperations::DeleteJob(const RpcContext& ctx, const v1::DeleteJobRequest& request,
                               StatusCallback done) {
-  auto name = ParseJobName(request.name());
-  if (!name.ok()) return std::move(done)(name.status());
-  auto adapter_or = AdapterFor(name->vendor);
-  if (!adapter_or.ok()) return std::move(done)(adapter_or.status());
-  VendorAdapter* adapter = *adapter_or;
-  CallContext call = ctx.ForVendor(name->vendor);
   // Only a finished job may be deleted; delete never cancels.
-  adapter->GetJob(call, name->job_id, v1::JOB_VIEW_BASIC,
-                  [adapter, call, id = name->job_id, vendor = name->vendor,
-                   done = std::move(done)](absl::StatusOr<v1::Job> job) mutable {
-                    if (!job.ok()) return std::move(done)(job.status());
-                    if (!IsTerminal(job->state())) {
-                      return std::move(done)(MakeError(
-                          absl::StatusCode::kFailedPrecondition, reason::kJobNotTerminal,
-                          absl::StrCat("job is ", StateName(job->state()),
-                                       "; only a finished job can be deleted: cancel it first"),
-                          VendorDetails(vendor)));
-                    }
-                    adapter->DeleteJob(call, id, std::move(done));
+  ReadState(ctx, request.name(),
+            [reader = reader_.get(), done = std::move(done)](const StateCheck& check,
+                                                             absl::StatusOr<v1::Job> job) mutable {
+              if (!job.ok()) return std::move(done)(job.status());
+              if (!IsTerminal(job->state())) {
+                return std::move(done)(
+                    MakeError(absl::StatusCode::kFailedPrecondition, reason::kJobNotTerminal,
+                              absl::StrCat("job is ", StateName(job->state()),
+                                           "; only a finished job can be deleted: cancel it first"),
+                              VendorDetails(check.vendor)));
+              }
+              // Forgotten before (so that no read in flight keeps it) and after (so that none
+              // sent meanwhile does).
+              reader->Forget(check.vendor, check.id);
+              check.adapter->DeleteJob(
+                  check.call, check.id,
+                  [reader, check, done = std::move(done)](absl::Status deleted) mutable {
+                    reader->Forget(check.vendor, check.id);
+                    std::move(done)(std::move(deleted));
                   });
+            });
 }
 
 namespace {

@@ -13,7 +13,9 @@
 #include "absl/status/statusor.h"
 #include "adapters/core/clock.h"
 #include "adapters/core/vendor_adapter.h"
+#include "adapters/resilience/scheduler.h"
 #include "jobfacade/v1/job_service.pb.h"
+#include "service/job_cache.h"
 #include "service/page_token.h"
 
 namespace jobfacade {
@@ -28,6 +30,13 @@ struct RpcContext {
   CallContext ForVendor(absl::string_view vendor) const;
 };
 
+struct JobOperationsOptions {
+  JobCacheOptions cache;
+  // The timers of shared reads (a caller leaving at its deadline); null: a TimerThread of its
+  // own. Must outlive the JobOperations.
+  Scheduler* scheduler = nullptr;
+};
+
 class JobOperations {
  public:
   template <typename T>
@@ -36,9 +45,10 @@ class JobOperations {
   using AdapterMap = std::map<std::string, std::unique_ptr<VendorAdapter>, std::less<>>;
 
   // `adapters` holds the enabled vendors only. `clock` tells how much of a caller's deadline is
-  // left (see ListJobs).
-  JobOperations(AdapterMap adapters, std::string page_token_key,
-                const Clock& clock = Clock::Real());
+  // left (see ListJobs) and when cached jobs expire.
+  JobOperations(AdapterMap adapters, std::string page_token_key, const Clock& clock = Clock::Real(),
+                JobOperationsOptions options = {});
+  ~JobOperations();
 
   // Each runs `done` exactly once, possibly inline, possibly on an HTTP engine thread. Vendor
   // requests end by ctx.deadline (already trimmed by VendorDeadline), so that under vendors/-
@@ -55,8 +65,23 @@ class JobOperations {
   // Listed items skipped because no id could be read from them, per configured vendor
   // (jobfacade_list_items_skipped_total).
   std::map<std::string, int64_t> ListItemsSkipped() const;
+  // Cache hits and misses, and reads that shared another call's vendor request.
+  TerminalJobCache::Stats CacheStats() const { return cache_.stats(); }
+  int64_t CoalescedReads() const { return reader_->coalesced(); }
 
  private:
+  // What the state read of CancelJob and DeleteJob found out besides the job.
+  struct StateCheck {
+    VendorAdapter* adapter = nullptr;
+    CallContext call;
+    std::string vendor;
+    std::string id;
+  };
+  using StateCallback = absl::AnyInvocable<void(const StateCheck&, absl::StatusOr<v1::Job>) &&>;
+  // Parses `job_name` and reads the job's state (a cached terminal copy will do); a bad name or
+  // an unconfigured vendor reaches `then` as the failed read.
+  void ReadState(const RpcContext& ctx, absl::string_view job_name, StateCallback then);
+
   // The adapter of a configured vendor, or VENDOR_NOT_CONFIGURED.
   absl::StatusOr<VendorAdapter*> AdapterFor(absl::string_view vendor) const;
 
@@ -65,6 +90,9 @@ class JobOperations {
   const Clock& clock_;
   // Fixed at construction (one per adapter), so readers need no lock.
   std::map<std::string, std::unique_ptr<std::atomic<int64_t>>, std::less<>> skipped_;
+  TerminalJobCache cache_;
+  std::unique_ptr<Scheduler> own_scheduler_;  // when the options gave none
+  std::unique_ptr<JobReader> reader_;
 };
 
 // Vendor requests one ListJobs call may make per vendor. A filter that matches few jobs could

@@ -65,7 +65,11 @@ std::string Metrics::Render() const {
     absl::StrAppend(&out, "# HELP ", name, " ", family.help, "\n# TYPE ", name, " ", family.type,
                     "\n");
     for (const auto& [labels, value] : family.read()) {
-      absl::StrAppend(&out, name, "{", labels, "} ", value, "\n");
+      if (labels.empty()) {
+        absl::StrAppend(&out, name, " ", value, "\n");
+      } else {
+        absl::StrAppend(&out, name, "{", labels, "} ", value, "\n");
+      }
     }
   }
   return out;

@@ -142,8 +142,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
     adapters.emplace(vendor, std::move(adapter));
     Log("INFO", absl::StrCat("vendor ", vendor, " enabled at ", settings.base_url));
   }
-  server->operations_ =
-      std::make_unique<JobOperations>(std::move(adapters), std::move(page_token_key));
+  JobOperationsOptions operations_options;
+  operations_options.cache = {config.cache.max_jobs, config.cache.max_bytes, config.cache.ttl};
+  operations_options.scheduler = server->transport_->scheduler();
+  server->operations_ = std::make_unique<JobOperations>(
+      std::move(adapters), std::move(page_token_key), clock, operations_options);
   server->RegisterResilienceMetrics();
   server->service_ = std::make_unique<JobServiceImpl>(
       server->operations_.get(),
@@ -256,6 +259,27 @@ void Server::RegisterResilienceMetrics() {
                         }
                         return samples;
                       });
+  metrics_->AddFamily(
+      "jobfacade_cache_requests_total", "Job reads looked up in the terminal-job cache, by result.",
+      "counter", [operations = operations_.get()] {
+        const TerminalJobCache::Stats stats = operations->CacheStats();
+        return Metrics::Samples{{"result=\"hit\"", static_cast<double>(stats.hits)},
+                                {"result=\"miss\"", static_cast<double>(stats.misses)}};
+      });
+  metrics_->AddGauge("jobfacade_cache_entries", "Terminal jobs kept in the cache.",
+                     [operations = operations_.get()] {
+                       return static_cast<double>(operations->CacheStats().entries);
+                     });
+  metrics_->AddGauge("jobfacade_cache_bytes", "Memory held by the terminal-job cache.",
+                     [operations = operations_.get()] {
+                       return static_cast<double>(operations->CacheStats().bytes);
+                     });
+  metrics_->AddFamily(
+      "jobfacade_coalesced_reads_total",
+      "Job reads that shared a vendor request another call had started.", "counter",
+      [operations = operations_.get()] {
+        return Metrics::Samples{{"", static_cast<double>(operations->CoalescedReads())}};
+      });
   metrics_->AddFamily("jobfacade_vendor_circuit_opened_total",
                       "Times the vendor's circuit breaker opened.", "counter",
                       family([](const ResilienceStats& s) {

@@ -31,6 +31,8 @@ class VendorTransport {
     return clients_;
   }
   const http::HttpEngine& engine() const { return *engine_; }
+  // The timer thread, shared with the service's own timers; it stops in Shutdown.
+  Scheduler* scheduler() const { return scheduler_.get(); }
 
   // Ends every vendor request, in the only safe order: each client stops first (queued and
   // backing-off requests end with kCancelled, nothing new reaches the engine, no retry is

@@ -53,10 +53,10 @@ std::string CodeName(grpc::StatusCode code) {
   }
 }
 
-// Keeps `concurrency` GetJobs of `name` in flight until `total` have been sent, each with
-// `deadline`, and waits for all of them (at most `give_up`).
-FloodResult Flood(v1::JobService::Stub& stub, const std::string& name, int total, int concurrency,
-                  absl::Duration deadline, absl::Duration give_up) {
+// Keeps `concurrency` GetJobs of `names` (in turn) in flight until `total` have been sent, each
+// with `deadline`, and waits for all of them (at most `give_up`).
+FloodResult Flood(v1::JobService::Stub& stub, std::vector<std::string> names, int total,
+                  int concurrency, absl::Duration deadline, absl::Duration give_up) {
   // Shared with the callbacks, so that a test that stops early leaves nothing dangling.
   struct State {
     std::mutex mu;
@@ -72,16 +72,17 @@ FloodResult Flood(v1::JobService::Stub& stub, const std::string& name, int total
   };
   // Starts one more call if any are left; the completion of each call starts the next.
   auto launch_ptr = std::make_shared<std::function<void()>>();
-  *launch_ptr = [&stub, name, total, deadline, state,
+  *launch_ptr = [&stub, names = std::move(names), total, deadline, state,
                  weak = std::weak_ptr<std::function<void()>>(launch_ptr)] {
+    int number;
     {
       std::lock_guard<std::mutex> lock(state->mu);
       if (state->issued >= total) return;
-      ++state->issued;
+      number = state->issued++;
     }
     auto* call = new Call;
     call->ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
-    call->request.set_name(name);
+    call->request.set_name(names[number % names.size()]);
     stub.async()->GetJob(
         &call->ctx, &call->request, &call->response, [call, state, weak](grpc::Status status) {
           delete call;
@@ -176,7 +177,12 @@ class RateLimitLoadTest : public ::testing::Test {
     sandbox::JobSpec spec;
     spec.vendor = sandbox::kIonq;
     spec.running = absl::Hours(24);
-    const std::string name = absl::StrCat("vendors/ionq/jobs/", harness.emulator().AddJob(spec));
+    // A job per call: concurrent reads of one job would share one vendor request.
+    std::vector<std::string> names;
+    for (int i = 0; i < c.calls; ++i) {
+      names.push_back(absl::StrCat("vendors/ionq/jobs/", harness.emulator().AddJob(spec)));
+    }
+    std::vector<std::string> names_copy = names;
     spec.vendor = sandbox::kQbraid;
     const std::string other = absl::StrCat("vendors/qbraid/jobs/", harness.emulator().AddJob(spec));
 
@@ -190,8 +196,8 @@ class RateLimitLoadTest : public ::testing::Test {
     harness.emulator().SetLatency(sandbox::kIonq, absl::Milliseconds(1));
     harness.emulator().ResetStats();
 
-    const FloodResult result =
-        Flood(harness.stub(), name, c.calls, c.concurrency, kDeadline, absl::Seconds(100));
+    const FloodResult result = Flood(harness.stub(), std::move(names_copy), c.calls, c.concurrency,
+                                     kDeadline, absl::Seconds(100));
     const sandbox::Stats stats = harness.emulator().stats(sandbox::kIonq);
     std::printf(
         "limit %d, %d GetJobs, %d in flight from the client, attempts %s: %s\n"
@@ -218,7 +224,7 @@ class RateLimitLoadTest : public ::testing::Test {
     harness.emulator().ClearFaults();
     v1::GetJobRequest request;
     v1::Job job;
-    request.set_name(name);
+    request.set_name(names.front());
     grpc::Status status = harness.stub().GetJob(Context(absl::Seconds(5)).get(), request, &job);
     EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
     request.set_name(other);

@@ -261,12 +261,16 @@ TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
   options.emulator_threads = kCalls * 3 + 32;  // each waiting vendor request holds a thread
   ServerHarness harness(options);
   ASSERT_TRUE(harness.ok()) << harness.error();
-  std::vector<std::string> names;
-  for (const char* vendor : kVendors) {
-    sandbox::JobSpec spec;
-    spec.vendor = vendor;
-    spec.running = absl::Hours(24);
-    names.push_back(absl::StrCat("vendors/", vendor, "/jobs/", harness.emulator().AddJob(spec)));
+  // A job per GetJob: concurrent reads of one job would share one vendor request.
+  std::vector<std::vector<std::string>> names(3);
+  for (int v = 0; v < 3; ++v) {
+    for (int i = 0; i < kCalls; ++i) {
+      sandbox::JobSpec spec;
+      spec.vendor = kVendors[v];
+      spec.running = absl::Hours(24);
+      names[v].push_back(
+          absl::StrCat("vendors/", kVendors[v], "/jobs/", harness.emulator().AddJob(spec)));
+    }
   }
 
   auto watch = std::make_unique<HealthWatch>(harness.channel(), "");
@@ -290,7 +294,7 @@ TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
       case 0:
       case 1:
       case 2:
-        raw->get.set_name(names[vendor]);
+        raw->get.set_name(names[vendor][vendor_requests[vendor]]);
         harness.stub().async()->GetJob(&raw->ctx, &raw->get, &raw->job, finish);
         ++vendor_requests[vendor];
         break;
@@ -378,7 +382,7 @@ TEST(ShutdownTest, SigtermDrainsCallsInFlightRefusesNewOnesAndExitsZero) {
           << StatusText(health.status) << ", serving status " << health.serving_status;
     }
     v1::GetJobRequest request;
-    request.set_name(names[probes % 3]);
+    request.set_name(names[probes % 3].back());
     v1::Job job;
     const grpc::Status existing =
         harness.stub().GetJob(Context(absl::Seconds(2)).get(), request, &job);

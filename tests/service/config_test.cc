@@ -28,6 +28,16 @@ class ConfigTest : public ::testing::Test {
     std::ofstream(path) << content;
     return path;
   }
+  // Each setting alone, with its bad value, stops the load with a message naming it.
+  void ExpectEachRejected(const std::vector<std::pair<std::string, std::string>>& bad) {
+    for (const auto& [name, value] : bad) {
+      env_.clear();
+      env_[name] = value;
+      auto c = Load();
+      EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << name << "=" << value;
+      EXPECT_NE(c.status().message().find(name), absl::string_view::npos) << c.status();
+    }
+  }
   std::map<std::string, std::string> env_;
   int counter_ = 0;
 };
@@ -239,17 +249,40 @@ TEST_F(ConfigTest, BadResilienceSettingsNameTheSettingAndTheRange) {
       {"JOBFACADE_DEFAULT_DEADLINE", "2h"},           {"JOBFACADE_MAX_VENDOR_RESPONSE_BYTES", "12"},
       {"JOBFACADE_CIRCUIT_FAILURE_THRESHOLD", "1e3"},
   };
-  for (const auto& [name, value] : bad) {
-    env_.clear();
-    env_[name] = value;
-    auto c = Load();
-    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << name << "=" << value;
-    EXPECT_NE(c.status().message().find(name), absl::string_view::npos) << c.status();
-  }
+  ExpectEachRejected(bad);
   env_.clear();
   env_["JOBFACADE_RETRY_INITIAL_BACKOFF"] = "3s";
   env_["JOBFACADE_RETRY_MAX_BACKOFF"] = "1s";
   EXPECT_EQ(Load().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, CacheSettingsHaveTheContractsDefaultsAndUnits) {
+  auto defaults = Load();
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->cache.max_jobs, 10000);
+  EXPECT_EQ(defaults->cache.max_bytes, int64_t{64} << 20);
+  EXPECT_EQ(defaults->cache.ttl, absl::Minutes(10));
+  env_["JOBFACADE_CACHE_SIZE"] = "0";
+  env_["JOBFACADE_CACHE_BYTES"] = "1GiB";
+  env_["JOBFACADE_CACHE_TTL"] = "90s";
+  auto set = Load();
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->cache.max_jobs, 0);
+  EXPECT_EQ(set->cache.max_bytes, int64_t{1} << 30);
+  EXPECT_EQ(set->cache.ttl, absl::Seconds(90));
+  for (const auto& [bytes, value] : std::vector<std::pair<std::string, int64_t>>{
+           {"100", 100}, {"64Mi", int64_t{64} << 20}, {"5MB", 5000000}, {"0", 0}}) {
+    env_["JOBFACADE_CACHE_BYTES"] = bytes;
+    auto c = Load();
+    ASSERT_TRUE(c.ok()) << bytes << ": " << c.status();
+    EXPECT_EQ(c->cache.max_bytes, value) << bytes;
+  }
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"JOBFACADE_CACHE_SIZE", "-1"},   {"JOBFACADE_CACHE_SIZE", "many"},
+      {"JOBFACADE_CACHE_BYTES", "64X"}, {"JOBFACADE_CACHE_BYTES", "MiB"},
+      {"JOBFACADE_CACHE_BYTES", "-5"},  {"JOBFACADE_CACHE_BYTES", "100GiB"},
+      {"JOBFACADE_CACHE_TTL", "0s"},    {"JOBFACADE_CACHE_TTL", "ten minutes"}};
+  ExpectEachRejected(bad);
 }
 
 TEST_F(ConfigTest, EveryResilienceSettingIsListed) {

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,10 +47,48 @@ class FakeAdapter final : public VendorAdapter {
               Callback<v1::Job> done) override {
     ++gets;
     last_caller_key = ctx.caller_key.value_or("");
-    for (const auto& j : jobs_) {
-      if (j.vendor_job_id() == id) return std::move(done)(j);
+    get_contexts.push_back(ctx);
+    // The job as it is when the request arrives, even when the answer is deferred.
+    absl::StatusOr<v1::Job> answer = Read(id, ctx, view);
+    auto reply = [this, answer = std::move(answer), done = std::move(done)]() mutable {
+      if (next_get_answer.has_value()) {
+        answer = *std::move(next_get_answer);
+        next_get_answer.reset();
+      }
+      std::move(done)(std::move(answer));
+    };
+    if (defer_gets) {
+      pending.push_back(std::move(reply));
+    } else {
+      reply();
     }
-    std::move(done)(MakeError(absl::StatusCode::kNotFound, reason::kJobNotFound, "not found"));
+  }
+
+  absl::StatusOr<v1::Job> Read(absl::string_view id, const CallContext& ctx, v1::JobView view) {
+    if (auto error = key_errors.find(ctx.caller_key.value_or("")); error != key_errors.end()) {
+      return error->second;
+    }
+    if (!get_errors.empty()) {
+      absl::Status error = get_errors.front();
+      get_errors.erase(get_errors.begin());
+      return error;
+    }
+    for (const auto& j : jobs_) {
+      if (j.vendor_job_id() != id) continue;
+      v1::Job job = j;
+      if (view == v1::JOB_VIEW_FULL) {
+        (*job.mutable_vendor_payload()->mutable_fields())["id"].set_string_value(std::string(id));
+      }
+      return job;
+    }
+    return MakeError(absl::StatusCode::kNotFound, reason::kJobNotFound, "not found");
+  }
+
+  // Changes a job's state (as the vendor's own progress would).
+  void SetState(absl::string_view id, v1::Job::State state) {
+    for (auto& j : jobs_) {
+      if (j.vendor_job_id() == id) j.set_state(state);
+    }
   }
 
   // Cursors are offsets; "eK" is the K-th of `leading_empty_pages` empty vendor pages.
@@ -105,14 +145,23 @@ class FakeAdapter final : public VendorAdapter {
 
   void CancelJob(const CallContext&, absl::string_view id, StatusCallback done) override {
     ++cancels;
-    for (auto& j : jobs_) {
-      if (j.vendor_job_id() == id) j.set_state(v1::Job::CANCELLING);
+    // The job is CANCELLING once the vendor has answered.
+    auto reply = [this, id = std::string(id), done = std::move(done)]() mutable {
+      SetState(id, v1::Job::CANCELLING);
+      std::move(done)(absl::OkStatus());
+    };
+    if (defer_cancels) {
+      pending.push_back(std::move(reply));
+    } else {
+      reply();
     }
-    std::move(done)(absl::OkStatus());
   }
 
   void DeleteJob(const CallContext&, absl::string_view id, StatusCallback done) override {
     ++deletes;
+    jobs_.erase(std::remove_if(jobs_.begin(), jobs_.end(),
+                               [id](const v1::Job& j) { return j.vendor_job_id() == id; }),
+                jobs_.end());
     std::move(done)(absl::OkStatus());
   }
 
@@ -125,7 +174,15 @@ class FakeAdapter final : public VendorAdapter {
   int leading_empty_pages = 0;    // empty vendor pages before the jobs
   int fail_list_calls_from = -1;  // list calls after this many fail (UNAVAILABLE)
   int list_calls = 0;
-  bool defer = false;  // hold answers until AnswerOne()
+  bool defer = false;          // hold list answers until AnswerOne()
+  bool defer_gets = false;     // hold GetJob answers (taken when the request came) likewise
+  bool defer_cancels = false;  // hold cancel answers likewise
+  std::vector<CallContext> get_contexts;  // what each GetJob carried
+  // GetJob answers by the caller key used ("" for none), before anything else.
+  std::map<std::string, absl::Status> key_errors;
+  std::vector<absl::Status> get_errors;  // the next GetJobs fail with these, in order
+  // Replaces the answer of the next GetJob reply delivered (for a held request that times out).
+  std::optional<absl::Status> next_get_answer;
   std::vector<absl::AnyInvocable<void() &&>> pending;
   int in_flight = 0;
   int max_in_flight = 0;
