@@ -2,11 +2,14 @@
 # Prepares a Debian 12 machine to build (and, with --with-test-tools, to test) jobfacade, then
 # builds it into ./build. Idempotent: installs only what is missing and rebuilds incrementally.
 #
-# Usage: deploy/setup.sh [--with-test-tools] [--no-build | --server-only]
+# Usage: deploy/setup.sh [--with-test-tools] [--bench-tools] [--no-build | --server-only]
 #   --with-test-tools  also Debian's python3, python3-grpcio, python3-protobuf, python3-yaml
 #                      (Python client tests, deploy file checks), clang, libclang-rt-14-dev
 #                      (fuzzing), node + npm when node is missing, and `npm ci` (Prism and
 #                      the Node gRPC packages, for the contract and Node client tests)
+#                      and the benchmark's tools (below: the suite runs its smoke test)
+#   --bench-tools      nginx with its echo module (the vendor double), wrk, python3-aiohttp
+#                      (the Python peer) and python3-matplotlib (the plot), for bench/run.sh
 #   --no-build         install only; do not configure or build
 #   --server-only      build only the jobfacade binary (not the tests)
 # Environment: JOBFACADE_BUILD_DIR (default ./build), JOBFACADE_CMAKE_ARGS (extra cmake args).
@@ -15,22 +18,26 @@ set -euo pipefail
 kRepo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly kRepo
 readonly kBuildPackages=(cmake g++ make pkg-config ccache libgrpc++-dev protobuf-compiler-grpc
-  libprotobuf-dev protobuf-compiler libabsl-dev libcurl4-openssl-dev libssl-dev
+  libprotobuf-dev protobuf-compiler libabsl-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev ca-certificates openssl)
 readonly kPythonTestPackages=(python3 python3-grpcio python3-protobuf python3-yaml)
 # clang with its libFuzzer and sanitizer runtimes, for the fuzz stage of tests/run_all.sh (gcc
 # brings the ASan, UBSan and TSan runtimes of the sanitizer stages itself).
 readonly kFuzzTestPackages=(clang libclang-rt-14-dev)
+readonly kBenchPackages=(nginx libnginx-mod-http-echo wrk python3 python3-grpcio python3-protobuf
+  python3-aiohttp python3-matplotlib)
 
 with_test_tools=0
+bench_tools=0
 build=1
 target=()
 for arg in "$@"; do
   case "${arg}" in
-    --with-test-tools) with_test_tools=1 ;;
+    --with-test-tools) with_test_tools=1; bench_tools=1 ;;
+    --bench-tools) bench_tools=1 ;;
     --no-build) build=0 ;;
     --server-only) target=(--target jobfacade) ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup: unknown argument: ${arg}" >&2; exit 2 ;;
   esac
 done
@@ -55,6 +62,9 @@ if [[ "${with_test_tools}" -eq 1 ]]; then
   if ! command -v node >/dev/null 2>&1; then
     wanted+=(nodejs npm)
   fi
+fi
+if [[ "${bench_tools}" -eq 1 ]]; then
+  wanted+=("${kBenchPackages[@]}")
 fi
 
 missing=()

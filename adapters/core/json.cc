@@ -1,5 +1,7 @@
-// JSON through protobuf's util/json_util: parsing, typed null-aware access, writing.
+// JSON: simdjson parses, protobuf's util/json_util writes; typed null-aware access.
 #include "adapters/core/json.h"
+
+#include <simdjson.h>
 
 #include <cmath>
 #include <cstdio>
@@ -82,10 +84,11 @@ std::string DeterministicJson(const google::protobuf::Message& message) {
 
 }  // namespace
 
-absl::StatusOr<Value> Parse(absl::string_view text) {
-  if (!NestingWithinLimit(text)) {
-    return absl::InvalidArgumentError("JSON body is nested too deeply");
-  }
+namespace {
+
+// protobuf's own parser: the reference for what a document means, and the path every document
+// the fast parser does not take goes (with its errors).
+absl::StatusOr<Value> ParseWithProtobuf(absl::string_view text) {
   Value value;
   google::protobuf::util::JsonParseOptions options;
   auto status = google::protobuf::util::JsonStringToMessage(
@@ -94,6 +97,65 @@ absl::StatusOr<Value> Parse(absl::string_view text) {
     return absl::InvalidArgumentError("body is not valid JSON");
   }
   return value;
+}
+
+// The simdjson document as a Value, as protobuf would build it: every number a double. False
+// when the document holds something protobuf may read differently (a repeated key, or an
+// integer beyond 64 bits), which then goes to protobuf's parser.
+bool ToValue(simdjson::dom::element element, Value* out) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+      auto* fields = out->mutable_struct_value()->mutable_fields();
+      for (simdjson::dom::key_value_pair member : simdjson::dom::object(element)) {
+        auto [it, inserted] = fields->try_emplace(std::string(member.key));
+        if (!inserted || !ToValue(member.value, &it->second)) return false;
+      }
+      if (fields->empty()) out->mutable_struct_value();
+      return true;
+    }
+    case simdjson::dom::element_type::ARRAY: {
+      ListValue* list = out->mutable_list_value();
+      for (simdjson::dom::element item : simdjson::dom::array(element)) {
+        if (!ToValue(item, list->add_values())) return false;
+      }
+      return true;
+    }
+    case simdjson::dom::element_type::STRING:
+      out->set_string_value(std::string(std::string_view(element)));
+      return true;
+    case simdjson::dom::element_type::INT64:
+      out->set_number_value(static_cast<double>(int64_t(element)));
+      return true;
+    case simdjson::dom::element_type::UINT64:
+      out->set_number_value(static_cast<double>(uint64_t(element)));
+      return true;
+    case simdjson::dom::element_type::DOUBLE:
+      out->set_number_value(double(element));
+      return true;
+    case simdjson::dom::element_type::BOOL:
+      out->set_bool_value(bool(element));
+      return true;
+    case simdjson::dom::element_type::NULL_VALUE:
+      out->set_null_value(google::protobuf::NULL_VALUE);
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<Value> Parse(absl::string_view text) {
+  if (!NestingWithinLimit(text)) {
+    return absl::InvalidArgumentError("JSON body is nested too deeply");
+  }
+  // One parser per thread keeps its buffers from one body to the next.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  if (parser.parse(text.data(), text.size()).get(document) == simdjson::SUCCESS) {
+    Value value;
+    if (ToValue(document, &value)) return value;
+  }
+  return ParseWithProtobuf(text);
 }
 
 absl::StatusOr<Struct> ParseObject(absl::string_view text) {

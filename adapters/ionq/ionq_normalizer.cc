@@ -73,7 +73,10 @@ absl::StatusOr<v1::Job> NormalizeIonqJobObject(const json::Struct& job, v1::JobV
 
 absl::StatusOr<v1::Job> NormalizeIonqJob(absl::string_view body, v1::JobView view) {
   JF_ASSIGN_OR_RETURN(json::Struct job, ParseVendorObject(kIonqVendor, body));
-  return NormalizeIonqJobObject(job, view);
+  // The whole document becomes vendor_payload: moved, not copied.
+  absl::StatusOr<v1::Job> out = NormalizeIonqJobObject(job, v1::JOB_VIEW_BASIC);
+  if (out.ok() && view == v1::JOB_VIEW_FULL) *out->mutable_vendor_payload() = std::move(job);
+  return out;
 }
 
 absl::StatusOr<IonqJobList> NormalizeIonqJobList(absl::string_view body, v1::JobView view) {

@@ -43,7 +43,10 @@ absl::StatusOr<v1::Job> NormalizePraisonaiJobObject(const json::Struct& job, v1:
 
 absl::StatusOr<v1::Job> NormalizePraisonaiJob(absl::string_view body, v1::JobView view) {
   JF_ASSIGN_OR_RETURN(json::Struct job, ParseVendorObject(kPraisonaiVendor, body));
-  return NormalizePraisonaiJobObject(job, view);
+  // The whole document becomes vendor_payload: moved, not copied.
+  absl::StatusOr<v1::Job> out = NormalizePraisonaiJobObject(job, v1::JOB_VIEW_BASIC);
+  if (out.ok() && view == v1::JOB_VIEW_FULL) *out->mutable_vendor_payload() = std::move(job);
+  return out;
 }
 
 absl::StatusOr<PraisonaiJobList> NormalizePraisonaiJobList(absl::string_view body,

@@ -83,7 +83,13 @@ absl::StatusOr<v1::Job> NormalizeQbraidJob(absl::string_view body, v1::JobView v
   JF_ASSIGN_OR_RETURN(json::Struct root, ParseEnvelope(body));
   const json::Struct* data = json::GetObject(root, "data");
   if (data == nullptr) return BadVendorResponse(kQbraidVendor, "data is not an object");
-  return NormalizeQbraidJobObject(*data, view);
+  // The job object becomes vendor_payload: moved, not copied.
+  absl::StatusOr<v1::Job> out = NormalizeQbraidJobObject(*data, v1::JOB_VIEW_BASIC);
+  if (out.ok() && view == v1::JOB_VIEW_FULL) {
+    *out->mutable_vendor_payload() =
+        std::move(*(*root.mutable_fields())["data"].mutable_struct_value());
+  }
+  return out;
 }
 
 absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body, v1::JobView view) {

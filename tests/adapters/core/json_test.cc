@@ -5,6 +5,8 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 
 namespace jobfacade::json {
@@ -24,6 +26,38 @@ TEST(JsonParseTest, ParsesAnyDocument) {
   ASSERT_EQ(value->kind_case(), Value::kListValue);
   EXPECT_EQ(value->list_value().values_size(), 4);
   EXPECT_EQ(value->list_value().values(1).string_value(), "two");
+}
+
+// The fast parser (simdjson) builds exactly what protobuf's JSON parser builds, and leaves to
+// protobuf what it might read differently (repeated keys, integers beyond 64 bits), so that
+// both accept and refuse the same documents.
+TEST(JsonParseTest, ReadsEveryDocumentAsProtobufDoes) {
+  for (const char* text : {
+           R"({"a": {"b": [1, 2.5, -0, 1e308, -1e-300, true, false, null]}, "c": ""})",
+           R"({})",
+           R"([])",
+           R"([[], {}, [{}]])",
+           R"("text")",
+           R"(42)",
+           R"(null)",
+           R"({"escapes": "\u00e9\ud83d\ude00\n\t\"\\\/", "nul": "a\u0000b"})",
+           R"({"u64": 18446744073709551615, "i64": -9223372036854775808, "big": 9007199254740993})",
+           R"({"huge": 123456789012345678901234567890})",
+           R"({"k": 1, "k": 2})",
+           R"({"k": {"x": 1}, "k": [2]})",
+           "  {\"spaced\" :\t[ 1 ,2 ] }\n",
+       }) {
+    google::protobuf::Value expected;
+    absl::StatusOr<Value> parsed = Parse(text);
+    if (!google::protobuf::util::JsonStringToMessage(text, &expected).ok()) {
+      // Refused alike (protobuf refuses a repeated key).
+      EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << text;
+      continue;
+    }
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.status();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*parsed, expected))
+        << text << "\n got: " << parsed->DebugString() << "\n want: " << expected.DebugString();
+  }
 }
 
 TEST(JsonParseTest, GarbageIsInvalidArgumentWithoutTheBody) {
