@@ -147,9 +147,12 @@ void JobReader::ReadFresh(VendorAdapter* adapter, const CallContext& ctx, absl::
 void JobReader::Forget(absl::string_view vendor, absl::string_view id) {
   const std::string name = JobName(vendor, id);
   absl::MutexLock lock(&mu_);
+  auto [first, last] = open_.equal_range(name);
+  for (auto it = first; it != last; ++it) it->second->cacheable = false;
+  // Reads made from now on are made after the delete: none joins a request sent before it.
   for (auto it = flights_.lower_bound(FlightKey{name, ""});
-       it != flights_.end() && it->first.first == name; ++it) {
-    it->second->cacheable = false;
+       it != flights_.end() && it->first.first == name;) {
+    it = flights_.erase(it);
   }
   // Under mu_, so that no read of it in flight can store the job after this.
   cache_->Erase(name);
@@ -162,7 +165,21 @@ int64_t JobReader::coalesced() const {
 
 int64_t JobReader::flights() const {
   absl::MutexLock lock(&mu_);
-  return static_cast<int64_t>(flights_.size());
+  return static_cast<int64_t>(open_.size());
+}
+
+void JobReader::EndLocked(const std::shared_ptr<Flight>& flight) {
+  flight->ended = true;
+  if (auto it = flights_.find(flight->key); it != flights_.end() && it->second == flight) {
+    flights_.erase(it);
+  }
+  auto [first, last] = open_.equal_range(flight->key.first);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == flight.get()) {
+      open_.erase(it);
+      break;
+    }
+  }
 }
 
 void JobReader::Join(VendorAdapter* adapter, const CallContext& ctx, absl::string_view id,
@@ -185,6 +202,7 @@ void JobReader::Join(VendorAdapter* adapter, const CallContext& ctx, absl::strin
       flight->deadline = waiter.deadline;
       // Later reads join the newest request; an older one still answers its own callers.
       flights_[key] = flight;
+      open_.emplace(key.first, flight.get());
       start = true;
     }
     waiter_id = next_waiter_++;
@@ -255,10 +273,7 @@ void JobReader::OnAnswer(const std::shared_ptr<Flight>& flight, absl::StatusOr<v
   {
     absl::MutexLock lock(&mu_);
     if (flight->ended) return;
-    flight->ended = true;
-    if (auto it = flights_.find(flight->key); it != flights_.end() && it->second == flight) {
-      flights_.erase(it);
-    }
+    EndLocked(flight);
     const bool out_of_time =
         !result.ok() && result.status().code() == absl::StatusCode::kDeadlineExceeded;
     const absl::Time now = clock_.Now();
@@ -322,11 +337,8 @@ void JobReader::Leave(const std::shared_ptr<Flight>& flight, uint64_t waiter_id,
     if (flight->waiters.empty() && !flight->ended) {
       // Nobody waits for the answer any more: the request is abandoned, and a later read makes
       // its own.
-      flight->ended = true;
+      EndLocked(flight);
       abandon = true;
-      if (auto f = flights_.find(flight->key); f != flights_.end() && f->second == flight) {
-        flights_.erase(f);
-      }
     }
   }
   Unwatch(waiter);

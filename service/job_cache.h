@@ -109,13 +109,14 @@ class JobReader {
   // a cancel, which must not be answered by a read sent before it).
   void ReadFresh(VendorAdapter* adapter, const CallContext& ctx, absl::string_view id,
                  v1::JobView view, Callback done);
-  // Drops the job's cached copies under every identity, and keeps reads of it in flight from
-  // caching their answer (DeleteJob, before and after the vendor's delete).
+  // Drops the job's cached copies under every identity, keeps every read of it in flight from
+  // caching its answer, and lets no later read join one of them (DeleteJob, before and after the
+  // vendor's delete).
   void Forget(absl::string_view vendor, absl::string_view id);
 
   // Reads that joined a vendor request another call had started.
   int64_t coalesced() const;
-  // Shared vendor requests in flight (for tests and metrics).
+  // Vendor requests in flight, shared or not (for tests and metrics).
   int64_t flights() const;
 
  private:
@@ -154,8 +155,15 @@ class JobReader {
   TerminalJobCache* const cache_;
   Scheduler* const scheduler_;
   const Clock& clock_;
+  // Ends a flight (answered or abandoned): it can no longer be joined or forgotten.
+  void EndLocked(const std::shared_ptr<Flight>& flight) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
+  // The flight each key's new reads join (the newest one not yet forgotten).
   std::map<FlightKey, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
+  // Every flight not yet ended, by job name: also those a fresh read or Forget took out of
+  // `flights_`, which must not cache a job deleted meanwhile.
+  std::multimap<std::string, Flight*> open_ ABSL_GUARDED_BY(mu_);
   uint64_t next_waiter_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t coalesced_ ABSL_GUARDED_BY(mu_) = 0;
 };

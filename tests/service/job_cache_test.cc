@@ -183,6 +183,48 @@ TEST_F(JobCacheTest, AReadInFlightDuringADeleteDoesNotCacheTheDeletedJob) {
   EXPECT_THAT(GetNow("done"), IsError(absl::StatusCode::kNotFound, "JOB_NOT_FOUND"));
 }
 
+TEST_F(JobCacheTest, AReadAfterADeleteDoesNotJoinARequestSentBeforeIt) {
+  ionq_->Add("done", v1::Job::COMPLETED);
+  ionq_->defer_gets = true;
+  auto before = Get("done", Context());  // out at the vendor, which has read COMPLETED
+  ionq_->defer_gets = false;
+  // The owner deletes it with a key of its own, so the delete does not wait for that read.
+  v1::DeleteJobRequest request;
+  request.set_name("vendors/ionq/jobs/done");
+  absl::Status deleted = absl::UnknownError("no answer");
+  ops_->DeleteJob(Context(absl::Seconds(30), "owner"), request,
+                  [&](absl::Status s) { deleted = s; });
+  ASSERT_TRUE(deleted.ok()) << deleted;
+  // A read made after the delete is asked of the vendor, not answered by the earlier request.
+  EXPECT_THAT(GetNow("done"), IsError(absl::StatusCode::kNotFound, "JOB_NOT_FOUND"));
+  EXPECT_EQ(ionq_->gets, 3);
+  EXPECT_EQ(ops_->CoalescedReads(), 0);
+  ASSERT_TRUE(ionq_->AnswerOne());
+  EXPECT_EQ(before->get()->state(), v1::Job::COMPLETED);
+  EXPECT_EQ(ops_->CacheStats().entries, 0);
+}
+
+TEST_F(JobCacheTest, AReadLeftBehindByAFreshReadDoesNotCacheAJobDeletedMeanwhile) {
+  ionq_->Add("run", v1::Job::RUNNING);
+  ionq_->defer_gets = true;
+  ionq_->defer_cancels = true;
+  auto cancel = Cancel("run", Context());
+  ASSERT_TRUE(ionq_->AnswerOne());  // RUNNING: the cancel is sent
+  ionq_->SetState("run", v1::Job::CANCELLED);
+  auto reader = Get("run", Context());  // a slow read that sees CANCELLED
+  ASSERT_TRUE(ionq_->AnswerOne());      // the cancel is accepted; the cancel's fresh read goes out
+  ASSERT_TRUE(ionq_->AnswerNewest());   // and is answered first (CANCELLING)
+  ASSERT_TRUE(cancel->done());
+  EXPECT_FALSE(reader->done());
+  ionq_->SetState("run", v1::Job::CANCELLED);
+  ionq_->defer_gets = false;
+  ASSERT_TRUE(DeleteNow("run").ok());
+  ASSERT_TRUE(ionq_->AnswerOne());  // the slow read comes back after the delete
+  EXPECT_EQ(reader->get()->state(), v1::Job::CANCELLED);
+  EXPECT_EQ(ops_->CacheStats().entries, 0);
+  EXPECT_THAT(GetNow("run"), IsError(absl::StatusCode::kNotFound, "JOB_NOT_FOUND"));
+}
+
 TEST_F(JobCacheTest, CancelOfACachedFinishedJobMakesNoVendorRequest) {
   ionq_->Add("done", v1::Job::COMPLETED);
   ionq_->Add("gone", v1::Job::CANCELLED);

@@ -134,6 +134,15 @@ class FakeAdapter final : public VendorAdapter {
     return result;
   }
 
+  // Answers the newest deferred request; false when none is waiting.
+  bool AnswerNewest() {
+    if (pending.empty()) return false;
+    auto reply = std::move(pending.back());
+    pending.pop_back();
+    std::move(reply)();
+    return true;
+  }
+
   // Answers the oldest deferred request; false when none is waiting.
   bool AnswerOne() {
     if (pending.empty()) return false;
