@@ -10,13 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/core/errors.h"
 #include "adapters/core/job_fields.h"
+#include "service/job_operations.h"
 
 namespace jobfacade {
 namespace {
-
-bool IsTerminalState(v1::Job::State state) {
-  return state == v1::Job::CANCELLED || state == v1::Job::COMPLETED || state == v1::Job::FAILED;
-}
 
 // What an entry costs besides its messages: the list node, the index slot and the strings.
 constexpr int64_t kEntryOverheadBytes = 160;
@@ -163,11 +160,6 @@ int64_t JobReader::coalesced() const {
   return coalesced_;
 }
 
-int64_t JobReader::flights() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int64_t>(open_.size());
-}
-
 void JobReader::EndLocked(const std::shared_ptr<Flight>& flight) {
   flight->ended = true;
   if (auto it = flights_.find(flight->key); it != flights_.end() && it->second == flight) {
@@ -285,7 +277,7 @@ void JobReader::OnAnswer(const std::shared_ptr<Flight>& flight, absl::StatusOr<v
       }
     }
     flight->waiters.clear();
-    if (result.ok() && flight->cacheable && IsTerminalState(result->state())) {
+    if (result.ok() && flight->cacheable && IsTerminal(result->state())) {
       cache_->Insert(flight->key.first, flight->key.second, *result);
     }
   }

@@ -116,8 +116,6 @@ class JobReader {
 
   // Reads that joined a vendor request another call had started.
   int64_t coalesced() const;
-  // Vendor requests in flight, shared or not (for tests and metrics).
-  int64_t flights() const;
 
  private:
   struct Waiter {
