@@ -20,8 +20,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "adapters/core/clock.h"
+#include "adapters/core/scheduler.h"
 #include "adapters/core/vendor_adapter.h"
-#include "adapters/resilience/scheduler.h"
 #include "jobfacade/v1/job_service.pb.h"
 
 namespace jobfacade {

@@ -1,11 +1,18 @@
 // HttpEngine: libcurl's multi interface on one loop thread, fed through a
-// mutex-guarded mailbox.
+// mutex-guarded mailbox. The loop waits in epoll and hands curl only the sockets that are ready
+// (curl_multi_socket_action), so a wake-up costs the same with ten transfers open or ten
+// thousand.
 #include "adapters/http/http_engine.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -19,14 +26,20 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 
 namespace jobfacade::http {
 namespace {
 
-// The loop sleeps this long at most when nothing is due; curl_multi_wakeup and
+// The loop sleeps this long at most when nothing is due; a Send, a cancel and
 // curl's own timers end the wait sooner, so the value only bounds idle
 // wake-ups.
 constexpr int kIdlePollMs = 60 * 1000;
+// Socket events taken from epoll per wake-up.
+constexpr int kMaxEvents = 256;
+// Easy handles kept for reuse after their transfer ended: a reset handle keeps
+// its buffers, so a request does not allocate them again.
+constexpr size_t kMaxIdleHandles = 64;
 constexpr size_t kMaxErrorMessageChars = 256;
 // Header-value fragments at least this long are scrubbed from error messages.
 constexpr size_t kMinRedactedTokenChars = 6;
@@ -129,7 +142,7 @@ struct Transfer {
   Transfer(uint64_t id, Request request, ResponseCallback done)
       : id(id), request(std::move(request)), done(std::move(done)) {}
   ~Transfer() {
-    if (easy != nullptr) curl_easy_cleanup(easy);
+    if (easy != nullptr) curl_easy_cleanup(easy);  // the engine takes it back before, when it can
     if (header_list != nullptr) curl_slist_free_all(header_list);
   }
   Transfer(const Transfer&) = delete;
@@ -201,20 +214,45 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 // completed or the engine was destroyed; they then find the id unknown or the
 // mailbox closed.
 struct Mailbox {
-  explicit Mailbox(CURLM* multi) : multi(multi) {}
+  explicit Mailbox(int wake_fd) : wake_fd(wake_fd) {}
 
   void PostCancel(uint64_t id) {
-    absl::MutexLock lock(&mu);
-    if (closed) return;
-    cancelled.push_back(id);
-    curl_multi_wakeup(multi);
+    bool wake = false;
+    {
+      absl::MutexLock lock(&mu);
+      if (closed) return;
+      cancelled.push_back(id);
+      wake = MarkWakeLocked();
+    }
+    if (wake) Wake();
+  }
+
+  // True when the loop must be woken: it may be asleep in epoll_wait and nobody
+  // woke it since it last emptied the mailbox. Posts from the loop thread itself
+  // never need it, the loop empties the mailbox before it waits again.
+  bool MarkWakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (wake_pending || std::this_thread::get_id() == loop_thread) return false;
+    wake_pending = true;
+    return true;
+  }
+
+  void Wake() const {
+    const uint64_t one = 1;
+    // Only fails when the counter is saturated, and then the loop is woken anyway.
+    [[maybe_unused]] const ssize_t written = write(wake_fd, &one, sizeof(one));
   }
 
   absl::Mutex mu;
-  // Only used for curl_multi_wakeup (thread-safe), and only while !closed: the
-  // engine frees the multi handle after closing the mailbox.
-  CURLM* const multi;
+  // An eventfd the loop waits on. Only written while !closed, or by Shutdown:
+  // the engine closes it after the loop has ended.
+  const int wake_fd;
+  std::thread::id loop_thread ABSL_GUARDED_BY(mu);
   bool closed ABSL_GUARDED_BY(mu) = false;
+  bool wake_pending ABSL_GUARDED_BY(mu) = false;
+  // Timer tasks (HttpEngine as a Scheduler), due on absl::Now().
+  scheduler_internal::TaskSet timers ABSL_GUARDED_BY(mu);
+  bool timers_stopped ABSL_GUARDED_BY(mu) = false;
+  bool timer_running ABSL_GUARDED_BY(mu) = false;
   std::vector<std::unique_ptr<Transfer>> submitted ABSL_GUARDED_BY(mu);
   std::vector<uint64_t> cancelled ABSL_GUARDED_BY(mu);
 };
@@ -235,19 +273,32 @@ class HttpEngine::Impl {
         clock_(options_.clock != nullptr ? *options_.clock : Clock::Real()) {
     InitCurlOnce();
     multi_ = curl_multi_init();
-    mailbox_ = std::make_shared<Mailbox>(multi_);
-    if (multi_ == nullptr) {
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    mailbox_ = std::make_shared<Mailbox>(wake_fd);
+    epoll_event wake_event{};
+    wake_event.events = EPOLLIN;
+    wake_event.data.fd = wake_fd;
+    if (multi_ == nullptr || epoll_fd_ < 0 || wake_fd < 0 ||
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd, &wake_event) != 0) {
       absl::MutexLock lock(&mailbox_->mu);
       mailbox_->closed = true;  // every Send fails at once
       return;
     }
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_cached_connections);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, static_cast<void*>(this));
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, static_cast<void*>(this));
     loop_ = std::thread([this] { Run(); });
   }
 
   ~Impl() {
     Shutdown();
+    for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
     if (multi_ != nullptr) curl_multi_cleanup(multi_);
+    if (mailbox_->wake_fd >= 0) close(mailbox_->wake_fd);
+    if (epoll_fd_ >= 0) close(epoll_fd_);
   }
 
   // Separate from ~Impl so `done` callbacks run while the engine is still
@@ -258,10 +309,11 @@ class HttpEngine::Impl {
       absl::MutexLock lock(&mailbox_->mu);
       if (!mailbox_->closed) {
         mailbox_->closed = true;
-        curl_multi_wakeup(multi_);
+        mailbox_->Wake();
       }
     }
     if (loop_.joinable()) loop_.join();
+    StopTimers();  // tasks still pending never run
   }
 
   void Send(Request request, ResponseCallback done) {
@@ -288,13 +340,18 @@ class HttpEngine::Impl {
     auto transfer =
         std::make_unique<Transfer>(next_id_.fetch_add(1), std::move(request), std::move(done));
     in_flight_.fetch_add(1);
+    bool wake = false;
     {
       absl::MutexLock lock(&mailbox_->mu);
       if (!mailbox_->closed) {
         mailbox_->submitted.push_back(std::move(transfer));
-        curl_multi_wakeup(multi_);
-        return;
+        wake = mailbox_->MarkWakeLocked();
+        transfer = nullptr;
       }
+    }
+    if (transfer == nullptr) {
+      if (wake) mailbox_->Wake();
+      return;
     }
     // Shutting down: most likely a `done` callback chaining a request during
     // ~HttpEngine.
@@ -304,9 +361,133 @@ class HttpEngine::Impl {
 
   size_t in_flight() const { return in_flight_.load(); }
 
+  Scheduler::TaskId RunAt(absl::Time when, Scheduler::Task task) {
+    Scheduler::TaskId id = 0;
+    bool wake = false;
+    {
+      absl::MutexLock lock(&mailbox_->mu);
+      if (!mailbox_->timers_stopped) {
+        // The loop may be asleep until a later time: wake it when this task comes first.
+        const bool first = when < mailbox_->timers.next_due();
+        id = mailbox_->timers.Add(when, std::move(task));
+        wake = first && mailbox_->MarkWakeLocked();
+        task = nullptr;
+      }
+    }
+    if (wake) mailbox_->Wake();
+    // A stopped engine drops the task, unlocked (its captures may schedule or cancel), and
+    // still hands out an id no Cancel will find.
+    if (id == 0) {
+      task = nullptr;
+      id = stopped_timer_ids_.fetch_add(1);
+    }
+    return id;
+  }
+
+  bool Cancel(Scheduler::TaskId id) {
+    Scheduler::Task removed;  // released after the lock
+    absl::MutexLock lock(&mailbox_->mu);
+    removed = mailbox_->timers.Remove(id);
+    return removed != nullptr;
+  }
+
+  void StopTimers() {
+    std::map<std::pair<absl::Time, Scheduler::TaskId>, Scheduler::Task> dropped;
+    absl::MutexLock lock(&mailbox_->mu);
+    mailbox_->timers_stopped = true;
+    dropped = mailbox_->timers.TakeAll();
+    if (std::this_thread::get_id() != mailbox_->loop_thread) {
+      mailbox_->mu.Await(absl::Condition(
+          +[](bool* running) { return !*running; }, &mailbox_->timer_running));
+    }
+    // `dropped` is released after the lock (declared before it).
+  }
+
  private:
+  // Runs the timer tasks that are due, one at a time, without the lock.
+  void RunDueTimers() {
+    while (true) {
+      absl::Time due;
+      Scheduler::Task task;
+      {
+        absl::MutexLock lock(&mailbox_->mu);
+        if (!mailbox_->timers.PopDue(absl::Now(), &due, &task)) return;
+        mailbox_->timer_running = true;
+      }
+      std::move(task)();
+      task = nullptr;
+      absl::MutexLock lock(&mailbox_->mu);
+      mailbox_->timer_running = false;
+    }
+  }
+
+  // curl asks for a socket to be watched (or no longer): epoll follows.
+  static int OnSocket(CURL*, curl_socket_t socket, int what, void* user, void* registered) {
+    auto* self = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      // The socket may already be closed, which removed it from epoll too.
+      epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+      curl_multi_assign(self->multi_, socket, nullptr);
+      return 0;
+    }
+    epoll_event event{};
+    event.data.fd = socket;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) event.events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) event.events |= EPOLLOUT;
+    const int op = registered != nullptr ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(self->epoll_fd_, op, socket, &event) != 0) {
+      // A closed socket's number came back for a new one: epoll forgot the old.
+      const int retry = errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+      if (epoll_ctl(self->epoll_fd_, retry, socket, &event) != 0) return -1;
+    }
+    curl_multi_assign(self->multi_, socket, self);  // any non-null mark: registered
+    return 0;
+  }
+
+  // curl's single timer: -1 stops it, 0 means at once.
+  static int OnTimer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    if (timeout_ms < 0) {
+      self->timer_set_ = false;
+    } else {
+      self->timer_set_ = true;
+      self->timer_due_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  // How long epoll may wait: until curl's timer or the first timer task, at most kIdlePollMs.
+  // Rounded up: waking before anything is due would only spin.
+  int WaitMillis(absl::Time next_task) const {
+    int64_t millis = kIdlePollMs;
+    if (timer_set_) {
+      const auto left = timer_due_ - std::chrono::steady_clock::now();
+      millis = std::min<int64_t>(
+          millis, std::max<int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+    }
+    if (next_task != absl::InfiniteFuture()) {
+      const absl::Duration left = next_task - absl::Now();
+      millis = std::min<int64_t>(
+          millis,
+          std::max<int64_t>(0, absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)))));
+    }
+    return static_cast<int>(millis);
+  }
+
+  void RunTimerIfDue() {
+    if (!timer_set_ || std::chrono::steady_clock::now() < timer_due_) return;
+    timer_set_ = false;  // curl sets it again when it needs it
+    int running = 0;
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+
   void Run() {
+    {
+      absl::MutexLock lock(&mailbox_->mu);
+      mailbox_->loop_thread = std::this_thread::get_id();
+    }
     bool closed = false;
+    epoll_event events[kMaxEvents];
     while (!closed) {
       std::vector<std::unique_ptr<Transfer>> submitted;
       std::vector<uint64_t> cancelled;
@@ -315,6 +496,7 @@ class HttpEngine::Impl {
         submitted.swap(mailbox_->submitted);
         cancelled.swap(mailbox_->cancelled);
         closed = mailbox_->closed;
+        mailbox_->wake_pending = false;
       }
       for (auto& transfer : submitted) {
         if (closed) {
@@ -333,10 +515,37 @@ class HttpEngine::Impl {
         curl_multi_remove_handle(multi_, transfer->easy);
         Complete(std::move(transfer), ErrorResponse(TransportError::kCancelled, "cancelled"));
       }
-      int running = 0;
-      curl_multi_perform(multi_, &running);
+      // Requests started above get curl's timer set to 0: they go out now, before the wait.
+      RunTimerIfDue();
       CollectFinished();
-      curl_multi_poll(multi_, nullptr, 0, kIdlePollMs, nullptr);
+      RunDueTimers();
+      absl::Time next_task;
+      {
+        absl::MutexLock lock(&mailbox_->mu);
+        // A `done` or a task above may have posted from this thread, which does not wake the
+        // loop.
+        if (!mailbox_->submitted.empty() || !mailbox_->cancelled.empty() || mailbox_->closed) {
+          continue;
+        }
+        next_task = mailbox_->timers.next_due();
+      }
+      const int ready = epoll_wait(epoll_fd_, events, kMaxEvents, WaitMillis(next_task));
+      for (int i = 0; i < ready; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == mailbox_->wake_fd) {
+          uint64_t count = 0;
+          [[maybe_unused]] const ssize_t got = read(fd, &count, sizeof(count));
+          continue;
+        }
+        int flags = 0;
+        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) flags |= CURL_CSELECT_IN;
+        if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+        if (events[i].events & EPOLLERR) flags |= CURL_CSELECT_ERR;
+        int running = 0;
+        curl_multi_socket_action(multi_, fd, flags, &running);
+      }
+      RunTimerIfDue();
+      CollectFinished();
     }
     // Shutdown: Send now completes new requests on its caller, so only active_
     // is left.
@@ -406,7 +615,13 @@ class HttpEngine::Impl {
   }
 
   bool Configure(Transfer& transfer, long timeout_ms) {
-    CURL* easy = curl_easy_init();
+    CURL* easy = nullptr;
+    if (!idle_easy_.empty()) {
+      easy = idle_easy_.back();
+      idle_easy_.pop_back();
+    } else {
+      easy = curl_easy_init();
+    }
     if (easy == nullptr) return false;
     transfer.easy = easy;
     const Request& request = transfer.request;
@@ -450,7 +665,12 @@ class HttpEngine::Impl {
     } else if (request.method != "POST") {
       set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
-    if (request.method != "GET") {
+    if (request.method == "GET") {
+      // Over https a new request waits for the handshake of a connection being set up: when
+      // ALPN picks HTTP/2, a burst then shares that connection instead of opening one each.
+      // Plain http never multiplexes, and waiting there would queue requests behind a slow one.
+      if (absl::StartsWithIgnoreCase(request.url, "https:")) set(CURLOPT_PIPEWAIT, 1L);
+    } else {
       // libcurl silently sends a request again when the reused connection it went out on dies
       // before any answer ("Connection died, retrying a fresh connect"), a POST too: a cancel
       // or delete the vendor may already have acted on would go out twice. A request on a
@@ -526,6 +746,12 @@ class HttpEngine::Impl {
   // Runs `done` with no engine lock held, so it may call Send or Cancel freely.
   void Complete(std::unique_ptr<Transfer> transfer, Response response) {
     if (transfer->cancel_id != 0) transfer->request.cancellation->Remove(transfer->cancel_id);
+    // Handles only exist on the loop thread, out of the multi handle by now.
+    if (transfer->easy != nullptr && idle_easy_.size() < kMaxIdleHandles) {
+      curl_easy_reset(transfer->easy);
+      idle_easy_.push_back(transfer->easy);
+      transfer->easy = nullptr;
+    }
     ResponseCallback done = std::move(transfer->done);
     transfer.reset();
     in_flight_.fetch_sub(1);
@@ -535,8 +761,15 @@ class HttpEngine::Impl {
   const Options options_;
   const Clock& clock_;
   CURLM* multi_ = nullptr;
+  int epoll_fd_ = -1;
+  // curl's timer (OnTimer), loop thread only.
+  bool timer_set_ = false;
+  std::chrono::steady_clock::time_point timer_due_;
+  std::vector<CURL*> idle_easy_;  // loop thread only
   std::shared_ptr<Mailbox> mailbox_;
   std::atomic<uint64_t> next_id_{1};
+  // Ids handed out by RunAt once timers stopped, far above any TaskSet id.
+  std::atomic<Scheduler::TaskId> stopped_timer_ids_{uint64_t{1} << 62};
   std::atomic<size_t> in_flight_{0};
   // Loop thread only.
   std::unordered_map<uint64_t, std::unique_ptr<Transfer>> active_;
@@ -587,5 +820,15 @@ void HttpEngine::Send(Request request, ResponseCallback done) {
 }
 
 size_t HttpEngine::in_flight() const { return impl_->in_flight(); }
+
+absl::Time HttpEngine::Now() const { return absl::Now(); }
+
+Scheduler::TaskId HttpEngine::RunAt(absl::Time when, Task task) {
+  return impl_->RunAt(when, std::move(task));
+}
+
+bool HttpEngine::Cancel(TaskId id) { return impl_->Cancel(id); }
+
+void HttpEngine::StopTimers() { impl_->StopTimers(); }
 
 }  // namespace jobfacade::http

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "adapters/core/cancellation.h"
 #include "adapters/core/clock.h"
+#include "adapters/core/scheduler.h"
 
 namespace jobfacade::http {
 
@@ -84,7 +85,9 @@ class HttpClient {
   virtual void Send(Request request, ResponseCallback done) = 0;
 };
 
-class HttpEngine final : public HttpClient {
+// Also a Scheduler: timer tasks run on the loop thread, between transfers, so the server needs
+// no timer thread of its own. Tasks must not block, as callbacks must not.
+class HttpEngine final : public HttpClient, public Scheduler {
  public:
   struct Options {
     // Upper bound on open connections kept for reuse across all hosts (CURLMOPT_MAXCONNECTS).
@@ -114,6 +117,15 @@ class HttpEngine final : public HttpClient {
 
   // Requests started and not yet completed.
   size_t in_flight() const;
+
+  // Scheduler, on real time (absl::Now()) whatever Options::clock says: a task runs at or
+  // soon after `when` on the loop thread, never inline.
+  absl::Time Now() const override;
+  TaskId RunAt(absl::Time when, Task task) override;
+  bool Cancel(TaskId id) override;
+  // Drops every pending task and refuses new ones (their tasks are destroyed unrun); returns
+  // once no task is running, unless called from one. Transfers go on.
+  void StopTimers();
 
  private:
   class Impl;

@@ -13,8 +13,8 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "adapters/core/scheduler.h"
 #include "adapters/http/http_engine.h"
-#include "adapters/resilience/scheduler.h"
 
 namespace jobfacade {
 

@@ -7,7 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "adapters/resilience/scheduler.h"
+#include "adapters/core/scheduler.h"
 
 namespace jobfacade {
 

@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "adapters/core/cancellation.h"
-#include "adapters/resilience/scheduler.h"
+#include "adapters/core/scheduler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/manual_scheduler.h"

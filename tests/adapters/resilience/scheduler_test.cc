@@ -1,6 +1,6 @@
 // ManualScheduler ordering and cancellation; TimerThread runs tasks in due order on its own
 // thread and drops what is left when destroyed.
-#include "adapters/resilience/scheduler.h"
+#include "adapters/core/scheduler.h"
 
 #include <atomic>
 #include <memory>

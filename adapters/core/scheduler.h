@@ -1,8 +1,9 @@
-// Timers for the resilience layer (retry backoff, queue deadlines, the circuit breaker's open
-// period): the interface, and the real one on its own thread. Tests move a manual one by hand
-// (tests/testing/manual_scheduler.h).
-#ifndef JOBFACADE_ADAPTERS_RESILIENCE_SCHEDULER_H_
-#define JOBFACADE_ADAPTERS_RESILIENCE_SCHEDULER_H_
+// Timers for the resilience layer and the service (retry backoff, queue deadlines, the circuit
+// breaker's open period, waiters of shared reads): the interface, and a real one on its own
+// thread. The server runs its timers on the HTTP engine's loop instead (HttpEngine is a
+// Scheduler too). Tests move a manual one by hand (tests/testing/manual_scheduler.h).
+#ifndef JOBFACADE_ADAPTERS_CORE_SCHEDULER_H_
+#define JOBFACADE_ADAPTERS_CORE_SCHEDULER_H_
 
 #include <cstdint>
 #include <map>
@@ -85,4 +86,4 @@ class TimerThread final : public Scheduler {
 
 }  // namespace jobfacade
 
-#endif  // JOBFACADE_ADAPTERS_RESILIENCE_SCHEDULER_H_
+#endif  // JOBFACADE_ADAPTERS_CORE_SCHEDULER_H_

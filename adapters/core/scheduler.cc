@@ -1,5 +1,5 @@
 // TimerThread, and the set of pending tasks it shares with the tests' manual scheduler.
-#include "adapters/resilience/scheduler.h"
+#include "adapters/core/scheduler.h"
 
 #include "absl/time/clock.h"
 
