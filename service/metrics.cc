@@ -7,6 +7,18 @@
 #include "absl/strings/str_cat.h"
 
 namespace jobfacade {
+namespace {
+
+constexpr int kScrapeReadTimeoutSeconds = 2;
+
+// Runs each accepted connection on the thread that accepted it.
+class InlineTaskQueue final : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override {}
+};
+
+}  // namespace
 
 void Metrics::RecordRpc(absl::string_view method, absl::StatusCode code, absl::Duration latency) {
   absl::MutexLock lock(&mu_);
@@ -90,7 +102,12 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
   }
   std::unique_ptr<MetricsServer> server(new MetricsServer());
   server->server_ = std::make_unique<httplib::Server>();
-  server->server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // Scrapes are rare and quick: the listening thread serves each connection itself, one
+  // request per connection, so the endpoint costs one thread. A client that connects and says
+  // nothing holds it for the read timeout at most.
+  server->server_->new_task_queue = [] { return new InlineTaskQueue(); };
+  server->server_->set_keep_alive_max_count(1);
+  server->server_->set_read_timeout(kScrapeReadTimeoutSeconds, 0);
   server->server_->Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics->Render(), "text/plain; version=0.0.4");
   });
