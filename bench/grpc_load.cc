@@ -2,13 +2,12 @@
 // time (or number of calls) and prints one JSON object: calls, calls/s, latency percentiles,
 // answers by gRPC status code, and the driver's own CPU time.
 //
-//   grpc_load --target 127.0.0.1:50051 --method GetJob --name vendors/ionq/jobs/ID \
+//   grpc_load --target 127.0.0.1:50051 --method GetJob --name vendors/ionq/jobs/ID
 //             --concurrency 32 --duration 10s [--warmup 2s] [--channels 4] [--deadline 30s]
 //   grpc_load ... --method ListJobs --name vendors/- --page-size 50
 //   grpc_load ... --calls 10000 --concurrency 10000 --distinct 10000 --name vendors/ionq/jobs/j-
 //       (10,000 calls at once, each of its own job)
 #include <grpcpp/grpcpp.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +26,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/cpu_time.h"
 #include "jobfacade/v1/job_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "the jobfacade server");
@@ -46,12 +46,7 @@ namespace {
 
 using jobfacade::v1::JobService;
 
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
+using jobfacade::bench::CpuSeconds;
 
 class Load {
  public:

@@ -5,6 +5,9 @@ the jobfacade-emulator with 100 ms of latency for the vendors/- phase, the Relea
 binary and the Python peer, all on 127.0.0.1, and measures in one run:
 
   direct     the double called over HTTP by wrk
+  engine     the double called through jobfacade's HTTP engine alone (bench/engine_load)
+  floor      gRPC's own floor: bench/grpc_floor, the same service answering GetJob at once
+             (callback API, as jobfacade; and the completion-queue API)
   jobfacade  GetJob of a RUNNING job (uncached), driven by bench/grpc_load
   peer       the same through bench/python_peer.py
   cached     GetJob of a COMPLETED job (served from the terminal-job cache)
@@ -205,6 +208,18 @@ def grpc_load(build, target, name, concurrency, duration, extra=()):
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def engine_load(build, url, concurrency, duration):
+    argv = [os.path.join(build, "bench", "engine_load"), f"--url={url}",
+            f"--header=Authorization: apiKey {KEY}", f"--concurrency={concurrency}",
+            f"--duration={duration}"]
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    if run.returncode != 0:
+        raise RuntimeError(f"engine_load failed ({run.returncode}): {run.stdout}{run.stderr}")
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result["server_cpu_us_per_call"] = result.pop("cpu_us_per_call")  # its own CPU: the client
+    return result
+
+
 def warm(build, target, name, extra=()):
     """Calls made before a measurement (connections, pools, caches), not counted in it."""
     grpc_load(build, target, name, 8, "1s", extra)
@@ -287,6 +302,23 @@ def main():
         log("direct: wrk against the double")
         for c in sweep:
             phases[f"direct c={c}"] = measure(None, nginx, lambda c=c: wrk(run_url, c, duration))
+
+        log("engine: the double through jobfacade's HTTP engine alone")
+        for c in (1, 32):
+            phases[f"engine c={c}"] = measure(None, nginx, lambda c=c: engine_load(
+                build, run_url, c, duration))
+
+        log("floor: an empty GetJob on gRPC's callback and completion-queue APIs")
+        for api, concurrencies in (("callback", sweep), ("cq", [1, 32])):
+            floor = Process([os.path.join(build, "bench", "grpc_floor"), f"--api={api}"],
+                            dict(os.environ), r"grpc_floor listening on (\S+)", "floor")
+            procs.append(floor)
+            warm(build, floor.address, RUNNING_PREFIX, DISTINCT)
+            for c in concurrencies:
+                phases[f"floor-{api} c={c}"] = measure(floor, None, lambda c=c: grpc_load(
+                    build, floor.address, RUNNING_PREFIX, c, duration, DISTINCT))
+            floor.stop()
+            procs.remove(floor)
 
         started = time.monotonic()
         jf = start_jobfacade(build, {"IONQ_BASE_URL": nginx.url("fast/v0.4"),
@@ -488,6 +520,7 @@ def plot(results, sweep, path):
     for series, label in (("direct", "direct REST (wrk -> nginx)"),
                           ("jobfacade", "jobfacade GetJob (uncached)"),
                           ("cached", "jobfacade GetJob (cached)"),
+                          ("floor-callback", "gRPC floor (empty GetJob, callback API)"),
                           ("peer", "Python peer (grpc.aio + aiohttp)")):
         points = [results["phases"].get(f"{series} c={c}") for c in sweep]
         if not all(points):
