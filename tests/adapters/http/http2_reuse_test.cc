@@ -166,7 +166,8 @@ TEST(Http2ReuseTest, ABurstOfRequestsSharesHttp2Connections) {
     Request request;
     request.url = nginx.Url("/again");
     request.deadline = absl::Now() + absl::Seconds(20);
-    EXPECT_EQ(SendAndWait(engine, std::move(request)).status, 200);
+    const Response response = SendAndWait(engine, std::move(request));
+    EXPECT_EQ(response.status, 200) << response.error_message;
   }
   EXPECT_EQ(nginx.Accepted(), after);
 }
