@@ -83,6 +83,7 @@ class Nginx:
         self.dir = os.path.join(workdir, "nginx")
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         self.port = free_port()
+        self.polls = 0
         with open(os.path.join(HERE, "vendor", "ionq_job_running.json")) as f:
             running = json.dumps(json.load(f), separators=(",", ":"))
         with open(os.path.join(HERE, "vendor", "ionq_job_completed.json")) as f:
@@ -134,10 +135,12 @@ http {{
         return f"http://127.0.0.1:{self.port}/{route}"
 
     def counters(self):
-        """(connections accepted, requests) so far, without this poll's own."""
+        """(connections accepted, requests) so far, without the polls' own: each poll is a
+        connection and a request of its own."""
         text = urllib.request.urlopen(self.url("nginx_status"), timeout=5).read().decode()
+        self.polls += 1
         accepts, _handled, requests = map(int, text.splitlines()[2].split())
-        return accepts - 1, requests - 1
+        return accepts - self.polls, requests - self.polls
 
     def stop(self):
         self.proc.terminate()
