@@ -273,6 +273,13 @@ def measure(server, nginx, run):
     return result
 
 
+def sweep_grpc(phases, label, build, server, nginx, concurrencies, name, duration, extra=()):
+    """One measured phase per concurrency: GetJobs of `name` on `server`, as "LABEL c=N"."""
+    for c in concurrencies:
+        phases[f"{label} c={c}"] = measure(server, nginx, lambda c=c: grpc_load(
+            build, server.address, name, c, duration, extra))
+
+
 def all_ok(result):
     return set(result["codes"]) <= {"OK", "HTTP 200"} and result["calls"] > 0
 
@@ -317,9 +324,8 @@ def main():
                             dict(os.environ), r"grpc_floor listening on (\S+)", "floor")
             procs.append(floor)
             warm(build, floor.address, RUNNING_PREFIX, DISTINCT)
-            for c in concurrencies:
-                phases[f"floor-{api} c={c}"] = measure(floor, None, lambda c=c: grpc_load(
-                    build, floor.address, RUNNING_PREFIX, c, duration, DISTINCT))
+            sweep_grpc(phases, f"floor-{api}", build, floor, None, concurrencies, RUNNING_PREFIX,
+                       duration, DISTINCT)
             floor.stop()
             procs.remove(floor)
 
@@ -336,14 +342,12 @@ def main():
                              "calls": 1, "codes": first["codes"]}
         log("jobfacade: uncached GetJob")
         warm(build, jf.address, RUNNING_PREFIX, DISTINCT)
-        for c in sweep:
-            phases[f"jobfacade c={c}"] = measure(jf, nginx, lambda c=c: grpc_load(
-                build, jf.address, RUNNING_PREFIX, c, duration, DISTINCT))
+        sweep_grpc(phases, "jobfacade", build, jf, nginx, sweep, RUNNING_PREFIX, duration,
+                   DISTINCT)
         log("cached GetJob")
         warm(build, jf.address, f"vendors/ionq/jobs/{DONE_ID}")
-        for c in sweep:
-            phases[f"cached c={c}"] = measure(jf, nginx, lambda c=c: grpc_load(
-                build, jf.address, f"vendors/ionq/jobs/{DONE_ID}", c, duration))
+        sweep_grpc(phases, "cached", build, jf, nginx, sweep, f"vendors/ionq/jobs/{DONE_ID}",
+                   duration)
         phases["jobfacade after load"] = {"calls": 1, "codes": {"OK": 1},
                                           **proc_status(jf.pid)}
 
@@ -356,9 +360,7 @@ def main():
                         "--key", KEY], dict(os.environ), r"listening on (\S+)", "peer")
         procs.append(peer)
         warm(build, peer.address, RUNNING_PREFIX, DISTINCT)
-        for c in sweep:
-            phases[f"peer c={c}"] = measure(peer, nginx, lambda c=c: grpc_load(
-                build, peer.address, RUNNING_PREFIX, c, duration, DISTINCT))
+        sweep_grpc(phases, "peer", build, peer, nginx, sweep, RUNNING_PREFIX, duration, DISTINCT)
         peer.stop()
         procs.remove(peer)
         jf.stop()
