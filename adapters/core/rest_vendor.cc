@@ -5,10 +5,28 @@
 
 #include <utility>
 
+#include "adapters/core/errors.h"
+#include "adapters/core/sse.h"
 #include "adapters/core/vendor_request.h"
 
 namespace jobfacade {
 namespace {
+
+// An event stream that sends nothing, not even a heartbeat, for this long is taken as broken.
+constexpr absl::Duration kEventStreamStallTime = absl::Seconds(60);
+
+// Feeds a stream's body to an SSE parser and hands on each event's type.
+class EventSink final : public http::BodySink {
+ public:
+  explicit EventSink(VendorAdapter::EventCallback on_event)
+      : on_event_(std::move(on_event)),
+        parser_([this](const SseEvent& event) { on_event_(event.type); }) {}
+  bool OnData(absl::string_view bytes) override { return parser_.Feed(bytes); }
+
+ private:
+  VendorAdapter::EventCallback on_event_;
+  SseParser parser_;
+};
 
 class RestAdapter final : public VendorAdapter {
  public:
@@ -46,6 +64,28 @@ class RestAdapter final : public VendorAdapter {
 
   void DeleteJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) override {
     ChangeState(ctx, VendorOperation::kDelete, job_id, std::move(done));
+  }
+
+  void FollowEvents(const CallContext& ctx, absl::string_view job_id, EventCallback on_event,
+                    StatusCallback done) override {
+    if (api_.stream_job == nullptr) {
+      return VendorAdapter::FollowEvents(ctx, job_id, std::move(on_event), std::move(done));
+    }
+    if (absl::Status bad = CheckJobId(vendor_.name(), job_id); !bad.ok()) {
+      return std::move(done)(bad);
+    }
+    absl::StatusOr<http::Request> request = api_.stream_job(EndpointFor(ctx), job_id);
+    if (!request.ok()) return std::move(done)(request.status());
+    request->deadline = ctx.deadline;
+    request->default_timeout = absl::InfiniteDuration();  // open as long as the job runs
+    request->low_speed_time = kEventStreamStallTime;
+    request->cancellation = ctx.cancellation;
+    request->body_sink = std::make_shared<EventSink>(std::move(on_event));
+    http_->Send(*std::move(request),
+                [call = MakeVendorCall(vendor_.name(), VendorOperation::kGet, ctx, config_),
+                 done = std::move(done)](http::Response response) mutable {
+                  std::move(done)(CheckVendorResponse(call, response));
+                });
   }
 
  private:

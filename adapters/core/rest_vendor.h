@@ -37,6 +37,9 @@ struct RestApi {
                                               const ListRequest& request);
   // A 2xx answer to a cancel or delete that still says it failed; null: every 2xx is success.
   absl::Status (*read_state_change)(const http::Response& response) = nullptr;
+  // The job's Server-Sent Events stream (WatchMode::kEventStream); null: the vendor has none.
+  absl::StatusOr<http::Request> (*stream_job)(const Endpoint& endpoint,
+                                              absl::string_view job_id) = nullptr;
 };
 
 class RestVendor : public Vendor {

@@ -2,9 +2,17 @@
 #include "adapters/core/vendor.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "adapters/core/errors.h"
 #include "adapters/sandbox/personality.h"
 
 namespace jobfacade {
+
+void VendorAdapter::FollowEvents(const CallContext&, absl::string_view, EventCallback,
+                                 StatusCallback done) {
+  std::move(done)(MakeError(absl::StatusCode::kUnimplemented, reason::kUnsupportedByVendor,
+                            absl::StrCat(vendor(), " has no event stream")));
+}
 
 v1::Job::State Vendor::StateOf(absl::string_view status) const {
   const VendorSpec& s = spec();

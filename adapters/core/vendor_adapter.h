@@ -75,6 +75,16 @@ class VendorAdapter {
   virtual void CancelJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) = 0;
   // Sends the vendor's own delete request; the service checks the state first.
   virtual void DeleteJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) = 0;
+
+  // Follows the job's event stream (a vendor whose spec says WatchMode::kEventStream):
+  // `on_event` gets the type of each event as it arrives ("status", "progress", "heartbeat",
+  // "result", ...; comment lines are not events), on an engine thread, and must not block.
+  // `done` runs once when the stream is over: OK when the vendor closed it, else the contract
+  // error (the stream refused, broken or stalled). ctx.cancellation closes it. The default:
+  // UNIMPLEMENTED / UNSUPPORTED_BY_VENDOR at once.
+  using EventCallback = absl::AnyInvocable<void(absl::string_view event_type)>;
+  virtual void FollowEvents(const CallContext& ctx, absl::string_view job_id,
+                            EventCallback on_event, StatusCallback done);
 };
 
 }  // namespace jobfacade

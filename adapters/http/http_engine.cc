@@ -160,6 +160,7 @@ struct Transfer {
   curl_slist* header_list = nullptr;
   char error_buffer[CURL_ERROR_SIZE] = {};
   bool body_too_large = false;
+  bool sink_refused = false;  // the request's BodySink asked to stop
   // False from a status line until the blank line ending its header block.
   bool headers_complete = false;
   Cancellation::CallbackId cancel_id = 0;
@@ -171,6 +172,15 @@ struct Transfer {
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t bytes = size * count;
+  if (transfer->request.body_sink != nullptr) {
+    long status = 0;
+    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      if (transfer->request.body_sink->OnData(absl::string_view(data, bytes))) return bytes;
+      transfer->sink_refused = true;
+      return 0;
+    }
+  }
   std::string& body = transfer->response.body;
   if (bytes > transfer->request.max_response_bytes - body.size()) {
     transfer->body_too_large = true;
@@ -654,10 +664,11 @@ class HttpEngine::Impl {
     if (!options_.ca_file.empty()) set(CURLOPT_CAINFO, options_.ca_file.c_str());
     set(CURLOPT_CONNECTTIMEOUT_MS, ToCurlMillis(options_.connect_timeout));
     set(CURLOPT_TIMEOUT_MS, timeout_ms);
-    if (options_.low_speed_time > absl::ZeroDuration()) {
+    const absl::Duration low_speed_time = request.low_speed_time.value_or(options_.low_speed_time);
+    if (low_speed_time > absl::ZeroDuration() && low_speed_time != absl::InfiniteDuration()) {
       set(CURLOPT_LOW_SPEED_LIMIT, 1L);
       set(CURLOPT_LOW_SPEED_TIME,
-          static_cast<long>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.low_speed_time))));
+          static_cast<long>(std::max<int64_t>(1, absl::ToInt64Seconds(low_speed_time))));
     }
     set(CURLOPT_ERRORBUFFER, transfer.error_buffer);
     set(CURLOPT_WRITEFUNCTION, &OnBody);
@@ -666,8 +677,9 @@ class HttpEngine::Impl {
     set(CURLOPT_HEADERDATA, static_cast<void*>(&transfer));
     // Fails early when Content-Length already says too much; OnBody covers the
     // rest.
-    if (request.max_response_bytes <=
-        static_cast<uint64_t>(std::numeric_limits<curl_off_t>::max())) {
+    if (request.body_sink == nullptr &&
+        request.max_response_bytes <=
+            static_cast<uint64_t>(std::numeric_limits<curl_off_t>::max())) {
       set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
     }
     set(CURLOPT_USERAGENT,
@@ -725,6 +737,11 @@ class HttpEngine::Impl {
   }
 
   void Finish(std::unique_ptr<Transfer> transfer, CURLcode code) {
+    if (code != CURLE_OK && transfer->sink_refused) {
+      Complete(std::move(transfer),
+               ErrorResponse(TransportError::kCancelled, "stopped by the body's reader"));
+      return;
+    }
     if (code != CURLE_OK) {
       TransportError error = MapCurlCode(code, transfer->body_too_large);
       // A timeout well before curl's overall timeout was the low-speed limit.

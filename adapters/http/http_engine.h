@@ -22,6 +22,14 @@ namespace jobfacade::http {
 // Default cap on a response body; larger bodies fail with kResponseTooLarge.
 inline constexpr size_t kDefaultMaxResponseBytes = 8 << 20;
 
+// Takes the body of a 2xx answer piece by piece as it arrives (an event stream), on the engine's
+// loop thread; it must not block. Returning false aborts the transfer (kCancelled).
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual bool OnData(absl::string_view bytes) = 0;
+};
+
 struct Request {
   std::string method = "GET";  // GET, POST, PUT or DELETE
   std::string url;             // absolute http(s) URL, already percent-encoded
@@ -36,6 +44,14 @@ struct Request {
   size_t max_response_bytes = kDefaultMaxResponseBytes;
   // When set and cancelled, the transfer is aborted at once and completes with kCancelled.
   std::shared_ptr<Cancellation> cancellation;
+  // When set, a 2xx body goes to the sink instead of Response::body (which stays empty) and
+  // max_response_bytes does not apply to it; other statuses are kept in Response::body as
+  // usual. A stream lives as long as its deadline; absl::InfiniteDuration() as
+  // `default_timeout` lets it run until the peer closes it or it stalls.
+  std::shared_ptr<BodySink> body_sink;
+  // Replaces Options::low_speed_time for this request (a stream's heartbeats may be further
+  // apart than a body's reads).
+  std::optional<absl::Duration> low_speed_time;
 };
 
 enum class TransportError {

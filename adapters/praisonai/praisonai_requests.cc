@@ -30,6 +30,16 @@ absl::StatusOr<http::Request> PraisonaiGetJobRequest(const Endpoint& endpoint,
   return New(endpoint, "GET", JobUrl(endpoint, job_id));
 }
 
+absl::StatusOr<http::Request> PraisonaiStreamJobRequest(const Endpoint& endpoint,
+                                                        absl::string_view job_id) {
+  http::Request request = New(endpoint, "GET", absl::StrCat(JobUrl(endpoint, job_id), "/stream"));
+  for (auto& [name, value] : request.headers) {
+    if (name == "Accept") value = "text/event-stream";
+  }
+  request.headers.emplace_back("Cache-Control", "no-cache");
+  return request;
+}
+
 absl::StatusOr<http::Request> PraisonaiListJobsRequest(const Endpoint& endpoint,
                                                        const ListRequest& request) {
   absl::StatusOr<int64_t> page = ParsePageCursor(request.cursor);

@@ -44,9 +44,14 @@ class Praisonai final : public RestVendor {
   }
 
   const RestApi& api() const override {
-    static constexpr RestApi kApi = {&PraisonaiGetJobRequest,    &PraisonaiListJobsRequest,
-                                     &PraisonaiCancelJobRequest, &PraisonaiDeleteJobRequest,
-                                     &NormalizePraisonaiJob,     &ReadPraisonaiJobList};
+    static constexpr RestApi kApi = {&PraisonaiGetJobRequest,
+                                     &PraisonaiListJobsRequest,
+                                     &PraisonaiCancelJobRequest,
+                                     &PraisonaiDeleteJobRequest,
+                                     &NormalizePraisonaiJob,
+                                     &ReadPraisonaiJobList,
+                                     nullptr,
+                                     &PraisonaiStreamJobRequest};
     return kApi;
   }
 

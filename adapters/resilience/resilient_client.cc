@@ -102,6 +102,7 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
   const std::string& vendor() const { return vendor_; }
 
   void Send(http::Request request, http::ResponseCallback done) {
+    if (request.body_sink != nullptr) return SendStream(std::move(request), std::move(done));
     auto call = std::make_shared<Call>();
     call->done = std::move(done);
     call->idempotent = request.method == "GET";
@@ -142,6 +143,29 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
       Admit(call, deferred);
     }
     deferred.Run();
+  }
+
+  // An event stream is open for as long as its job runs: it takes no slot of the concurrency
+  // limit (its owner bounds how many it opens), is never retried (its owner re-opens it or
+  // falls back to polling) and is refused while the circuit is not closed.
+  void SendStream(http::Request request, http::ResponseCallback done) {
+    std::optional<http::Response> refused;
+    {
+      absl::MutexLock lock(&mu_);
+      const absl::Time now = scheduler_->Now();
+      if (shut_down_) {
+        refused = LocalError(http::TransportError::kCancelled, "vendor client shut down");
+      } else if (options_.circuit_failure_threshold > 0 && circuit_ != CircuitState::kClosed) {
+        refused = LocalError(http::TransportError::kCircuitOpen, "circuit breaker open");
+        refused->retry_delay = circuit_ == CircuitState::kOpen && open_until_ > now
+                                   ? open_until_ - now
+                                   : kProbeRetryDelay;
+      } else {
+        ++counters_.attempts;
+      }
+    }
+    if (refused.has_value()) return std::move(done)(*std::move(refused));
+    inner_->Send(std::move(request), std::move(done));
   }
 
   void SetCircuitListener(std::function<void(bool)> listener) {
