@@ -231,6 +231,60 @@ absl::Status LoadCache(const SettingLookup& lookup, CacheSettings& cache) {
   return absl::OkStatus();
 }
 
+absl::Status LoadWatch(const SettingLookup& lookup, WatchSettings& watch) {
+  for (auto [env, field] : {std::pair{"JOBFACADE_WATCH_POLL_MIN", &WatchSettings::poll_min},
+                            std::pair{"JOBFACADE_WATCH_POLL_MAX", &WatchSettings::poll_max}}) {
+    auto text = lookup(env);
+    if (!text.has_value() || text->empty()) continue;
+    absl::Duration value;
+    if (!absl::ParseDuration(*text, &value) || value < absl::Milliseconds(10) ||
+        value > absl::Hours(1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          env, ": expected a duration such as 1s or 500ms, from 10ms to 1h, got \"", *text, "\""));
+    }
+    watch.*field = value;
+  }
+  if (watch.poll_max < watch.poll_min) {
+    return absl::InvalidArgumentError(
+        "JOBFACADE_WATCH_POLL_MAX must not be below JOBFACADE_WATCH_POLL_MIN");
+  }
+  if (auto text = lookup("JOBFACADE_WATCH_MAX"); text.has_value() && !text->empty()) {
+    constexpr int kMaxWatches = 10000000;
+    if (!absl::SimpleAtoi(*text, &watch.max_watches) || watch.max_watches < 0 ||
+        watch.max_watches > kMaxWatches) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("JOBFACADE_WATCH_MAX: expected a whole number of watches from 0 to ",
+                       kMaxWatches, ", got \"", *text, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadConnection(const SettingLookup& lookup, ConnectionSettings& connection) {
+  struct Setting {
+    const char* env;
+    absl::Duration ConnectionSettings::*field;
+    absl::Duration min;
+  };
+  for (const Setting& setting :
+       {Setting{"JOBFACADE_MAX_CONNECTION_AGE", &ConnectionSettings::max_age, absl::Seconds(1)},
+        Setting{"JOBFACADE_MAX_CONNECTION_AGE_GRACE", &ConnectionSettings::max_age_grace,
+                absl::ZeroDuration()},
+        Setting{"JOBFACADE_KEEPALIVE_TIME", &ConnectionSettings::keepalive_time,
+                absl::Seconds(1)}}) {
+    auto text = lookup(setting.env);
+    if (!text.has_value() || text->empty()) continue;
+    absl::Duration value;
+    if (!absl::ParseDuration(*text, &value) || value < setting.min || value > absl::Hours(720)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(setting.env, ": expected a duration such as 30m or 30s, from ",
+                       absl::FormatDuration(setting.min), " to 720h, got \"", *text, "\""));
+    }
+    connection.*setting.field = value;
+  }
+  return absl::OkStatus();
+}
+
 // `host:port` with a port from 0 to 65535 (gRPC would take 99999 as 34463 without a word).
 absl::Status ValidateListen(absl::string_view setting, absl::string_view address) {
   const size_t colon = address.rfind(':');
@@ -302,7 +356,10 @@ const std::vector<std::string>& ConfigSettingNames() {
         {"JOBFACADE_PAGE_TOKEN_KEY", "JOBFACADE_AUTH_TOKENS_FILE", "JOBFACADE_ALLOW_CALLER_KEYS",
          "JOBFACADE_TLS_CERT_FILE", "JOBFACADE_TLS_KEY_FILE", "JOBFACADE_TLS_CLIENT_CA_FILE",
          "JOBFACADE_METRICS_LISTEN", "JOBFACADE_SANDBOX", "JOBFACADE_SHUTDOWN_GRACE_SECONDS",
-         "JOBFACADE_CACHE_SIZE", "JOBFACADE_CACHE_BYTES", "JOBFACADE_CACHE_TTL"});
+         "JOBFACADE_CACHE_SIZE", "JOBFACADE_CACHE_BYTES", "JOBFACADE_CACHE_TTL",
+         "JOBFACADE_WATCH_POLL_MIN", "JOBFACADE_WATCH_POLL_MAX", "JOBFACADE_WATCH_MAX",
+         "JOBFACADE_MAX_CONNECTION_AGE", "JOBFACADE_MAX_CONNECTION_AGE_GRACE",
+         "JOBFACADE_KEEPALIVE_TIME"});
     for (const IntSetting& setting : kIntSettings) list->push_back(setting.env);
     for (const DurationSetting& setting : kDurationSettings) list->push_back(setting.env);
     return list;
@@ -409,6 +466,8 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
   }
   if (auto s = LoadResilience(lookup, config.resilience); !s.ok()) return s;
   if (auto s = LoadCache(lookup, config.cache); !s.ok()) return s;
+  if (auto s = LoadWatch(lookup, config.watch); !s.ok()) return s;
+  if (auto s = LoadConnection(lookup, config.connection); !s.ok()) return s;
   return config;
 }
 

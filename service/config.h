@@ -42,6 +42,22 @@ struct CacheSettings {
   absl::Duration ttl = absl::Minutes(10);
 };
 
+// WatchJob (JOBFACADE_WATCH_POLL_MIN, _POLL_MAX, JOBFACADE_WATCH_MAX).
+struct WatchSettings {
+  absl::Duration poll_min = absl::Seconds(1);
+  absl::Duration poll_max = absl::Seconds(30);
+  int max_watches = 10000;
+};
+
+// Server connections (JOBFACADE_MAX_CONNECTION_AGE, _GRACE, JOBFACADE_KEEPALIVE_TIME): a
+// connection is told to go away at its maximum age (gRPC adds up to 10% either way), so that
+// L4 balancing spreads long-lived callers; calls left on it get the grace, then it closes.
+struct ConnectionSettings {
+  absl::Duration max_age = absl::Minutes(30);
+  absl::Duration max_age_grace = absl::Seconds(30);
+  absl::Duration keepalive_time = absl::Seconds(60);
+};
+
 struct Config {
   std::string listen = "0.0.0.0:50051";
   // Enabled vendors only, keyed by vendor name.
@@ -58,6 +74,8 @@ struct Config {
   absl::Duration shutdown_grace = absl::Seconds(10);
   ResilienceSettings resilience;
   CacheSettings cache;
+  WatchSettings watch;
+  ConnectionSettings connection;
 };
 
 // Looks a setting up by its environment variable name (for example "JOBFACADE_LISTEN"); the

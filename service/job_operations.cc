@@ -121,6 +121,23 @@ void JobOperations::GetJob(const RpcContext& ctx, const v1::GetJobRequest& reque
   reader_->Read(*adapter, ctx.ForVendor(name->vendor), name->job_id, view, std::move(done));
 }
 
+absl::StatusOr<WatchTarget> JobOperations::ResolveWatch(const RpcContext& ctx,
+                                                        absl::string_view job_name) const {
+  auto name = ParseJobName(job_name);
+  if (!name.ok()) return name.status();
+  auto adapter = AdapterFor(name->vendor);
+  if (!adapter.ok()) return adapter.status();
+  WatchTarget target;
+  target.adapter = *adapter;
+  target.name = FormatJobName(name->vendor, name->job_id);
+  target.id = name->job_id;
+  target.caller_key = ctx.ForVendor(name->vendor).caller_key;
+  target.identity = CredentialIdentity(target.caller_key);
+  const Vendor* vendor = FindVendor(name->vendor);
+  target.event_stream = vendor != nullptr && vendor->spec().watch == WatchMode::kEventStream;
+  return target;
+}
+
 void JobOperations::ReadState(const RpcContext& ctx, absl::string_view job_name,
                               StateCallback then) {
   auto name = ParseJobName(job_name);

@@ -17,6 +17,7 @@
 #include "jobfacade/v1/job_service.pb.h"
 #include "service/job_cache.h"
 #include "service/page_token.h"
+#include "service/watch_hub.h"
 
 namespace jobfacade {
 
@@ -59,6 +60,12 @@ class JobOperations {
   void CancelJob(const RpcContext& ctx, const v1::CancelJobRequest& request,
                  Callback<v1::Job> done);
   void DeleteJob(const RpcContext& ctx, const v1::DeleteJobRequest& request, StatusCallback done);
+
+  // What WatchJob follows for `job_name` with the call's credentials: INVALID_NAME,
+  // UNKNOWN_VENDOR or VENDOR_NOT_CONFIGURED as GetJob would answer.
+  absl::StatusOr<WatchTarget> ResolveWatch(const RpcContext& ctx, absl::string_view job_name) const;
+  // Reads of one job through the terminal-job cache, shared with GetJob (the watches' reads).
+  JobReader* reader() { return reader_.get(); }
 
   bool IsConfigured(absl::string_view vendor) const { return adapters_.count(vendor) > 0; }
   std::vector<std::string> ConfiguredVendors() const;

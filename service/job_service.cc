@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <deque>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -13,6 +15,7 @@
 #include "adapters/core/errors.h"
 #include "adapters/registry.h"
 #include "service/grpc_status.h"
+#include "service/log.h"
 
 namespace jobfacade {
 namespace {
@@ -49,6 +52,162 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   const Clock& clock_;
   absl::Time start_;
   CallCounter* calls_;
+};
+
+// One WatchJob stream: the hub's sink on one side, gRPC's one-write-at-a-time stream on the
+// other. Jobs queue while a write is out; the final status goes after the last of them.
+class WatchCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  WatchCall(WatchHub* hub, Metrics* metrics, const Clock& clock, std::string peer)
+      : hub_(hub),
+        metrics_(metrics),
+        clock_(clock),
+        start_(clock.Now()),
+        peer_(std::move(peer)),
+        sink_(std::make_shared<Sink>(this)) {}
+
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  // Finishes at once with `status`.
+  WatchCall* Refuse(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    end_ = status;
+    FinishLocked();
+    return this;
+  }
+
+  void Start(const WatchTarget& target, absl::Time end_at) {
+    absl::StatusOr<WatchHub::WatchId> id = hub_->Add(target, sink_, end_at);
+    if (!id.ok()) {
+      absl::MutexLock lock(&mu_);
+      if (!end_.has_value()) end_ = id.status();
+      if (!writing_) FinishLocked();
+      return;
+    }
+    bool left = false;
+    {
+      absl::MutexLock lock(&mu_);
+      id_ = *id;
+      left = cancelled_;
+    }
+    if (left) hub_->Remove(*id);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {  // the stream is broken: the caller went away
+      queue_.clear();
+      if (!end_.has_value()) end_ = absl::CancelledError("the caller went away");
+    }
+    if (!queue_.empty()) return WriteNextLocked();
+    if (end_.has_value()) FinishLocked();
+  }
+
+  void OnCancel() override {
+    WatchHub::WatchId id = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      id = id_;
+      if (!end_.has_value()) {
+        end_ = MakeError(absl::StatusCode::kCancelled, reason::kCancelled,
+                         "the caller cancelled the watch or its deadline passed");
+      }
+      queue_.clear();
+      if (!writing_) FinishLocked();
+    }
+    if (id != 0) hub_->Remove(id);
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&sink_->mu);
+      sink_->call = nullptr;
+    }
+    WatchHub::WatchId id = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      id = id_;
+    }
+    if (id != 0 && hub_ != nullptr) hub_->Remove(id);
+    delete this;
+  }
+
+ private:
+  // What the hub holds: it outlives the call and stops forwarding once the call is done.
+  struct Sink final : WatchSink {
+    explicit Sink(WatchCall* call) : call(call) {}
+    void OnJob(const std::shared_ptr<const v1::Job>& job) override {
+      absl::MutexLock lock(&mu);
+      if (call != nullptr) call->Push(job);
+    }
+    void OnEnd(const absl::Status& status) override {
+      absl::MutexLock lock(&mu);
+      if (call != nullptr) call->End(status);
+    }
+    absl::Mutex mu;
+    WatchCall* call ABSL_GUARDED_BY(mu);
+  };
+
+  void Push(const std::shared_ptr<const v1::Job>& job) {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || end_.has_value()) return;
+    queue_.push_back(job);
+    if (!writing_) WriteNextLocked();
+  }
+
+  void End(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (end_.has_value()) return;
+    end_ = status;
+    if (!writing_ && queue_.empty()) FinishLocked();
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::shared_ptr<const v1::Job> job = std::move(queue_.front());
+    queue_.pop_front();
+    buffer_.Clear();
+    bool own_buffer = false;
+    if (!grpc::SerializationTraits<v1::Job>::Serialize(*job, &buffer_, &own_buffer).ok()) {
+      queue_.clear();
+      end_ = MakeError(absl::StatusCode::kInternal, reason::kInternal,
+                       "the job could not be serialised");
+      return FinishLocked();
+    }
+    writing_ = true;
+    StartWrite(&buffer_);
+  }
+
+  void FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    const absl::Status status = end_.value_or(absl::OkStatus());
+    const absl::Duration latency = clock_.Now() - start_;
+    if (metrics_ != nullptr) metrics_->RecordRpc("WatchJob", status.code(), latency);
+    const std::string reason = ErrorReason(status);
+    Log("INFO", absl::StrCat("rpc method=WatchJob name=", name_.empty() ? "-" : name_,
+                             " code=", absl::StatusCodeToString(status.code()),
+                             reason.empty() ? "" : absl::StrCat(" reason=", reason),
+                             " latency_ms=", absl::ToInt64Milliseconds(latency), " peer=", peer_));
+    Finish(ToGrpcStatus(status));
+  }
+
+  WatchHub* const hub_;
+  Metrics* const metrics_;
+  const Clock& clock_;
+  const absl::Time start_;
+  const std::string peer_;
+  std::string name_;
+  const std::shared_ptr<Sink> sink_;
+  absl::Mutex mu_;
+  WatchHub::WatchId id_ ABSL_GUARDED_BY(mu_) = 0;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::shared_ptr<const v1::Job>> queue_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer buffer_ ABSL_GUARDED_BY(mu_);
 };
 
 std::string MetadataValue(const grpc::CallbackServerContext* context, absl::string_view key) {
@@ -114,7 +273,38 @@ grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics, C
 }  // namespace
 
 JobServiceImpl::JobServiceImpl(JobOperations* operations, JobServiceOptions options)
-    : operations_(operations), options_(std::move(options)) {}
+    : operations_(operations),
+      options_(std::move(options)),
+      connections_(options_.max_connection_age, options_.max_connection_age_grace) {}
+
+void ConnectionAges::Seen(const std::string& peer, absl::Time now) {
+  if (max_age_ == absl::InfiniteDuration()) return;
+  absl::MutexLock lock(&mu_);
+  FirstSeenLocked(peer, now);
+}
+
+absl::Time ConnectionAges::WatchEnd(const std::string& peer, absl::Time now) {
+  if (max_age_ == absl::InfiniteDuration()) return absl::InfiniteFuture();
+  absl::Time first_seen;
+  {
+    absl::MutexLock lock(&mu_);
+    first_seen = FirstSeenLocked(peer, now);
+  }
+  const absl::Time end = first_seen + max_age_ * 9 / 10;
+  return end > now ? end : now + std::max(grace_ / 2, absl::Seconds(1));
+}
+
+absl::Time ConnectionAges::FirstSeenLocked(const std::string& peer, absl::Time now) {
+  auto [it, added] = first_seen_.try_emplace(peer, now);
+  if (added && first_seen_.size() >= prune_at_) {
+    // No connection outlives its jittered maximum age plus the grace.
+    const absl::Time oldest = now - (max_age_ * 11 / 10 + grace_ + absl::Minutes(1));
+    absl::erase_if(first_seen_, [oldest](const auto& entry) { return entry.second < oldest; });
+    prune_at_ = std::max<size_t>(1024, 2 * first_seen_.size());
+    return first_seen_.at(peer);
+  }
+  return it->second;
+}
 
 absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* context) const {
   if (!options_.auth_tokens.empty()) {
@@ -132,6 +322,7 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
                        "missing or invalid bearer token in the authorization metadata");
     }
   }
+  connections_.Seen(context->peer(), clock().Now());
   RpcContext ctx;
   const auto deadline = context->deadline();
   ctx.deadline = VendorDeadline(deadline == std::chrono::system_clock::time_point::max()
@@ -192,20 +383,22 @@ grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext*
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::WatchJob(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  // A request that cannot be parsed is INVALID_REQUEST like on every method; otherwise
-  // UNIMPLEMENTED until the watch feature lands.
-  class Refused final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
-   public:
-    explicit Refused(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
-    void OnDone() override { delete this; }
-  };
+  auto* call = new WatchCall(options_.watches, options_.metrics, clock(), context->peer());
+  absl::StatusOr<RpcContext> prepared = Prepare(context);
+  if (!prepared.ok()) return call->Refuse(prepared.status());
   v1::WatchJobRequest parsed;
-  absl::Status status = ParseRequest(*request, &parsed);
-  if (status.ok()) {
-    status = MakeError(absl::StatusCode::kUnimplemented, reason::kNotImplemented,
-                       "WatchJob is not implemented by this server version");
+  if (absl::Status status = ParseRequest(*request, &parsed); !status.ok()) {
+    return call->Refuse(status);
   }
-  return new Refused(status);
+  call->set_name(parsed.name());
+  absl::StatusOr<WatchTarget> target = operations_->ResolveWatch(*prepared, parsed.name());
+  if (!target.ok()) return call->Refuse(target.status());
+  if (options_.watches == nullptr) {
+    return call->Refuse(
+        MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown, "the server is stopping"));
+  }
+  call->Start(*target, connections_.WatchEnd(context->peer(), clock().Now()));
+  return call;
 }
 
 }  // namespace jobfacade

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "jobfacade/v1/job_service.grpc.pb.h"
@@ -41,6 +42,36 @@ struct JobServiceOptions {
   absl::Duration default_deadline = absl::Seconds(30);
   // Deadlines and latencies are measured on it; null means Clock::Real().
   const Clock* clock = nullptr;
+  // Where WatchJob's watches live; null: WatchJob answers UNAVAILABLE / SHUTTING_DOWN.
+  WatchHub* watches = nullptr;
+  // The server's JOBFACADE_MAX_CONNECTION_AGE and _GRACE: a watch ends UNAVAILABLE /
+  // SHUTTING_DOWN before its connection is closed under it (ConnectionAges).
+  absl::Duration max_connection_age = absl::InfiniteDuration();
+  absl::Duration max_connection_age_grace = absl::Seconds(30);
+};
+
+// When each caller connection was first seen (by gRPC peer address), so that a watch can end
+// before its connection reaches its maximum age. A connection's first call is seen within
+// moments of its start; an entry older than any connection can live is dropped.
+class ConnectionAges {
+ public:
+  ConnectionAges(absl::Duration max_age, absl::Duration grace) : max_age_(max_age), grace_(grace) {}
+  // When a watch opened `now` on `peer`'s connection must end: 90% of the maximum age after
+  // the connection was first seen (gRPC sends GOAWAY from 90% on), or, on a connection
+  // already past that point, half the grace (at least 1 s) from now. InfiniteFuture when
+  // connections have no maximum age.
+  absl::Time WatchEnd(const std::string& peer, absl::Time now);
+  // Notes a call on `peer`'s connection.
+  void Seen(const std::string& peer, absl::Time now);
+
+ private:
+  absl::Time FirstSeenLocked(const std::string& peer, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const absl::Duration max_age_;
+  const absl::Duration grace_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> first_seen_ ABSL_GUARDED_BY(mu_);
+  size_t prune_at_ ABSL_GUARDED_BY(mu_) = 1024;
 };
 
 // Every method on gRPC's raw callback API: the handlers get the request's bytes and parse them
@@ -82,6 +113,7 @@ class JobServiceImpl final : public RawJobService {
   JobOperations* operations_;
   JobServiceOptions options_;
   CallCounter unary_calls_;
+  mutable ConnectionAges connections_;
 };
 
 }  // namespace jobfacade

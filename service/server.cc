@@ -7,6 +7,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "adapters/core/errors.h"
 #include "adapters/core/scheduler.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/registry.h"
@@ -26,11 +28,17 @@
 #include "service/metrics.h"
 #include "service/names.h"
 #include "service/page_token.h"
+#include "service/watch_hub.h"
 
 namespace jobfacade {
 namespace {
 
 constexpr char kServiceName[] = "jobfacade.v1.JobService";
+// A duration as a gRPC channel argument in milliseconds.
+int ToGrpcMillis(absl::Duration d) {
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
+}
+
 // Bounds on what one caller may send or receive in one message.
 constexpr int kMaxReceiveMessageBytes = 1 << 20;
 constexpr int kMaxSendMessageBytes = 64 << 20;
@@ -148,10 +156,25 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   server->operations_ = std::make_unique<JobOperations>(
       std::move(adapters), std::move(page_token_key), clock, operations_options);
   server->RegisterResilienceMetrics();
+  WatchOptions watch_options;
+  watch_options.poll_min = config.watch.poll_min;
+  watch_options.poll_max = config.watch.poll_max;
+  watch_options.max_watches = config.watch.max_watches;
+  watch_options.read_timeout = resilience.default_deadline;
+  server->watches_ = std::make_unique<WatchHub>(server->operations_->reader(),
+                                                server->transport_->scheduler(), watch_options);
+  server->metrics_->AddGauge(
+      "jobfacade_watches_open", "WatchJob streams open now.",
+      [watches = server->watches_.get()] { return static_cast<double>(watches->stats().open); });
+  server->metrics_->AddGauge("jobfacade_watch_upstreams", "Jobs followed upstream for watches now.",
+                             [watches = server->watches_.get()] {
+                               return static_cast<double>(watches->stats().upstreams);
+                             });
   server->service_ = std::make_unique<JobServiceImpl>(
       server->operations_.get(),
       JobServiceOptions{config.auth_tokens, config.allow_caller_keys, server->metrics_.get(),
-                        resilience.default_deadline, &clock});
+                        resilience.default_deadline, &clock, server->watches_.get(),
+                        config.connection.max_age, config.connection.max_age_grace});
 
   auto credentials = MakeCredentials(config);
   if (!credentials.ok()) return credentials.status();
@@ -162,6 +185,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   int selected_port = 0;
   builder.AddListeningPort(config.listen, *credentials, &selected_port);
   builder.RegisterService(server->service_.get());
+  const ConnectionSettings& connection = config.connection;
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, ToGrpcMillis(connection.max_age));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             ToGrpcMillis(connection.max_age_grace));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ToGrpcMillis(connection.keepalive_time));
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   builder.SetMaxSendMessageSize(kMaxSendMessageBytes);
   server->server_ = builder.BuildAndStart();
@@ -299,6 +327,9 @@ void Server::Shutdown(absl::Duration grace) {
   // calls alone, then cancel the streams that are left (again every 100 ms until the shutdown is
   // over, for a stream that slipped in before it began).
   const absl::Time deadline = clock_->Now() + grace;
+  // Open watches end now, UNAVAILABLE / SHUTTING_DOWN, so their callers re-open them elsewhere.
+  watches_->Shutdown(MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown,
+                               "the server is shutting down; re-open the watch"));
   absl::Notification stopped;
   std::thread stopper([this, deadline, &stopped] {
     server_->Shutdown(absl::ToChronoTime(deadline));
@@ -318,6 +349,7 @@ void Server::Shutdown(absl::Duration grace) {
   // clients, go after them; the sandbox, which may still be answering, goes last.
   transport_->Shutdown();
   service_.reset();
+  watches_.reset();
   operations_.reset();
   transport_.reset();
   sandbox_.reset();

@@ -29,6 +29,7 @@ class JobServiceImpl;
 class Metrics;
 class MetricsServer;
 class VendorTransport;
+class WatchHub;
 
 class Server {
  public:
@@ -71,6 +72,7 @@ class Server {
   // and the engine).
   std::unique_ptr<VendorTransport> transport_;
   std::unique_ptr<JobOperations> operations_;  // its adapters point at the clients
+  std::unique_ptr<WatchHub> watches_;          // reads through operations_, on the engine
   std::unique_ptr<JobServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_, transport_, operations_

@@ -88,6 +88,17 @@ std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status) {
   return info;
 }
 
+std::optional<absl::Duration> GetRetryDelay(const absl::Status& status) {
+  auto payload = status.GetPayload(kRetryInfoTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  google::rpc::RetryInfo retry;
+  if (!retry.ParseFromString(std::string(*payload)) || !retry.has_retry_delay()) {
+    return std::nullopt;
+  }
+  return absl::Seconds(retry.retry_delay().seconds()) +
+         absl::Nanoseconds(retry.retry_delay().nanos());
+}
+
 std::string ErrorReason(const absl::Status& status) {
   auto info = GetErrorInfo(status);
   return info.has_value() ? info->reason() : std::string();

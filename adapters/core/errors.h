@@ -54,6 +54,8 @@ inline constexpr absl::string_view kUnauthenticated = "UNAUTHENTICATED";
 inline constexpr absl::string_view kCancelled = "CANCELLED";
 inline constexpr absl::string_view kInternal = "INTERNAL";
 inline constexpr absl::string_view kNotImplemented = "NOT_IMPLEMENTED";
+inline constexpr absl::string_view kTooManyWatches = "TOO_MANY_WATCHES";
+inline constexpr absl::string_view kShuttingDown = "SHUTTING_DOWN";
 }  // namespace reason
 
 // Longest vendor_message kept in ErrorInfo metadata, in bytes.
@@ -82,6 +84,9 @@ std::string ErrorReason(const absl::Status& status);
 
 // The ErrorInfo of `status` when it carries one.
 std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status);
+
+// The delay of the RetryInfo `status` carries, when it carries one.
+std::optional<absl::Duration> GetRetryDelay(const absl::Status& status);
 
 // Cuts `text` to at most `max_bytes` bytes without splitting a UTF-8 sequence, replaces
 // invalid UTF-8 and control characters, and removes every occurrence of each secret.

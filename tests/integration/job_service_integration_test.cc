@@ -571,16 +571,6 @@ TEST_F(JobServiceTest, ClientCancellationAbortsTheVendorRequest) {
   harness_.emulator().ReleaseStalls();
 }
 
-TEST_F(JobServiceTest, WatchJobIsNotImplementedYet) {
-  v1::WatchJobRequest request;
-  request.set_name(Name("ionq", "x"));
-  auto ctx = Context();
-  auto reader = harness_.stub().WatchJob(ctx.get(), request);
-  v1::Job job;
-  EXPECT_FALSE(reader->Read(&job));
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
-}
-
 // Bytes that are no valid request reach the service's own parsing on every method: the answer
 // is INVALID_ARGUMENT / INVALID_REQUEST with its ErrorInfo (gRPC's typed handlers answered an
 // empty UNIMPLEMENTED), and nothing is sent to a vendor.

@@ -21,17 +21,6 @@ namespace {
 using ::jobfacade::testing::FakeAdapter;
 using ::jobfacade::testing::IsError;
 
-// The scheduler's time as the service's clock, so that deadlines, timers and expiry move
-// together.
-class SchedulerClock final : public Clock {
- public:
-  explicit SchedulerClock(const ManualScheduler& scheduler) : scheduler_(scheduler) {}
-  absl::Time Now() const override { return scheduler_.Now(); }
-
- private:
-  const ManualScheduler& scheduler_;
-};
-
 // One call's outcome, once it came.
 template <typename T>
 struct Outcome {

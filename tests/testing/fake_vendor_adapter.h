@@ -174,6 +174,40 @@ class FakeAdapter final : public VendorAdapter {
     std::move(done)(absl::OkStatus());
   }
 
+  // An event stream opened by FollowEvents: the test sends its events and ends it.
+  struct Stream {
+    std::string id;
+    EventCallback on_event;
+    StatusCallback done;
+    bool ended = false;
+    void Send(absl::string_view type) {
+      if (!ended) on_event(type);
+    }
+    void End(absl::Status status) {
+      if (ended) return;
+      ended = true;
+      std::move(done)(std::move(status));
+    }
+  };
+  void FollowEvents(const CallContext& ctx, absl::string_view id, EventCallback on_event,
+                    StatusCallback done) override {
+    if (stream_error.has_value()) return std::move(done)(*stream_error);
+    auto stream = std::make_shared<Stream>();
+    stream->id = std::string(id);
+    stream->on_event = std::move(on_event);
+    stream->done = std::move(done);
+    streams.push_back(stream);
+    if (ctx.cancellation != nullptr) {
+      // Closed like the engine closes a stream whose cancellation fired.
+      std::weak_ptr<Stream> weak = stream;
+      ctx.cancellation->Add([weak] {
+        if (auto s = weak.lock()) s->End(absl::CancelledError("cancelled"));
+      });
+    }
+  }
+  std::vector<std::shared_ptr<Stream>> streams;
+  std::optional<absl::Status> stream_error;  // FollowEvents fails with it at once when set
+
   int gets = 0, cancels = 0, deletes = 0;
   std::vector<int> list_sizes;
   std::vector<ListRequest> list_requests;

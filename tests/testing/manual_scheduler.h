@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "adapters/core/clock.h"
 #include "adapters/core/scheduler.h"
 
 namespace jobfacade {
@@ -35,6 +36,16 @@ class ManualScheduler final : public Scheduler {
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
   scheduler_internal::TaskSet tasks_ ABSL_GUARDED_BY(mu_);
+};
+
+// The scheduler's time as a Clock, so that deadlines, timers and expiry move together.
+class SchedulerClock final : public Clock {
+ public:
+  explicit SchedulerClock(const ManualScheduler& scheduler) : scheduler_(scheduler) {}
+  absl::Time Now() const override { return scheduler_.Now(); }
+
+ private:
+  const ManualScheduler& scheduler_;
 };
 
 }  // namespace jobfacade
