@@ -225,20 +225,63 @@ class JobfacadeClient {
     await this.unary('DeleteJob', {name}, timeoutMs);
   }
 
-  // The server stream of WatchJob (a grpc-js ClientReadableStream of Job); cancel() stops it.
+  // One WatchJob stream as grpc-js gives it (a ClientReadableStream of Job; cancel() stops
+  // it). It does not re-open by itself; watch() does. No deadline unless timeoutMs is given:
+  // a watch lasts as long as its job.
   watchJob(name, timeoutMs) {
-    return this.stub.WatchJob({name}, this.metadata, this.callOptions(timeoutMs));
+    const options = timeoutMs === undefined ? {} : this.callOptions(timeoutMs);
+    return this.stub.WatchJob({name}, this.metadata, options);
   }
 
-  // Every Job WatchJob sends until the server ends the stream (after a terminal state).
-  collectWatch(name, timeoutMs) {
-    return new Promise((resolve, reject) => {
-      const jobs = [];
-      const call = this.watchJob(name, timeoutMs);
-      call.on('data', (job) => jobs.push(job));
-      call.on('error', reject);
-      call.on('end', () => resolve(jobs));
+  // Follows job `name`: onJob(job) runs with the job now and at each change of its state,
+  // state_message or queue_position. When the server ends the stream with UNAVAILABLE /
+  // SHUTTING_DOWN (it is stopping, or the connection reached its maximum age) the watch is
+  // opened again, and a first job equal to the last one passed on is not passed on twice.
+  // Returns {done, cancel}: `done` resolves after a terminal state and rejects with any other
+  // error; cancel() stops the watch (done then rejects with CANCELLED). timeoutMs bounds the
+  // whole watch.
+  watch(name, onJob, {timeoutMs, reopen = true} = {}) {
+    const until = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    let call = null;
+    let cancelled = false;
+    let last = null;
+    let reopens = 0;
+    const done = new Promise((resolve, reject) => {
+      const open = () => {
+        const remaining = until === undefined ? undefined : Math.max(0, until - Date.now());
+        call = this.watchJob(name, remaining);
+        call.on('data', (job) => {
+          const seen = `${job.state}\u0000${job.state_message}\u0000${job.queue_position}`;
+          if (seen === last) return;
+          last = seen;
+          onJob(job);
+        });
+        call.on('error', (err) => {
+          if (!cancelled && reopen && err.code === grpc.status.UNAVAILABLE &&
+              errorDetails(err, this.protoDir).reason === 'SHUTTING_DOWN') {
+            reopens += 1;
+            setTimeout(open, Math.min(50 * reopens, 1000));
+            return;
+          }
+          reject(err);
+        });
+        call.on('end', () => resolve());
+      };
+      open();
     });
+    return {
+      done,
+      cancel: () => {
+        cancelled = true;
+        if (call) call.cancel();
+      },
+    };
+  }
+
+  // Every Job the watch passes on until the job ends (re-opening as watch() does).
+  collectWatch(name, timeoutMs) {
+    const jobs = [];
+    return this.watch(name, (job) => jobs.push(job), {timeoutMs}).done.then(() => jobs);
   }
 
   // grpc.health.v1 status of `service` ('' = the whole server): 'SERVING', ...

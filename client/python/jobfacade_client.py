@@ -25,6 +25,7 @@ RetryInfo details (API.md, "Errors").
 import dataclasses
 import importlib
 import sys
+import time
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import grpc
@@ -272,12 +273,46 @@ class JobfacadeClient:
         """Deletes a job in a terminal state."""
         self._delete(self._pb.DeleteJobRequest(name=name), **self._kwargs(timeout))
 
-    def watch_job(self, name: str, timeout: Optional[float] = None):
-        """Streams the job now and at each change; ends after a terminal state.
+    def watch_call(self, name: str, timeout: Optional[float] = None):
+        """One WatchJob stream as gRPC gives it: an iterator of Job that is also a grpc.Call
+        (.cancel() stops it). It does not re-open by itself; watch_job does. No deadline
+        unless `timeout` (seconds) is given: a watch lasts as long as its job."""
+        return self._watch(self._pb.WatchJobRequest(name=name), timeout=timeout,
+                           metadata=self._metadata)
 
-        The returned iterator is also a grpc.Call: call .cancel() on it to stop early.
+    def watch_job(self, name: str, timeout: Optional[float] = None, reopen: bool = True):
+        """Yields the job now and again at each change of its state, state_message or
+        queue_position; returns after a terminal state.
+
+        When the server ends the stream with UNAVAILABLE / SHUTTING_DOWN (it is stopping, or
+        the connection reached its maximum age), the watch is opened again, on whichever
+        replica the channel reaches, and a first job equal to the last one yielded is not
+        yielded twice. Any other error is raised as grpc.RpcError. `timeout` bounds the whole
+        watch (seconds; None: no bound).
         """
-        return self._watch(self._pb.WatchJobRequest(name=name), **self._kwargs(timeout))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last = None
+        reopens = 0
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            call = self.watch_call(name, remaining)
+            try:
+                for job in call:
+                    seen = (job.state, job.state_message, job.queue_position)
+                    if seen != last:
+                        last = seen
+                        yield job
+                return
+            except grpc.RpcError as err:
+                if not (reopen and err.code() == grpc.StatusCode.UNAVAILABLE
+                        and error_details(err).reason == "SHUTTING_DOWN"):
+                    raise
+                reopens += 1
+                # A short pause, longer for each re-open in a row, so a fleet that is going
+                # away is not hammered.
+                time.sleep(min(0.05 * reopens, 1.0))
+            finally:
+                call.cancel()
 
     def health_check(self, service: str = "", timeout: Optional[float] = None) -> str:
         """grpc.health.v1 status of `service` ("" = the whole server): "SERVING", ..."""

@@ -468,6 +468,118 @@ describe('cancel and delete', () => {
   });
 });
 
+describe('watch', () => {
+  // A manual-clock emulator and two replicas serving it, with watch polls fast enough that a
+  // change reaches a watch soon after the emulator's clock moved.
+  const ctx = {emulator: null, servers: [], client: null};
+  const FAST_WATCH = {JOBFACADE_WATCH_POLL_MIN: '20ms', JOBFACADE_WATCH_POLL_MAX: '50ms'};
+  before(async () => {
+    ctx.emulator = await startEmulator();
+    for (let i = 0; i < 2; ++i) {
+      ctx.servers.push(await startServer({...ctx.emulator.vendorSettings, ...FAST_WATCH}));
+    }
+    ctx.client = new JobfacadeClient(ctx.servers[0].address, {timeoutMs: RPC_TIMEOUT_MS});
+  }, {timeout: 3 * START_TIMEOUT_MS + 5000});
+  after(async () => {
+    if (ctx.client) ctx.client.close();
+    for (const server of ctx.servers) await stopServer(server, 'SIGKILL');
+    if (ctx.emulator) await stopServer(ctx.emulator, 'SIGKILL');
+  }, {timeout: 3 * STOP_TIMEOUT_MS + 5000});
+
+  // The jobs a watch passes on, taken one at a time with a bound.
+  function watcher(client, name) {
+    const jobs = [];
+    const waiting = [];
+    const handle = client.watch(name, (job) => {
+      const w = waiting.shift();
+      if (w) w(job); else jobs.push(job);
+    }, {timeoutMs: 120000});
+    const next = () => new Promise((resolve, reject) => {
+      if (jobs.length > 0) return resolve(jobs.shift());
+      const timer = setTimeout(() => reject(new Error(`no job from the watch of ${name}`)),
+                               RPC_TIMEOUT_MS);
+      waiting.push((job) => {
+        clearTimeout(timer);
+        resolve(job);
+      });
+    });
+    return {next, handle, pending: () => jobs.length};
+  }
+
+  async function watchesOpen(server) {
+    const res = await httpRequest(`http://${server.metricsAddress}/metrics`);
+    const line = res.body.split('\n').find((l) => l.startsWith('jobfacade_watches_open '));
+    assert.ok(line, 'no jobfacade_watches_open in the metrics');
+    return Number(line.split(' ')[1]);
+  }
+
+  const same = (a, b) => a.state === b.state && a.state_message === b.state_message &&
+      String(a.queue_position) === String(b.queue_position);
+
+  it('follows a job to its end on every vendor', {timeout: TEST_TIMEOUT_MS}, async () => {
+    for (const vendor of VENDORS) {
+      const created = await emulatorPost(ctx.emulator.url, '/_emulator/jobs', {
+        vendor, initializing_seconds: 1, queued_seconds: 3, running_seconds: 4,
+        outcome: 'completed'});
+      const name = `vendors/${vendor}/jobs/${created.id}`;
+      const w = watcher(ctx.client, name);
+      let last = await w.next();
+      assert.equal(last.name, name);
+      const seen = [last.state];
+      for (let step = 0; step < 30 && last.state !== 'COMPLETED'; ++step) {
+        await emulatorPost(ctx.emulator.url, '/_emulator/clock/advance?seconds=1');
+        const now = await ctx.client.getJob(name);
+        if (same(now, last)) continue;
+        const sent = await w.next();
+        assert.ok(same(sent, now), `${vendor}: sent ${sent.state}, GetJob says ${now.state}`);
+        seen.push(sent.state);
+        last = sent;
+      }
+      assert.ok(seen.includes('QUEUED') && seen.includes('RUNNING'), seen.join());
+      assert.equal(seen[seen.length - 1], 'COMPLETED');
+      await w.handle.done;
+      assert.equal(w.pending(), 0);
+    }
+  });
+
+  it('ends a watch of a missing job NOT_FOUND', {timeout: TEST_TIMEOUT_MS}, async () => {
+    for (const vendor of VENDORS) {
+      await expectRpcError(ctx.client.collectWatch(`vendors/${vendor}/jobs/${MISSING_IDS[vendor]}`),
+                           'NOT_FOUND', 'JOB_NOT_FOUND', vendor);
+    }
+  });
+
+  it('re-opens a watch ended by a replica shutting down', {timeout: TEST_TIMEOUT_MS},
+     async () => {
+       const [a, b] = ctx.servers;
+       // One channel over both replicas, as a headless Service gives a client.
+       const client = new JobfacadeClient(`ipv4:${a.address},${b.address}`,
+                                          {timeoutMs: RPC_TIMEOUT_MS});
+       try {
+         const created = await emulatorPost(ctx.emulator.url, '/_emulator/jobs', {
+           vendor: 'qbraid', initializing_seconds: 0, queued_seconds: 0, running_seconds: 5,
+           outcome: 'completed'});
+         const name = `vendors/qbraid/jobs/${created.id}`;
+         const w = watcher(client, name);
+         assert.equal((await w.next()).state, 'RUNNING');
+         assert.equal(await watchesOpen(a), 1);
+         assert.equal(await watchesOpen(b), 0);
+         assert.equal(await stopServer(a), 0);  // its watch ends UNAVAILABLE / SHUTTING_DOWN
+         const until = Date.now() + RPC_TIMEOUT_MS;
+         while (await watchesOpen(b) !== 1 && Date.now() < until) {
+           await new Promise((r) => setTimeout(r, 20));
+         }
+         assert.equal(await watchesOpen(b), 1, 'the watch was re-opened on the other replica');
+         await emulatorPost(ctx.emulator.url, '/_emulator/clock/advance?seconds=10');
+         assert.equal((await w.next()).state, 'COMPLETED');
+         await w.handle.done;
+         assert.equal(w.pending(), 0, 'RUNNING is not passed on twice after re-opening');
+       } finally {
+         client.close();
+       }
+     });
+});
+
 describe('shutdown', () => {
   it('exits 0 on SIGTERM', {timeout: TEST_TIMEOUT_MS}, async () => {
     const server = await startServer();

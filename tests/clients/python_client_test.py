@@ -218,9 +218,10 @@ class JobfacadeServer(ChildProcess):
     is then `self.emulator`). Otherwise the QBRAID_/IONQ_/PRAISONAI_ settings to serve.
     """
 
-    def __init__(self, vendor_settings=None):
+    def __init__(self, vendor_settings=None, extra_env=None):
         super().__init__("jobfacade")
         self.vendor_settings = vendor_settings
+        self.extra_env = extra_env or {}
         self.address = None
         self.emulator = None
         self.metrics_address = None
@@ -232,6 +233,7 @@ class JobfacadeServer(ChildProcess):
         env["JOBFACADE_LISTEN"] = "127.0.0.1:0"
         env["JOBFACADE_METRICS_LISTEN"] = "127.0.0.1:0"
         env.update(self.vendor_settings or {})
+        env.update(self.extra_env)
         binary = os.environ.get("JOBFACADE_BIN", "")
         self.spawn([binary, "--sandbox"] if sandbox else [binary], env)
         self.address = self.read_until(r"jobfacade listening on (\S+:\d+)",
@@ -287,10 +289,14 @@ class ServerTestCase(RpcTestCase):
 
 
 class ManualClockTestCase(RpcTestCase):
-    """A manual-clock emulator process and a jobfacade serving it (not in sandbox mode).
+    """A manual-clock emulator process and REPLICAS jobfacade processes serving it (not in
+    sandbox mode, with SERVER_ENV added), `cls.server` the first; the client talks to it.
 
-    Both processes are started once for the class and always killed afterwards.
+    Every process is started once for the class and always killed afterwards.
     """
+
+    REPLICAS = 1
+    SERVER_ENV = {}
 
     @classmethod
     def setUpClass(cls):
@@ -298,9 +304,13 @@ class ManualClockTestCase(RpcTestCase):
         cls.addClassCleanup(cls.emulator_process.kill)
         cls.emulator_process.start()
         cls.emulator = cls.emulator_process.control
-        cls.server = JobfacadeServer(cls.emulator_process.vendor_settings())
-        cls.addClassCleanup(cls.server.kill)
-        cls.server.start()
+        cls.servers = []
+        for _ in range(cls.REPLICAS):
+            server = JobfacadeServer(cls.emulator_process.vendor_settings(), cls.SERVER_ENV)
+            cls.addClassCleanup(server.kill)
+            server.start()
+            cls.servers.append(server)
+        cls.server = cls.servers[0]
         cls.client = jf.JobfacadeClient(cls.server.address, timeout=RPC_TIMEOUT_S)
         cls.addClassCleanup(cls.client.close)
 
@@ -517,6 +527,121 @@ class CancelDeleteTest(ManualClockTestCase):
                 self.client.delete_job(job.name)
                 self.assert_rpc_error(lambda: self.client.get_job(job.name),
                                       grpc.StatusCode.NOT_FOUND, "JOB_NOT_FOUND", vendor=vendor)
+
+
+# Watch polls fast enough that a change reaches the watch soon after the emulator's clock moved.
+FAST_WATCH = {"JOBFACADE_WATCH_POLL_MIN": "20ms", "JOBFACADE_WATCH_POLL_MAX": "50ms"}
+
+
+def watches_open(server):
+    """jobfacade_watches_open on `server`'s metrics endpoint."""
+    with urllib.request.urlopen(f"http://{server.metrics_address}/metrics",
+                                timeout=RPC_TIMEOUT_S) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("jobfacade_watches_open "):
+                return float(line.split()[1])
+    raise AssertionError("no jobfacade_watches_open in the metrics")
+
+
+class Watcher:
+    """client.watch_job(name) read on a thread into a queue, so every wait is bounded."""
+
+    def __init__(self, client, name):
+        self.jobs = queue.Queue()
+        self.error = None
+        self.ended = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(client, name), daemon=True)
+        self._thread.start()
+
+    def _run(self, client, name):
+        try:
+            for job in client.watch_job(name, timeout=120):
+                self.jobs.put(job)
+        except grpc.RpcError as err:
+            self.error = err
+        finally:
+            self.ended.set()
+
+    def next(self, timeout_s=RPC_TIMEOUT_S):
+        return self.jobs.get(timeout=timeout_s)
+
+
+class WatchTest(ManualClockTestCase):
+    """WatchJob through the Python client: a job followed to its end on every vendor, and a
+    watch that outlives the shutdown of the replica it was on."""
+
+    REPLICAS = 2
+    SERVER_ENV = FAST_WATCH
+
+    def follow(self, watcher, name, client):
+        """Moves the emulator's clock in 1 s steps; whenever GetJob shows a change, the watch
+        must have sent exactly that next. Returns the state names the watch sent."""
+        first = watcher.next()
+        self.assertEqual(first.name, name)
+        seen = [jf.state_name(first.state)]
+        last = first
+        for _ in range(30):
+            if last.state in (pb.Job.COMPLETED, pb.Job.FAILED, pb.Job.CANCELLED):
+                break
+            self.emulator.advance_clock(1)
+            now = client.get_job(name)
+            if (now.state, now.state_message, now.queue_position) == (
+                    last.state, last.state_message, last.queue_position):
+                continue
+            sent = watcher.next()
+            self.assertEqual((sent.state, sent.state_message, sent.queue_position),
+                             (now.state, now.state_message, now.queue_position))
+            seen.append(jf.state_name(sent.state))
+            last = sent
+        return seen
+
+    def test_a_watch_follows_a_job_to_its_end_on_every_vendor(self):
+        for vendor in VENDORS:
+            with self.subTest(vendor=vendor):
+                job_id = self.emulator.create_job(vendor=vendor, initializing_seconds=1,
+                                                  queued_seconds=3, running_seconds=4,
+                                                  outcome="completed")
+                name = f"vendors/{vendor}/jobs/{job_id}"
+                watcher = Watcher(self.client, name)
+                seen = self.follow(watcher, name, self.client)
+                self.assertIn("QUEUED", seen)
+                self.assertIn("RUNNING", seen)
+                self.assertEqual(seen[-1], "COMPLETED")
+                self.assertTrue(watcher.ended.wait(RPC_TIMEOUT_S))
+                self.assertIsNone(watcher.error)
+                self.assertTrue(watcher.jobs.empty())
+
+    def test_a_missing_job_ends_the_watch_not_found(self):
+        for vendor in VENDORS:
+            with self.subTest(vendor=vendor):
+                name = f"vendors/{vendor}/jobs/{MISSING_IDS[vendor]}"
+                self.assert_rpc_error(lambda: list(self.client.watch_job(name, timeout=20)),
+                                      grpc.StatusCode.NOT_FOUND, "JOB_NOT_FOUND", vendor=vendor)
+
+    def test_the_client_reopens_a_watch_ended_by_a_replica_shutting_down(self):
+        # One channel over both replicas, as a headless Service gives a client.
+        a, b = self.servers
+        target = "ipv4:" + ",".join([a.address, b.address])
+        with jf.JobfacadeClient(target, timeout=RPC_TIMEOUT_S) as client:
+            job_id = self.emulator.create_job(vendor="ionq", initializing_seconds=0,
+                                              queued_seconds=0, running_seconds=5,
+                                              outcome="completed")
+            name = f"vendors/ionq/jobs/{job_id}"
+            watcher = Watcher(client, name)
+            self.assertEqual(watcher.next().state, pb.Job.RUNNING)
+            self.assertEqual(watches_open(a), 1)
+            self.assertEqual(watches_open(b), 0)
+            self.assertEqual(a.stop(), 0)  # its watch ends UNAVAILABLE / SHUTTING_DOWN
+            deadline = time.monotonic() + RPC_TIMEOUT_S
+            while watches_open(b) != 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertEqual(watches_open(b), 1, "the watch was re-opened on the other replica")
+            self.emulator.advance_clock(10)
+            done = watcher.next()
+            self.assertEqual(done.state, pb.Job.COMPLETED)
+            self.assertTrue(watcher.ended.wait(RPC_TIMEOUT_S))
+            self.assertIsNone(watcher.error, watcher.error)
+            self.assertTrue(watcher.jobs.empty(), "RUNNING is not sent twice after re-opening")
 
 
 class ShutdownTest(unittest.TestCase):
