@@ -11,6 +11,8 @@ binary and the Python peer, all on 127.0.0.1, and measures in one run:
   jobfacade  GetJob of a RUNNING job (uncached), driven by bench/grpc_load
   peer       the same through bench/python_peer.py
   cached     GetJob of a COMPLETED job (served from the terminal-job cache)
+  watch      10,000 WatchJob streams on 100 RUNNING jobs (bench/watch_load): upstream polls,
+             threads and memory while they are open, and uncached GetJob beside them
   coalesced  100 concurrent GetJobs of one RUNNING job behind a 1 s vendor
   list       ListJobs vendors/- with three 100 ms vendors
   flood      10,000 GetJobs in flight against the 1 s vendor (limit and queue raised)
@@ -280,6 +282,54 @@ def sweep_grpc(phases, label, build, server, nginx, concurrencies, name, duratio
             build, server.address, name, c, duration, extra))
 
 
+def watch_phase(build, server, nginx, watches, jobs, window, duration):
+    """`watches` WatchJobs of `jobs` RUNNING jobs held open on `server` (the default 1 s to
+    30 s polls): the upstream requests they cause over `window` seconds from the first
+    watch, the server's threads and memory while they are open, and then uncached GetJob at
+    32 in flight beside them."""
+    threads = ThreadSampler(server.pid)
+    accepts0, requests0 = nginx.counters()
+    cpu0 = cpu_seconds(server.pid)
+    started = time.monotonic()
+    hold = window + 12 + int(duration.rstrip("s"))
+    driver = subprocess.Popen(
+        [os.path.join(build, "bench", "watch_load"), f"--target={server.address}",
+         "--name=vendors/ionq/jobs/watch-", f"--jobs={jobs}", f"--watches={watches}",
+         "--channels=8", f"--hold={hold}s"],
+        stdout=subprocess.PIPE, text=True, preexec_fn=many_fds)
+    ready = driver.stdout.readline().split()
+    opened = int(ready[1]) if len(ready) == 2 and ready[0] == "ready" else 0
+    seconds_to_open = time.monotonic() - started
+    time.sleep(max(0.0, window - (time.monotonic() - started)))
+    accepts1, requests1 = nginx.counters()
+    status = proc_status(server.pid)
+    result = {"watches": watches, "jobs": jobs, "opened": opened,
+              "seconds_to_open": seconds_to_open, "window_s": window,
+              "vendor_requests": requests1 - requests0,
+              "upstream_connections": accepts1 - accepts0,
+              "server_cpu_s_in_window": cpu_seconds(server.pid) - cpu0,
+              "watches_open_metric": server.metric("jobfacade_watches_open"),
+              **{f"server_{k}": v for k, v in status.items()}}
+    # The performance benchmark's uncached GetJob beside the open watches.
+    warm(build, server.address, RUNNING_PREFIX, DISTINCT)
+    beside = measure(server, nginx, lambda: grpc_load(
+        build, server.address, RUNNING_PREFIX, 32, duration, DISTINCT))
+    result["getjob_beside_watches"] = {k: beside[k] for k in (
+        "calls", "calls_per_second", "p50_us", "p99_us", "server_cpu_us_per_call", "codes")}
+    out, _ = driver.communicate(timeout=hold + 120)
+    summary = json.loads(out.strip().splitlines()[-1])
+    result["server_max_threads"] = threads.stop()
+    result["server_peak_rss_mb"] = proc_status(server.pid)["peak_rss_mb"]
+    result["driver"] = summary
+    result["calls"] = summary["first_jobs"]
+    # Every watch got its job, and ended only when the driver cancelled it.
+    result["codes"] = {"OK": summary["first_jobs"]} if (
+        summary["first_jobs"] == watches and set(summary["ends"]) == {"CANCELLED"}
+        and driver.returncode == 0) else {"watch failure": watches - summary["first_jobs"],
+                                           **summary["ends"]}
+    return result
+
+
 def all_ok(result):
     return set(result["codes"]) <= {"OK", "HTTP 200"} and result["calls"] > 0
 
@@ -365,6 +415,17 @@ def main():
         procs.remove(peer)
         jf.stop()
         procs.remove(jf)
+
+        log("watch: 10,000 WatchJob streams on 100 RUNNING jobs")
+        watch_count, watch_jobs = (200, 10) if args.smoke else (10000, 100)
+        window = 3 if args.smoke else 31  # polls 0, 1, 3, 7, 15 and 31 s into the watch
+        watcher = start_jobfacade(build, {"IONQ_BASE_URL": nginx.url("fast/v0.4"),
+                                          "IONQ_API_KEY": KEY})
+        procs.append(watcher)
+        phases["watch"] = watch_phase(build, watcher, nginx, watch_count, watch_jobs, window,
+                                      duration)
+        watcher.stop()
+        procs.remove(watcher)
 
         log("coalesced and flood: the 1 s vendor")
         slow = start_jobfacade(build, {"IONQ_BASE_URL": nginx.url("slow/v0.4"),
