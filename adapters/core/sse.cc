@@ -30,6 +30,10 @@ bool SseParser::Feed(absl::string_view bytes) {
       start = i + 1;
       continue;
     }
+    if (line_.size() + (i - start) > max_line_bytes_) {  // however it arrived
+      broken_ = true;
+      return false;
+    }
     line_.append(bytes.data() + start, i - start);
     Line(line_);
     line_.clear();

@@ -16,7 +16,7 @@ seconds="${2:-20}"
 shift $(( $# >= 2 ? 2 : $# ))
 targets=("$@")
 if [[ "${#targets[@]}" -eq 0 ]]; then
-  targets=(filter page_token name qbraid ionq praisonai)
+  targets=(filter page_token name qbraid ionq praisonai sse)
 fi
 readonly kParallel=2
 

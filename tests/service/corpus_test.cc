@@ -114,6 +114,20 @@ TEST(CorpusTest, NameCheckTellsNamesApart) {
   EXPECT_TRUE(ok);
 }
 
+TEST(CorpusTest, SseSeedsParseTheSameInEveryCutting) {
+  const std::vector<Seed> seeds = ReadCorpus("sse");
+  ASSERT_GE(seeds.size(), 10u) << "the sse corpus is missing";
+  size_t total = 0;
+  for (const Seed& seed : seeds) {
+    SCOPED_TRACE(seed.name);
+    size_t events = 0;
+    const absl::Status check = CheckSseInput(seed.bytes, &events);
+    EXPECT_TRUE(check.ok()) << check;
+    total += events;
+  }
+  EXPECT_GE(total, 10u);
+}
+
 class NormalizerCorpusTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(NormalizerCorpusTest, SeedsAreHandledCleanly) {

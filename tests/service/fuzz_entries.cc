@@ -20,6 +20,7 @@
 #include "absl/strings/strip.h"
 #include "adapters/core/errors.h"
 #include "adapters/core/json.h"
+#include "adapters/core/sse.h"
 #include "adapters/core/time_util.h"
 #include "adapters/ionq/ionq_normalizer.h"
 #include "adapters/praisonai/praisonai_normalizer.h"
@@ -598,6 +599,61 @@ absl::Status CheckNormalizerInput(absl::string_view vendor, absl::string_view in
   }
   if (outcome != nullptr) *outcome = result;
   return absl::OkStatus();
+}
+
+absl::Status CheckSseInput(absl::string_view input, size_t* events) {
+  constexpr size_t kBound = 4096;  // small, so that fuzzing reaches the bound
+  struct Parsed {
+    std::vector<std::string> events;  // type, a NUL, data, a NUL, id
+    bool broken = false;
+  };
+  auto parse = [&](const std::vector<size_t>& cuts) {
+    Parsed parsed;
+    SseParser parser(
+        [&](const SseEvent& e) {
+          parsed.events.push_back(
+              absl::StrCat(e.type, std::string(1, '\0'), e.data, std::string(1, '\0'), e.id));
+        },
+        kBound);
+    size_t from = 0;
+    for (size_t cut : cuts) {
+      parsed.broken |= !parser.Feed(input.substr(from, cut - from));
+      from = cut;
+    }
+    parsed.broken |= !parser.Feed(input.substr(from));
+    return parsed;
+  };
+  const Parsed whole = parse({});
+  for (const std::string& event : whole.events) {
+    if (event.size() > 3 * kBound + 2) return absl::InternalError("an event beyond the bound");
+  }
+  if (events != nullptr) *events = whole.events.size();
+  // Cut points from the input's own bytes: every byte alone, and a few uneven cuttings.
+  std::vector<std::vector<size_t>> cuttings(1);
+  for (size_t i = 1; i < input.size() && i < 2048; ++i) cuttings[0].push_back(i);
+  for (size_t step : {2u, 3u, 7u, 64u}) {
+    std::vector<size_t> cuts;
+    for (size_t i = static_cast<unsigned char>(input.empty() ? 0 : input[0]) % step + 1;
+         i < input.size(); i += step) {
+      cuts.push_back(i);
+    }
+    cuttings.push_back(std::move(cuts));
+  }
+  for (const auto& cuts : cuttings) {
+    const Parsed pieces = parse(cuts);
+    // A broken stream stops parsing where it broke, which the whole input reaches too.
+    if (pieces.broken != whole.broken || pieces.events != whole.events) {
+      return absl::InternalError(absl::StrCat("cutting the stream into ", cuts.size() + 1,
+                                              " pieces changed what was parsed"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+int SseFuzzEntry(const uint8_t* data, size_t size) {
+  AbortUnless(CheckSseInput(absl::string_view(reinterpret_cast<const char*>(data), size)),
+              "SseFuzzEntry");
+  return 0;
 }
 
 int FilterFuzzEntry(const uint8_t* data, size_t size) {

@@ -60,6 +60,13 @@ absl::Status CheckNormalizerInput(absl::string_view vendor, absl::string_view in
                                   NormalizerOutcome* outcome = nullptr);
 
 // libFuzzer-style entries: run the check and abort when it fails; always return 0.
+// Parses `input` as a vendor's Server-Sent Events stream, whole and cut into pieces at points
+// derived from its bytes. OK when every cutting gives the same events (or breaks the stream's
+// bound at the same point), and every event keeps the parser's bound. `events`, when given, is
+// how many events the whole input held.
+absl::Status CheckSseInput(absl::string_view input, size_t* events = nullptr);
+
+int SseFuzzEntry(const uint8_t* data, size_t size);
 int FilterFuzzEntry(const uint8_t* data, size_t size);
 int PageTokenFuzzEntry(const uint8_t* data, size_t size);
 int NameFuzzEntry(const uint8_t* data, size_t size);
