@@ -279,8 +279,16 @@ JobServiceImpl::JobServiceImpl(JobOperations* operations, JobServiceOptions opti
 
 void ConnectionAges::Seen(const std::string& peer, absl::Time now) {
   if (max_age_ == absl::InfiniteDuration()) return;
-  absl::MutexLock lock(&mu_);
-  FirstSeenLocked(peer, now);
+  // Most calls come on a connection this thread has just noted: skip the shared map then.
+  thread_local std::string last_peer;
+  thread_local const ConnectionAges* last_owner = nullptr;
+  if (last_owner == this && last_peer == peer) return;
+  {
+    absl::MutexLock lock(&mu_);
+    FirstSeenLocked(peer, now);
+  }
+  last_peer = peer;
+  last_owner = this;
 }
 
 absl::Time ConnectionAges::WatchEnd(const std::string& peer, absl::Time now) {
