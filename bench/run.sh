@@ -16,6 +16,6 @@ build_dir="${JOBFACADE_BENCH_BUILD_DIR:-${repo}/build-release}"
 bash "${repo}/deploy/setup.sh" --bench-tools --no-build
 
 cmake -S "${repo}" -B "${build_dir}" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "${build_dir}" --target jobfacade grpc_load grpc_floor engine_load jobfacade-emulator -- -j"$(nproc)"
+cmake --build "${build_dir}" --target jobfacade grpc_load grpc_floor engine_load watch_load jobfacade-emulator -- -j"$(nproc)"
 # Debian's interpreter: a python3 earlier on PATH (pyenv) may lack grpcio and aiohttp.
 exec /usr/bin/python3 "${repo}/bench/run.py" --build-dir "${build_dir}" "$@"
