@@ -58,13 +58,17 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 // other. Jobs queue while a write is out; the final status goes after the last of them.
 class WatchCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  WatchCall(WatchHub* hub, Metrics* metrics, const Clock& clock, std::string peer)
+  WatchCall(WatchHub* hub, Metrics* metrics, const Clock& clock, std::string peer,
+            CallCounter* calls)
       : hub_(hub),
         metrics_(metrics),
         clock_(clock),
         start_(clock.Now()),
         peer_(std::move(peer)),
-        sink_(std::make_shared<Sink>(this)) {}
+        calls_(calls),
+        sink_(std::make_shared<Sink>(this)) {
+    calls_->Add(1);
+  }
 
   void set_name(std::string name) { name_ = std::move(name); }
 
@@ -131,7 +135,9 @@ class WatchCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       id = id_;
     }
     if (id != 0 && hub_ != nullptr) hub_->Remove(id);
+    CallCounter* calls = calls_;
     delete this;
+    calls->Add(-1);
   }
 
  private:
@@ -198,6 +204,7 @@ class WatchCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const Clock& clock_;
   const absl::Time start_;
   const std::string peer_;
+  CallCounter* const calls_;
   std::string name_;
   const std::shared_ptr<Sink> sink_;
   absl::Mutex mu_;
@@ -280,15 +287,16 @@ JobServiceImpl::JobServiceImpl(JobOperations* operations, JobServiceOptions opti
 void ConnectionAges::Seen(const std::string& peer, absl::Time now) {
   if (max_age_ == absl::InfiniteDuration()) return;
   // Most calls come on a connection this thread has just noted: skip the shared map then.
+  // (By id, not address: a new instance may take the address of one that is gone.)
   thread_local std::string last_peer;
-  thread_local const ConnectionAges* last_owner = nullptr;
-  if (last_owner == this && last_peer == peer) return;
+  thread_local uint64_t last_owner = 0;
+  if (last_owner == id_ && last_peer == peer) return;
   {
     absl::MutexLock lock(&mu_);
     FirstSeenLocked(peer, now);
   }
   last_peer = peer;
-  last_owner = this;
+  last_owner = id_;
 }
 
 absl::Time ConnectionAges::WatchEnd(const std::string& peer, absl::Time now) {
@@ -391,7 +399,8 @@ grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext*
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::WatchJob(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  auto* call = new WatchCall(options_.watches, options_.metrics, clock(), context->peer());
+  auto* call =
+      new WatchCall(options_.watches, options_.metrics, clock(), context->peer(), &watch_calls_);
   absl::StatusOr<RpcContext> prepared = Prepare(context);
   if (!prepared.ok()) return call->Refuse(prepared.status());
   v1::WatchJobRequest parsed;

@@ -2,6 +2,8 @@
 #ifndef JOBFACADE_SERVICE_JOB_SERVICE_H_
 #define JOBFACADE_SERVICE_JOB_SERVICE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -55,7 +57,8 @@ struct JobServiceOptions {
 // moments of its start; an entry older than any connection can live is dropped.
 class ConnectionAges {
  public:
-  ConnectionAges(absl::Duration max_age, absl::Duration grace) : max_age_(max_age), grace_(grace) {}
+  ConnectionAges(absl::Duration max_age, absl::Duration grace)
+      : max_age_(max_age), grace_(grace), id_(NextId()) {}
   // When a watch opened `now` on `peer`'s connection must end: 90% of the maximum age after
   // the connection was first seen (gRPC sends GOAWAY from 90% on), or, on a connection
   // already past that point, half the grace (at least 1 s) from now. InfiniteFuture when
@@ -67,8 +70,13 @@ class ConnectionAges {
  private:
   absl::Time FirstSeenLocked(const std::string& peer, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1);
+  }
   const absl::Duration max_age_;
   const absl::Duration grace_;
+  const uint64_t id_;  // tells instances apart in Seen's per-thread memory
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, absl::Time> first_seen_ ABSL_GUARDED_BY(mu_);
   size_t prune_at_ ABSL_GUARDED_BY(mu_) = 1024;
@@ -104,6 +112,10 @@ class JobServiceImpl final : public RawJobService {
 
   // Waits until no unary call is in flight, or `deadline`; true when none is.
   bool WaitForUnaryCalls(absl::Time deadline) { return unary_calls_.WaitForZero(deadline); }
+  // Waits until every WatchJob stream is done (its final status sent), or `deadline`; true when
+  // none is left. Shutdown ends the watches first, then waits here before it cancels what is
+  // left, so that their callers read SHUTTING_DOWN rather than gRPC's own cancellation.
+  bool WaitForWatches(absl::Time deadline) { return watch_calls_.WaitForZero(deadline); }
 
  private:
   const Clock& clock() const { return options_.clock != nullptr ? *options_.clock : Clock::Real(); }
@@ -113,6 +125,7 @@ class JobServiceImpl final : public RawJobService {
   JobOperations* operations_;
   JobServiceOptions options_;
   CallCounter unary_calls_;
+  CallCounter watch_calls_;
   mutable ConnectionAges connections_;
 };
 

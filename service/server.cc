@@ -335,6 +335,7 @@ void Server::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(deadline));
     stopped.Notify();
   });
+  service_->WaitForWatches(deadline);
   service_->WaitForUnaryCalls(deadline);
   do {
     grpc_server_cancel_all_calls(server_->c_server());

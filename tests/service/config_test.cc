@@ -285,6 +285,46 @@ TEST_F(ConfigTest, CacheSettingsHaveTheContractsDefaultsAndUnits) {
   ExpectEachRejected(bad);
 }
 
+TEST_F(ConfigTest, WatchAndConnectionSettingsHaveTheContractsDefaults) {
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->watch.poll_min, absl::Seconds(1));
+  EXPECT_EQ(c->watch.poll_max, absl::Seconds(30));
+  EXPECT_EQ(c->watch.max_watches, 10000);
+  EXPECT_EQ(c->connection.max_age, absl::Minutes(30));
+  EXPECT_EQ(c->connection.max_age_grace, absl::Seconds(30));
+  EXPECT_EQ(c->connection.keepalive_time, absl::Seconds(60));
+}
+
+TEST_F(ConfigTest, WatchAndConnectionSettingsAreReadAndValidated) {
+  env_ = {{"JOBFACADE_WATCH_POLL_MIN", "250ms"},
+          {"JOBFACADE_WATCH_POLL_MAX", "2m"},
+          {"JOBFACADE_WATCH_MAX", "0"},
+          {"JOBFACADE_MAX_CONNECTION_AGE", "1h"},
+          {"JOBFACADE_MAX_CONNECTION_AGE_GRACE", "0s"},
+          {"JOBFACADE_KEEPALIVE_TIME", "20s"}};
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->watch.poll_min, absl::Milliseconds(250));
+  EXPECT_EQ(c->watch.poll_max, absl::Minutes(2));
+  EXPECT_EQ(c->watch.max_watches, 0);
+  EXPECT_EQ(c->connection.max_age, absl::Hours(1));
+  EXPECT_EQ(c->connection.max_age_grace, absl::ZeroDuration());
+  EXPECT_EQ(c->connection.keepalive_time, absl::Seconds(20));
+  ExpectEachRejected({{"JOBFACADE_WATCH_POLL_MIN", "5ms"},
+                      {"JOBFACADE_WATCH_POLL_MAX", "2h"},
+                      {"JOBFACADE_WATCH_POLL_MIN", "soon"},
+                      {"JOBFACADE_WATCH_MAX", "-1"},
+                      {"JOBFACADE_WATCH_MAX", "many"},
+                      {"JOBFACADE_MAX_CONNECTION_AGE", "0s"},
+                      {"JOBFACADE_MAX_CONNECTION_AGE_GRACE", "-1s"},
+                      {"JOBFACADE_KEEPALIVE_TIME", "forever"}});
+  env_ = {{"JOBFACADE_WATCH_POLL_MIN", "10s"}, {"JOBFACADE_WATCH_POLL_MAX", "5s"}};
+  auto crossed = Load();
+  EXPECT_EQ(crossed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(crossed.status().message().find("JOBFACADE_WATCH_POLL_MAX"), absl::string_view::npos);
+}
+
 TEST_F(ConfigTest, EveryResilienceSettingIsListed) {
   const std::vector<std::string>& names = ConfigSettingNames();
   for (const char* name :
