@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/core/errors.h"
+#include "service/job_operations.h"
 
 namespace jobfacade {
 
@@ -48,10 +49,6 @@ namespace {
 bool Changed(const v1::Job& before, const v1::Job& after) {
   return before.state() != after.state() || before.state_message() != after.state_message() ||
          before.queue_position() != after.queue_position();
-}
-
-bool Terminal(v1::Job::State state) {
-  return state == v1::Job::COMPLETED || state == v1::Job::FAILED || state == v1::Job::CANCELLED;
 }
 
 }  // namespace
@@ -286,7 +283,7 @@ void WatchHub::OnRead(const std::shared_ptr<Upstream>& up, absl::StatusOr<v1::Jo
       up->event_read = false;
       job = up->job;
       version = up->version;
-      if (Terminal(job->state())) {
+      if (IsTerminal(job->state())) {
         end = absl::OkStatus();
       } else if (up->stream_open) {
         // The stream says when to read again.
