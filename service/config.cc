@@ -1,12 +1,15 @@
 // Configuration rules: which vendors are enabled, key files, URL safety, caller auth.
 #include "service/config.h"
 
+#include <openssl/sha.h>
+
 #include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -367,6 +370,32 @@ const std::vector<std::string>& ConfigSettingNames() {
   return *names;
 }
 
+absl::StatusOr<std::vector<CallerToken>> ParseCallerTokens(absl::string_view setting,
+                                                           absl::string_view content) {
+  std::vector<CallerToken> tokens;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(content, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || absl::StartsWith(line, "#")) continue;
+    std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+    CallerToken token;
+    token.token = std::string(words[0]);
+    if (words.size() > 2 || (words.size() == 2 && words[1] != "read" && words[1] != "write")) {
+      // The line number only: the line holds a token.
+      return absl::InvalidArgumentError(absl::StrCat(
+          setting, ": line ", line_number, " is not `TOKEN`, `TOKEN read` or `TOKEN write`"));
+    }
+    token.may_write = words.size() == 1 || words[1] == "write";
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(token.token.data()), token.token.size(), digest);
+    token.id = absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 4));
+    tokens.push_back(std::move(token));
+  }
+  if (tokens.empty()) return absl::InvalidArgumentError(absl::StrCat(setting, ": no token"));
+  return tokens;
+}
+
 absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
   Config config;
   auto get = [&](absl::string_view name) -> std::string {
@@ -376,6 +405,12 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
   if (std::string listen = get("JOBFACADE_LISTEN"); !listen.empty()) config.listen = listen;
   if (auto metrics = lookup("JOBFACADE_METRICS_LISTEN"); metrics.has_value()) {
     config.metrics_listen = *metrics == "off" ? "" : *metrics;
+  }
+  if (auto health = lookup("JOBFACADE_HEALTH_LISTEN"); health.has_value() && *health != "off") {
+    config.health_listen = *health;
+    if (auto s = ValidateListen("JOBFACADE_HEALTH_LISTEN", config.health_listen); !s.ok()) {
+      return s;
+    }
   }
   if (auto s = ValidateListen("JOBFACADE_LISTEN", config.listen); !s.ok()) return s;
   if (!config.metrics_listen.empty()) {
@@ -408,15 +443,9 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
   if (std::string path = get("JOBFACADE_AUTH_TOKENS_FILE"); !path.empty()) {
     auto content = ReadSmallFile("JOBFACADE_AUTH_TOKENS_FILE", path);
     if (!content.ok()) return content.status();
-    for (absl::string_view line : absl::StrSplit(*content, '\n')) {
-      line = absl::StripAsciiWhitespace(line);
-      if (line.empty() || absl::StartsWith(line, "#")) continue;
-      config.auth_tokens.emplace_back(line);
-    }
-    if (config.auth_tokens.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("JOBFACADE_AUTH_TOKENS_FILE: no token in ", path));
-    }
+    auto tokens = ParseCallerTokens("JOBFACADE_AUTH_TOKENS_FILE", *content);
+    if (!tokens.ok()) return tokens.status();
+    config.auth_tokens = *std::move(tokens);
   }
 
   if (std::string allow = get("JOBFACADE_ALLOW_CALLER_KEYS"); !allow.empty()) {
@@ -453,6 +482,12 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
     auto value = ParseBool("JOBFACADE_SANDBOX", sandbox);
     if (!value.ok()) return value.status();
     config.sandbox = *value;
+    if (!*value && config.vendors.empty()) {
+      // A production pod whose vendor settings went missing must not serve demo jobs.
+      return absl::FailedPreconditionError(
+          "JOBFACADE_SANDBOX=false forbids sandbox mode, and no vendor is configured (set "
+          "QBRAID_API_KEY, IONQ_API_KEY or PRAISONAI_BASE_URL, or their _FILE forms)");
+    }
   }
   if (config.vendors.empty()) config.sandbox = true;
   if (std::string grace = get("JOBFACADE_SHUTDOWN_GRACE_SECONDS"); !grace.empty()) {

@@ -58,18 +58,38 @@ struct ConnectionSettings {
   absl::Duration keepalive_time = absl::Seconds(60);
 };
 
+// One line of JOBFACADE_AUTH_TOKENS_FILE: `TOKEN [read|write]`.
+struct CallerToken {
+  std::string token;
+  // `read` tokens may Get, List, Watch and GetJobResult only.
+  bool may_write = true;
+  // The first 8 hex digits of the token's SHA-256: the `caller` of log lines.
+  std::string id;
+
+  friend bool operator==(const CallerToken& a, const CallerToken& b) {
+    return a.token == b.token && a.may_write == b.may_write && a.id == b.id;
+  }
+};
+
+// Parses a tokens file's content; INVALID_ARGUMENT naming `setting` for a bad line or no token.
+absl::StatusOr<std::vector<CallerToken>> ParseCallerTokens(absl::string_view setting,
+                                                           absl::string_view content);
+
 struct Config {
   std::string listen = "0.0.0.0:50051";
   // Enabled vendors only, keyed by vendor name.
   std::map<std::string, VendorSettings, std::less<>> vendors;
   std::string page_token_key;            // empty: a random key per process
-  std::vector<std::string> auth_tokens;  // empty: callers are not authenticated
+  std::vector<CallerToken> auth_tokens;  // empty: callers are not authenticated
   bool allow_caller_keys = false;
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
   std::string metrics_listen = "0.0.0.0:9090";  // empty: no metrics endpoint
-  bool sandbox = false;                         // set when forced, or when no vendor is enabled
+  // A plaintext listener serving only grpc.health.v1 (kubelet's probes when the main port
+  // serves TLS); empty: none.
+  std::string health_listen;
+  bool sandbox = false;  // set when forced, or when no vendor is enabled
   // How long calls in flight may finish after SIGTERM (JOBFACADE_SHUTDOWN_GRACE_SECONDS).
   absl::Duration shutdown_grace = absl::Seconds(10);
   ResilienceSettings resilience;

@@ -191,6 +191,9 @@ void JobReader::Join(VendorAdapter* adapter, const CallContext& ctx, absl::strin
       flight->adapter = adapter;
       flight->id = std::string(id);
       flight->caller_key = ctx.caller_key;
+      flight->request_id = ctx.request_id;
+      flight->traceparent = ctx.traceparent;
+      flight->trace = ctx.trace;
       flight->deadline = waiter.deadline;
       // Later reads join the newest request; an older one still answers its own callers.
       flights_[key] = flight;
@@ -250,6 +253,9 @@ void JobReader::Send(const std::shared_ptr<Flight>& flight) {
     call.deadline = flight->deadline;
     call.cancellation = flight->cancellation;
     call.caller_key = flight->caller_key;
+    call.request_id = flight->request_id;
+    call.traceparent = flight->traceparent;
+    call.trace = flight->trace;
     adapter = flight->adapter;
     id = flight->id;
   }
@@ -290,6 +296,9 @@ void JobReader::OnAnswer(const std::shared_ptr<Flight>& flight, absl::StatusOr<v
     ctx.deadline = waiter.deadline;
     ctx.cancellation = waiter.cancellation;
     ctx.caller_key = flight->caller_key;
+    ctx.request_id = flight->request_id;
+    ctx.traceparent = flight->traceparent;
+    ctx.trace = flight->trace;
     Join(flight->adapter, ctx, flight->id, flight->key, std::move(waiter), /*fresh=*/false,
          /*count=*/false);
   }

@@ -131,6 +131,10 @@ class JobReader {
     VendorAdapter* adapter = nullptr;
     std::string id;
     std::optional<std::string> caller_key;
+    // The first caller's request id, traceparent and attempt counter: the request is its.
+    std::string request_id;
+    std::string traceparent;
+    std::shared_ptr<http::RequestTrace> trace;
     absl::Time deadline;  // of the vendor request in flight
     std::shared_ptr<Cancellation> cancellation = std::make_shared<Cancellation>();
     std::map<uint64_t, Waiter> waiters;

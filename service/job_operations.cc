@@ -44,6 +44,9 @@ CallContext RpcContext::ForVendor(absl::string_view vendor) const {
   ctx.deadline = deadline;
   ctx.cancellation = cancellation;
   if (auto it = caller_keys.find(vendor); it != caller_keys.end()) ctx.caller_key = it->second;
+  ctx.request_id = request_id;
+  ctx.traceparent = traceparent;
+  ctx.trace = trace;
   return ctx;
 }
 
@@ -434,8 +437,9 @@ class ListMerge : public std::enable_shared_from_this<ListMerge> {
       } else {
         if (result->skipped > 0) {
           s.skipped_total->fetch_add(result->skipped, std::memory_order_relaxed);
-          Log("WARN", absl::StrCat("vendor ", s.position.vendor, ": skipped ", result->skipped,
-                                   " listed job(s) without a readable id"));
+          Log(LogLevel::kWarn,
+              absl::StrCat("vendor ", s.position.vendor, ": skipped ", result->skipped,
+                           " listed job(s) without a readable id"));
         }
         s.page = std::move(result->jobs);
         s.next_cursor = std::move(result->next_cursor);

@@ -27,6 +27,12 @@ struct RpcContext {
   std::shared_ptr<Cancellation> cancellation = std::make_shared<Cancellation>();
   // Vendor keys the caller supplied for this call, by vendor (already permitted by config).
   std::map<std::string, std::string, std::less<>> caller_keys;
+  // The call's x-request-id (the caller's, or one made for it) and W3C traceparent (empty when
+  // the caller sent none or a malformed one), passed on to the vendor.
+  std::string request_id;
+  std::string traceparent;
+  // Counts the vendor requests made for this call.
+  std::shared_ptr<http::RequestTrace> trace = std::make_shared<http::RequestTrace>();
 
   CallContext ForVendor(absl::string_view vendor) const;
 };

@@ -8,6 +8,8 @@
 #include <optional>
 #include <utility>
 
+#include "absl/random/random.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -23,32 +25,37 @@ namespace {
 // A unary reactor that forwards the caller's cancellation to the vendor requests of the call.
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
-  UnaryCall(std::shared_ptr<Cancellation> cancellation, Metrics* metrics, absl::string_view method,
-            CallCounter* calls, const Clock& clock)
-      : cancellation_(std::move(cancellation)),
-        metrics_(metrics),
-        method_(method),
-        clock_(clock),
-        start_(clock.Now()),
-        calls_(calls) {
+  UnaryCall(Metrics* metrics, absl::string_view method, CallCounter* calls, const Clock& clock)
+      : metrics_(metrics), clock_(clock), start_(clock.Now()), calls_(calls) {
+    record_.method = method;
     calls_->Add(1);
   }
 
-  void OnCancel() override { cancellation_->Cancel(); }
+  CallRecord& record() { return record_; }
+  void set_cancellation(std::shared_ptr<Cancellation> cancellation) {
+    cancellation_ = std::move(cancellation);
+  }
+
+  void OnCancel() override {
+    if (cancellation_ != nullptr) cancellation_->Cancel();
+  }
   void OnDone() override {
     calls_->Add(-1);
     delete this;
   }
 
   void FinishWith(const absl::Status& status) {
-    if (metrics_ != nullptr) metrics_->RecordRpc(method_, status.code(), clock_.Now() - start_);
+    const absl::Duration latency = clock_.Now() - start_;
+    if (metrics_ != nullptr) metrics_->RecordRpc(record_.method, status.code(), latency);
+    LogCall(record_, status, latency, /*with_vendor_attempts=*/true);
     Finish(ToGrpcStatus(status));
   }
 
  private:
+  // Set before the call is started; OnCancel can only come after that.
   std::shared_ptr<Cancellation> cancellation_;
+  CallRecord record_;
   Metrics* metrics_;
-  absl::string_view method_;
   const Clock& clock_;
   absl::Time start_;
   CallCounter* calls_;
@@ -58,19 +65,20 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 // other. Jobs queue while a write is out; the final status goes after the last of them.
 class WatchCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  WatchCall(WatchHub* hub, Metrics* metrics, const Clock& clock, std::string peer,
-            CallCounter* calls)
+  WatchCall(WatchHub* hub, Metrics* metrics, const Clock& clock, CallCounter* calls)
       : hub_(hub),
         metrics_(metrics),
         clock_(clock),
         start_(clock.Now()),
-        peer_(std::move(peer)),
         calls_(calls),
         sink_(std::make_shared<Sink>(this)) {
+    record_.method = "WatchJob";
+    record_.target_field = "name";
     calls_->Add(1);
   }
 
-  void set_name(std::string name) { name_ = std::move(name); }
+  // Filled before the watch starts; read when it ends.
+  CallRecord& record() { return record_; }
 
   // Finishes at once with `status`.
   WatchCall* Refuse(const absl::Status& status) {
@@ -191,11 +199,7 @@ class WatchCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     const absl::Status status = end_.value_or(absl::OkStatus());
     const absl::Duration latency = clock_.Now() - start_;
     if (metrics_ != nullptr) metrics_->RecordRpc("WatchJob", status.code(), latency);
-    const std::string reason = ErrorReason(status);
-    Log("INFO", absl::StrCat("rpc method=WatchJob name=", name_.empty() ? "-" : name_,
-                             " code=", absl::StatusCodeToString(status.code()),
-                             reason.empty() ? "" : absl::StrCat(" reason=", reason),
-                             " latency_ms=", absl::ToInt64Milliseconds(latency), " peer=", peer_));
+    LogCall(record_, status, latency, /*with_vendor_attempts=*/false);
     Finish(ToGrpcStatus(status));
   }
 
@@ -203,9 +207,8 @@ class WatchCall final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   Metrics* const metrics_;
   const Clock& clock_;
   const absl::Time start_;
-  const std::string peer_;
   CallCounter* const calls_;
-  std::string name_;
+  CallRecord record_;
   const std::shared_ptr<Sink> sink_;
   absl::Mutex mu_;
   WatchHub::WatchId id_ ABSL_GUARDED_BY(mu_) = 0;
@@ -228,6 +231,42 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// A caller's x-request-id is kept when it is 1 to 128 printable ASCII characters without
+// spaces; otherwise the call gets one of its own.
+bool IsValidRequestId(absl::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+// A random (version 4) UUID.
+std::string NewRequestId() {
+  thread_local absl::BitGen bits;
+  uint8_t bytes[16];
+  for (uint8_t& byte : bytes) byte = absl::Uniform<uint8_t>(bits);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const std::string hex =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), 16));
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20));
+}
+
+// The connection is TLS (gRPC's transport security type is "ssl").
+bool IsSecure(const grpc::CallbackServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr) return false;
+  for (const grpc::string_ref& type : auth->FindPropertyValues("transport_security_type")) {
+    if (type == "ssl") return true;
+  }
+  return false;
+}
+
+// `vendors/{vendor}/...` -> the vendor; empty when the target names none.
+absl::string_view VendorOf(absl::string_view target) {
+  if (!absl::ConsumePrefix(&target, "vendors/")) return "";
+  return target.substr(0, target.find('/'));
+}
+
 // Parses a request's bytes into `message`; INVALID_ARGUMENT / INVALID_REQUEST when they are
 // not a valid `Message` (protobuf also refuses invalid UTF-8 in a proto3 string field).
 template <typename Message>
@@ -245,22 +284,48 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes, Message* message) {
 
 // Starts a unary call: parses the request and prepares the context, or finishes at once with
 // the error; the response is serialised into `response_bytes` before the call finishes.
-template <typename Request, typename Response, typename Start>
-grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics, CallCounter* calls,
-                                   const Clock& clock, const absl::StatusOr<RpcContext>& prepared,
+// The name or parent a request is about, for its log line.
+absl::string_view TargetField(const v1::ListJobsRequest&) { return "parent"; }
+template <typename Request>
+absl::string_view TargetField(const Request&) {
+  return "name";
+}
+const std::string& Target(const v1::ListJobsRequest& request) { return request.parent(); }
+template <typename Request>
+const std::string& Target(const Request& request) {
+  return request.name();
+}
+
+// What a unary method is: its name, whether it changes jobs (write tokens only, audit lines).
+struct UnaryMethod {
+  absl::string_view name;
+  bool writes = false;
+};
+
+template <typename Request, typename Response, typename Prepare, typename Start>
+grpc::ServerUnaryReactor* RunUnary(UnaryMethod method, Metrics* metrics, CallCounter* calls,
+                                   const Clock& clock, Prepare prepare,
                                    const grpc::ByteBuffer* request_bytes,
                                    grpc::ByteBuffer* response_bytes, Start start) {
-  auto cancellation = prepared.ok() ? prepared->cancellation : std::make_shared<Cancellation>();
-  auto* call = new UnaryCall(cancellation, metrics, method, calls, clock);
+  auto* call = new UnaryCall(metrics, method.name, calls, clock);
+  CallRecord& record = call->record();
+  record.audit = method.writes;
+  // Parsed first, so that even a refused call's line says what it was about.
+  auto request = std::make_shared<Request>();
+  const absl::Status parsed = ParseRequest(*request_bytes, request.get());
+  record.target_field = TargetField(*request);
+  if (parsed.ok()) record.target = Target(*request);
+  absl::StatusOr<RpcContext> prepared = prepare(method.writes, &record);
   if (!prepared.ok()) {
     call->FinishWith(prepared.status());
     return call;
   }
-  auto request = std::make_shared<Request>();
-  if (absl::Status parsed = ParseRequest(*request_bytes, request.get()); !parsed.ok()) {
+  if (!parsed.ok()) {
     call->FinishWith(parsed);
     return call;
   }
+  call->set_cancellation(prepared->cancellation);
+  record.trace = prepared->trace;
   start(*prepared, *request, [call, request, response_bytes](absl::StatusOr<Response> result) {
     absl::Status status = result.status();
     if (result.ok()) {
@@ -278,6 +343,49 @@ grpc::ServerUnaryReactor* RunUnary(absl::string_view method, Metrics* metrics, C
 }
 
 }  // namespace
+
+bool IsLoopbackPeer(absl::string_view peer) {
+  return absl::StartsWith(peer, "ipv4:127.") || absl::StartsWith(peer, "ipv6:[::1]:") ||
+         absl::StartsWith(peer, "ipv6:[::ffff:127.") || absl::StartsWith(peer, "unix:");
+}
+
+bool IsValidTraceparent(absl::string_view value) {
+  // version "-" trace-id "-" parent-id "-" flags: 2, 32, 16 and 2 lower-case hex digits.
+  if (value.size() != 55 || value[2] != '-' || value[35] != '-' || value[52] != '-') return false;
+  auto hex = [](absl::string_view part) {
+    return std::all_of(part.begin(), part.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  };
+  auto zero = [](absl::string_view part) {
+    return std::all_of(part.begin(), part.end(), [](char c) { return c == '0'; });
+  };
+  const absl::string_view version = value.substr(0, 2), trace = value.substr(3, 32),
+                          parent = value.substr(36, 16), flags = value.substr(53, 2);
+  return hex(version) && hex(trace) && hex(parent) && hex(flags) && version != "ff" &&
+         !zero(trace) && !zero(parent);
+}
+
+void LogCall(const CallRecord& record, const absl::Status& status, absl::Duration latency,
+             bool with_vendor_attempts) {
+  if (!LogEnabled(LogLevel::kInfo)) return;
+  LogLine line(LogLevel::kInfo, "rpc");
+  line.Str("method", record.method);
+  if (!record.target_field.empty()) line.Str(record.target_field, record.target);
+  line.Str("code", absl::StatusCodeToString(status.code()));
+  if (const std::string reason = ErrorReason(status); !reason.empty()) line.Str("reason", reason);
+  line.Num("latency_ms", absl::ToDoubleMilliseconds(latency));
+  if (const absl::string_view vendor = VendorOf(record.target); !vendor.empty()) {
+    line.Str("vendor", vendor);
+  }
+  if (with_vendor_attempts) {
+    line.Int("vendor_attempts",
+             record.trace != nullptr ? record.trace->attempts.load(std::memory_order_relaxed) : 0);
+  }
+  line.Str("request_id", record.request_id);
+  line.Str("peer", record.peer);
+  if (!record.caller.empty()) line.Str("caller", record.caller);
+  if (record.audit) line.Bool("audit", true);
+}
 
 JobServiceImpl::JobServiceImpl(JobOperations* operations, JobServiceOptions options)
     : operations_(operations),
@@ -322,24 +430,40 @@ absl::Time ConnectionAges::FirstSeenLocked(const std::string& peer, absl::Time n
   return it->second;
 }
 
-absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* context) const {
+absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* context, bool write,
+                                                   CallRecord* record) const {
+  RpcContext ctx;
+  ctx.request_id = MetadataValue(context, "x-request-id");
+  if (!IsValidRequestId(ctx.request_id)) ctx.request_id = NewRequestId();
+  context->AddInitialMetadata("x-request-id", ctx.request_id);
+  record->request_id = ctx.request_id;
+  record->peer = context->peer();
+  if (std::string traceparent = MetadataValue(context, "traceparent");
+      IsValidTraceparent(traceparent)) {
+    ctx.traceparent = std::move(traceparent);
+  }
   if (!options_.auth_tokens.empty()) {
     const std::string header = MetadataValue(context, "authorization");
     absl::string_view token = header;
-    bool ok = false;
+    const CallerToken* matched = nullptr;
     if (absl::ConsumePrefix(&token, "Bearer ") || absl::ConsumePrefix(&token, "bearer ")) {
-      for (const std::string& allowed : options_.auth_tokens) {
+      for (const CallerToken& allowed : options_.auth_tokens) {
         // Every token is compared, so timing does not reveal which one came close.
-        ok |= ConstantTimeEquals(token, allowed);
+        if (ConstantTimeEquals(token, allowed.token)) matched = &allowed;
       }
     }
-    if (!ok) {
+    if (matched == nullptr) {
       return MakeError(absl::StatusCode::kUnauthenticated, reason::kUnauthenticated,
                        "missing or invalid bearer token in the authorization metadata");
     }
+    record->caller = matched->id;
+    if (write && !matched->may_write) {
+      return MakeError(absl::StatusCode::kPermissionDenied, reason::kCallerNotAllowed,
+                       absl::StrCat("this caller's token is read-only; ", record->method,
+                                    " needs a write token"));
+    }
   }
   connections_.Seen(context->peer(), clock().Now());
-  RpcContext ctx;
   const auto deadline = context->deadline();
   ctx.deadline = VendorDeadline(deadline == std::chrono::system_clock::time_point::max()
                                     ? absl::InfiniteFuture()
@@ -350,6 +474,12 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
       std::string key = MetadataValue(context, absl::StrCat("x-", vendor->name(), "-api-key"));
       if (!key.empty()) ctx.caller_keys.emplace(vendor->name(), std::move(key));
     }
+    // A vendor key in the clear on the network is a key given away.
+    if (!ctx.caller_keys.empty() && !IsLoopbackPeer(context->peer()) && !IsSecure(*context)) {
+      return MakeError(absl::StatusCode::kUnauthenticated, reason::kCallerKeyNeedsTls,
+                       "a caller-supplied vendor key needs a TLS connection (or a loopback one); "
+                       "the key was not used");
+    }
   }
   return ctx;
 }
@@ -358,7 +488,9 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* co
                                                  const grpc::ByteBuffer* request,
                                                  grpc::ByteBuffer* response) {
   return RunUnary<v1::GetJobRequest, v1::Job>(
-      "GetJob", options_.metrics, &unary_calls_, clock(), Prepare(context), request, response,
+      UnaryMethod{"GetJob", false}, options_.metrics, &unary_calls_, clock(),
+      [this, context](bool write, CallRecord* record) { return Prepare(context, write, record); },
+      request, response,
       [this](const RpcContext& ctx, const v1::GetJobRequest& r, auto done) {
         operations_->GetJob(ctx, r, std::move(done));
       });
@@ -368,7 +500,9 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
   return RunUnary<v1::ListJobsRequest, v1::ListJobsResponse>(
-      "ListJobs", options_.metrics, &unary_calls_, clock(), Prepare(context), request, response,
+      UnaryMethod{"ListJobs", false}, options_.metrics, &unary_calls_, clock(),
+      [this, context](bool write, CallRecord* record) { return Prepare(context, write, record); },
+      request, response,
       [this](const RpcContext& ctx, const v1::ListJobsRequest& r, auto done) {
         operations_->ListJobs(ctx, r, std::move(done));
       });
@@ -378,7 +512,9 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
   return RunUnary<v1::CancelJobRequest, v1::Job>(
-      "CancelJob", options_.metrics, &unary_calls_, clock(), Prepare(context), request, response,
+      UnaryMethod{"CancelJob", true}, options_.metrics, &unary_calls_, clock(),
+      [this, context](bool write, CallRecord* record) { return Prepare(context, write, record); },
+      request, response,
       [this](const RpcContext& ctx, const v1::CancelJobRequest& r, auto done) {
         operations_->CancelJob(ctx, r, std::move(done));
       });
@@ -388,7 +524,9 @@ grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext*
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
   return RunUnary<v1::DeleteJobRequest, google::protobuf::Empty>(
-      "DeleteJob", options_.metrics, &unary_calls_, clock(), Prepare(context), request, response,
+      UnaryMethod{"DeleteJob", true}, options_.metrics, &unary_calls_, clock(),
+      [this, context](bool write, CallRecord* record) { return Prepare(context, write, record); },
+      request, response,
       [this](const RpcContext& ctx, const v1::DeleteJobRequest& r, auto done) {
         operations_->DeleteJob(ctx, r, [done = std::move(done)](absl::Status s) mutable {
           if (s.ok()) return done(google::protobuf::Empty());
@@ -399,15 +537,13 @@ grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext*
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* JobServiceImpl::WatchJob(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  auto* call =
-      new WatchCall(options_.watches, options_.metrics, clock(), context->peer(), &watch_calls_);
-  absl::StatusOr<RpcContext> prepared = Prepare(context);
-  if (!prepared.ok()) return call->Refuse(prepared.status());
+  auto* call = new WatchCall(options_.watches, options_.metrics, clock(), &watch_calls_);
   v1::WatchJobRequest parsed;
-  if (absl::Status status = ParseRequest(*request, &parsed); !status.ok()) {
-    return call->Refuse(status);
-  }
-  call->set_name(parsed.name());
+  const absl::Status parse_status = ParseRequest(*request, &parsed);
+  if (parse_status.ok()) call->record().target = parsed.name();
+  absl::StatusOr<RpcContext> prepared = Prepare(context, /*write=*/false, &call->record());
+  if (!prepared.ok()) return call->Refuse(prepared.status());
+  if (!parse_status.ok()) return call->Refuse(parse_status);
   absl::StatusOr<WatchTarget> target = operations_->ResolveWatch(*prepared, parsed.name());
   if (!target.ok()) return call->Refuse(target.status());
   if (options_.watches == nullptr) {

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "jobfacade/v1/job_service.grpc.pb.h"
+#include "service/config.h"
 #include "service/job_operations.h"
 #include "service/metrics.h"
 
@@ -37,7 +38,7 @@ class CallCounter {
 };
 
 struct JobServiceOptions {
-  std::vector<std::string> auth_tokens;  // empty: no caller authentication
+  std::vector<CallerToken> auth_tokens;  // empty: no caller authentication
   bool allow_caller_keys = false;
   Metrics* metrics = nullptr;  // may be null
   // The deadline of a call that carries none, so nothing waits on a vendor forever.
@@ -82,6 +83,28 @@ class ConnectionAges {
   size_t prune_at_ ABSL_GUARDED_BY(mu_) = 1024;
 };
 
+// What one call's log line says besides its outcome (API.md, "Logs and metrics").
+struct CallRecord {
+  absl::string_view method;
+  bool audit = false;              // CancelJob, DeleteJob (and CreateJob)
+  absl::string_view target_field;  // "name" or "parent"
+  std::string target;              // the request's name or parent, once parsed
+  std::string request_id;
+  std::string peer;
+  std::string caller;  // the token's id, when tokens are configured and one matched
+  std::shared_ptr<http::RequestTrace> trace;
+};
+
+// Writes the call's `rpc` line at info. `vendor_attempts` is left out for watches.
+void LogCall(const CallRecord& record, const absl::Status& status, absl::Duration latency,
+             bool with_vendor_attempts);
+
+// True for a peer gRPC names on the loopback interface (ipv4:127.x, ipv6:[::1], a v4-mapped
+// 127.x, unix:).
+bool IsLoopbackPeer(absl::string_view peer);
+// A W3C traceparent header that is well-formed (version 00..fe, non-zero ids), else false.
+bool IsValidTraceparent(absl::string_view value);
+
 // Every method on gRPC's raw callback API: the handlers get the request's bytes and parse them
 // themselves, so that a request that cannot be parsed (a malformed message, invalid UTF-8 in a
 // string field) is the contract's INVALID_ARGUMENT / INVALID_REQUEST. gRPC's typed handlers
@@ -119,8 +142,11 @@ class JobServiceImpl final : public RawJobService {
 
  private:
   const Clock& clock() const { return options_.clock != nullptr ? *options_.clock : Clock::Real(); }
-  // Checks caller authentication and builds the RPC context (deadline, caller keys).
-  absl::StatusOr<RpcContext> Prepare(grpc::CallbackServerContext* context) const;
+  // Fills `record` with the call's request id (echoed in the initial metadata), peer and
+  // caller; checks the caller's token and whether it may `write`; builds the RPC context
+  // (deadline, caller keys, request id, traceparent).
+  absl::StatusOr<RpcContext> Prepare(grpc::CallbackServerContext* context, bool write,
+                                     CallRecord* record) const;
 
   JobOperations* operations_;
   JobServiceOptions options_;

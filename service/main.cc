@@ -31,6 +31,11 @@ ABSL_FLAG(std::string, allow_caller_keys, "", "true: calls may carry their own v
 ABSL_FLAG(std::string, tls_cert_file, "", "serve TLS with this certificate chain (PEM)");
 ABSL_FLAG(std::string, tls_key_file, "", "private key of --tls_cert_file (PEM)");
 ABSL_FLAG(std::string, tls_client_ca_file, "", "require client certificates from this CA (mTLS)");
+ABSL_FLAG(std::string, log_format, "", "json or text (JOBFACADE_LOG_FORMAT; text on a terminal)");
+ABSL_FLAG(std::string, log_level, "", "debug, info, warn or error (JOBFACADE_LOG_LEVEL; info)");
+ABSL_FLAG(
+    std::string, health_listen, "",
+    "plaintext grpc.health.v1-only listener for kubelet probes (JOBFACADE_HEALTH_LISTEN; off)");
 ABSL_FLAG(std::string, metrics_listen, "", "Prometheus /metrics address; \"off\" disables it");
 ABSL_FLAG(bool, sandbox, false, "serve demo jobs from the built-in vendor emulator");
 ABSL_FLAG(std::string, shutdown_grace_seconds, "",
@@ -54,6 +59,7 @@ ABSL_FLAG(std::string, max_vendor_response_bytes, "", "largest vendor response b
 namespace {
 
 using jobfacade::Log;
+using jobfacade::LogLevel;
 
 // Vendor settings are flags too, named after their variables in lower case
 // (--qbraid_api_key_file=...). The vendors declare them, so they are taken out of argv here
@@ -119,6 +125,9 @@ std::optional<std::string> FlagFor(absl::string_view env) {
       {"JOBFACADE_TLS_KEY_FILE", &FLAGS_tls_key_file},
       {"JOBFACADE_TLS_CLIENT_CA_FILE", &FLAGS_tls_client_ca_file},
       {"JOBFACADE_METRICS_LISTEN", &FLAGS_metrics_listen},
+      {"JOBFACADE_HEALTH_LISTEN", &FLAGS_health_listen},
+      {"JOBFACADE_LOG_FORMAT", &FLAGS_log_format},
+      {"JOBFACADE_LOG_LEVEL", &FLAGS_log_level},
       {"JOBFACADE_SHUTDOWN_GRACE_SECONDS", &FLAGS_shutdown_grace_seconds},
       {"JOBFACADE_VENDOR_MAX_IN_FLIGHT", &FLAGS_vendor_max_in_flight},
       {"JOBFACADE_VENDOR_MAX_QUEUED", &FLAGS_vendor_max_queued},
@@ -174,21 +183,35 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
   RaiseFileLimit();
 
-  auto config = jobfacade::LoadConfig([](absl::string_view name) -> std::optional<std::string> {
+  const jobfacade::SettingLookup lookup = [](absl::string_view name) -> std::optional<std::string> {
     if (auto flag = FlagFor(name); flag.has_value()) return flag;
     const char* value = std::getenv(std::string(name).c_str());
     if (value == nullptr) return std::nullopt;
     return std::string(value);
-  });
+  };
+  // The log settings first, so that every later line (a configuration error included) has the
+  // chosen format.
+  auto format = jobfacade::ParseLogFormat(lookup("JOBFACADE_LOG_FORMAT").value_or(""));
+  auto level = jobfacade::ParseLogLevel(lookup("JOBFACADE_LOG_LEVEL").value_or("info"));
+  jobfacade::ConfigureLogging(format.value_or(jobfacade::LogFormat::kJson),
+                              level.value_or(LogLevel::kInfo));
+  for (const absl::Status& bad : {format.status(), level.status()}) {
+    if (!bad.ok()) {
+      Log(LogLevel::kError, absl::StrCat("invalid configuration: ", bad.message()));
+      return 2;
+    }
+  }
+
+  auto config = jobfacade::LoadConfig(lookup);
   if (!config.ok()) {
-    Log("ERROR", absl::StrCat("invalid configuration: ", config.status().message()));
+    Log(LogLevel::kError, absl::StrCat("invalid configuration: ", config.status().message()));
     return 2;
   }
 
   const absl::Duration shutdown_grace = config->shutdown_grace;
   auto server = jobfacade::Server::Start(*std::move(config));
   if (!server.ok()) {
-    Log("ERROR", absl::StrCat("cannot start: ", server.status().message()));
+    Log(LogLevel::kError, absl::StrCat("cannot start: ", server.status().message()));
     // A setting the server cannot use (a listen address it cannot bind, a TLS file it cannot
     // load) is a configuration error like any other: exit 2, the message names the setting.
     return server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
@@ -199,15 +222,18 @@ int main(int argc, char** argv) {
   if (!(*server)->metrics_address().empty()) {
     std::printf("jobfacade metrics on %s\n", (*server)->metrics_address().c_str());
   }
+  if (!(*server)->health_address().empty()) {
+    std::printf("jobfacade health on %s\n", (*server)->health_address().c_str());
+  }
   std::printf("jobfacade listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);
-  Log("INFO", absl::StrCat("serving jobfacade.v1.JobService on ", (*server)->address()));
+  Log(LogLevel::kInfo, absl::StrCat("serving jobfacade.v1.JobService on ", (*server)->address()));
 
   int received = 0;
   sigwait(&signals, &received);
-  Log("INFO", absl::StrCat("received ", received == SIGTERM ? "SIGTERM" : "SIGINT",
-                           ": draining calls in flight"));
+  Log(LogLevel::kInfo, absl::StrCat("received ", received == SIGTERM ? "SIGTERM" : "SIGINT",
+                                    ": draining calls in flight"));
   (*server)->Shutdown(shutdown_grace);
-  Log("INFO", "stopped");
+  Log(LogLevel::kInfo, "stopped");
   return 0;
 }

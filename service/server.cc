@@ -91,16 +91,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
     for (const Vendor* vendor : Vendors()) {
       std::string base_url = server->sandbox_->base_url(vendor->name());
       if (base_url.empty()) {
-        Log("WARN", absl::StrCat("sandbox mode: vendor ", vendor->name(),
-                                 " has no emulator personality and stays unconfigured"));
+        Log(LogLevel::kWarn, absl::StrCat("sandbox mode: vendor ", vendor->name(),
+                                          " has no emulator personality and stays unconfigured"));
         continue;
       }
       config.vendors[vendor->name()] = {std::move(base_url),
                                         server->sandbox_->api_key(vendor->name())};
     }
-    Log("WARN", absl::StrCat("sandbox mode: no vendor is configured (or --sandbox was given); "
-                             "serving demo jobs from the built-in vendor emulator on 127.0.0.1:",
-                             server->sandbox_->port()));
+    Log(LogLevel::kWarn,
+        absl::StrCat("sandbox mode: no vendor is configured (or --sandbox was given); "
+                     "serving demo jobs from the built-in vendor emulator on 127.0.0.1:",
+                     server->sandbox_->port()));
   }
 
   std::string page_token_key = config.page_token_key;
@@ -108,7 +109,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
     auto random_key = RandomPageTokenKey();
     if (!random_key.ok()) return random_key.status();
     page_token_key = *std::move(random_key);
-    Log("WARN",
+    Log(LogLevel::kWarn,
         "JOBFACADE_PAGE_TOKEN_KEY is not set: using a random key, so page tokens are only "
         "valid on this process; set the same key on every replica");
   }
@@ -138,8 +139,25 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   JobOperations::AdapterMap adapters;
   for (const auto& [vendor, settings] : config.vendors) {
     ResilientClient* client = server->transport_->AddVendor(vendor, client_options);
+    client->SetAttemptListener([vendor = vendor](const AttemptRecord& attempt) {
+      const bool failed = attempt.error != http::TransportError::kNone
+                              ? attempt.error != http::TransportError::kCancelled
+                              : attempt.http_status == 429 || attempt.http_status >= 500;
+      if (!failed || !LogEnabled(LogLevel::kWarn)) return;
+      LogLine line(LogLevel::kWarn, "vendor request failed");
+      line.Str("vendor", vendor)
+          .Str("operation", attempt.operation)
+          .Int("attempt", attempt.attempt);
+      if (attempt.http_status != 0) {
+        line.Int("http_status", attempt.http_status);
+      } else {
+        line.Str("error", http::TransportErrorName(attempt.error));
+      }
+      line.Num("latency_ms", absl::ToDoubleMilliseconds(attempt.took));
+    });
     client->SetCircuitListener([raw = server.get(), vendor = vendor](bool serving) {
-      if (!serving) Log("WARN", absl::StrCat("vendor ", vendor, ": circuit breaker open"));
+      LogLine(LogLevel::kWarn, serving ? "vendor circuit closed" : "vendor circuit open")
+          .Str("vendor", vendor);
       raw->SetVendorServing(vendor, serving);
     });
     auto adapter =
@@ -148,7 +166,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
       return absl::InvalidArgumentError(absl::StrCat("no adapter for vendor ", vendor));
     }
     adapters.emplace(vendor, std::move(adapter));
-    Log("INFO", absl::StrCat("vendor ", vendor, " enabled at ", settings.base_url));
+    Log(LogLevel::kInfo, absl::StrCat("vendor ", vendor, " enabled at ", settings.base_url));
   }
   JobOperationsOptions operations_options;
   operations_options.cache = {config.cache.max_jobs, config.cache.max_bytes, config.cache.ttl};
@@ -203,17 +221,34 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   }
   server->address_ = absl::StrCat(HostOf(config.listen), ":", selected_port);
 
-  auto* health = server->server_->GetHealthCheckService();
+  if (!config.health_listen.empty()) {
+    // Plaintext on purpose: kubelet's gRPC probes cannot speak TLS. It serves health only.
+    grpc::ServerBuilder health_builder;
+    int health_port = 0;
+    health_builder.AddListeningPort(config.health_listen, grpc::InsecureServerCredentials(),
+                                    &health_port);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr || health_port == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("JOBFACADE_HEALTH_LISTEN: cannot listen on ", config.health_listen));
+    }
+    server->health_address_ = absl::StrCat(HostOf(config.health_listen), ":", health_port);
+  }
   {
     absl::MutexLock lock(&server->health_mu_);
-    server->health_ = health;
-    health->SetServingStatus(kServiceName, true);
-    for (const Vendor* vendor : Vendors()) {
-      const auto& clients = server->transport_->clients();
-      auto client = clients.find(vendor->name());
-      const bool serving =
-          client != clients.end() && client->second->stats().circuit != CircuitState::kOpen;
-      health->SetServingStatus(FormatParent(vendor->name()), serving);
+    server->health_.push_back(server->server_->GetHealthCheckService());
+    if (server->health_server_ != nullptr) {
+      server->health_.push_back(server->health_server_->GetHealthCheckService());
+    }
+    for (grpc::HealthCheckServiceInterface* health : server->health_) {
+      health->SetServingStatus(kServiceName, true);
+      for (const Vendor* vendor : Vendors()) {
+        const auto& clients = server->transport_->clients();
+        auto client = clients.find(vendor->name());
+        const bool serving =
+            client != clients.end() && client->second->stats().circuit != CircuitState::kOpen;
+        health->SetServingStatus(FormatParent(vendor->name()), serving);
+      }
     }
   }
   if (!config.metrics_listen.empty()) {
@@ -228,9 +263,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
 
 void Server::SetVendorServing(const std::string& vendor, bool serving) {
   absl::MutexLock lock(&health_mu_);
-  if (health_ == nullptr) return;
   // A vendor reports SERVING only while it is configured and its circuit is not open.
-  health_->SetServingStatus(FormatParent(vendor), serving && operations_->IsConfigured(vendor));
+  for (grpc::HealthCheckServiceInterface* health : health_) {
+    health->SetServingStatus(FormatParent(vendor), serving && operations_->IsConfigured(vendor));
+  }
 }
 
 void Server::RegisterResilienceMetrics() {
@@ -319,8 +355,9 @@ void Server::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   {
     absl::MutexLock lock(&health_mu_);
-    health_->Shutdown();  // every service NOT_SERVING from now on
-    health_ = nullptr;
+    // Every service NOT_SERVING from now on, on both listeners.
+    for (grpc::HealthCheckServiceInterface* health : health_) health->Shutdown();
+    health_.clear();
   }
   // grpc::Server::Shutdown gives every open call the whole grace, health Watch streams too, and
   // those never end by themselves. So: stop accepting calls now, wait for the JobService's unary
@@ -343,6 +380,12 @@ void Server::Shutdown(absl::Duration grace) {
   stopper.join();
   server_->Wait();
   server_.reset();
+  // The probes' listener goes last: until the main port has drained it says NOT_SERVING.
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(absl::ToChronoTime(clock_->Now()));
+    health_server_->Wait();
+    health_server_.reset();
+  }
   // Nothing reads the vendor clients or the engine after this: no scrape, no call.
   metrics_server_.reset();
   // Calls are over: vendor requests still open belong to nobody. The clients stop first, then

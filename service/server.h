@@ -47,6 +47,8 @@ class Server {
   int sandbox_port() const;
   // The metrics endpoint's "host:port", empty when disabled.
   const std::string& metrics_address() const { return metrics_address_; }
+  // The health-only listener's "host:port", empty when disabled.
+  const std::string& health_address() const { return health_address_; }
 
   // Reports NOT_SERVING, stops accepting calls, lets calls in flight finish for up to `grace`,
   // then cancels the rest.
@@ -63,6 +65,7 @@ class Server {
   Config config_;
   std::string address_;
   std::string metrics_address_;
+  std::string health_address_;
   const Clock* clock_ = nullptr;
   // Ownership follows use: each member may point at the ones declared before it, so the
   // destructor's reverse order (after Shutdown's explicit one) never leaves a dangling pointer.
@@ -75,9 +78,12 @@ class Server {
   std::unique_ptr<WatchHub> watches_;          // reads through operations_, on the engine
   std::unique_ptr<JobServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;    // JOBFACADE_HEALTH_LISTEN: health alone
   std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_, transport_, operations_
   absl::Mutex health_mu_;
-  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
+  // The main port's health service, and the health-only listener's when there is one: both
+  // always say the same.
+  std::vector<grpc::HealthCheckServiceInterface*> health_ ABSL_GUARDED_BY(health_mu_);
 };
 
 }  // namespace jobfacade

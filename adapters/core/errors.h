@@ -56,6 +56,8 @@ inline constexpr absl::string_view kInternal = "INTERNAL";
 inline constexpr absl::string_view kNotImplemented = "NOT_IMPLEMENTED";
 inline constexpr absl::string_view kTooManyWatches = "TOO_MANY_WATCHES";
 inline constexpr absl::string_view kShuttingDown = "SHUTTING_DOWN";
+inline constexpr absl::string_view kCallerNotAllowed = "CALLER_NOT_ALLOWED";
+inline constexpr absl::string_view kCallerKeyNeedsTls = "CALLER_KEY_NEEDS_TLS";
 }  // namespace reason
 
 // Longest vendor_message kept in ErrorInfo metadata, in bytes.

@@ -28,6 +28,31 @@ class EventSink final : public http::BodySink {
   SseParser parser_;
 };
 
+absl::string_view OperationName(VendorOperation op) {
+  switch (op) {
+    case VendorOperation::kGet:
+      return "get";
+    case VendorOperation::kList:
+      return "list";
+    case VendorOperation::kCancel:
+      return "cancel";
+    case VendorOperation::kDelete:
+      return "delete";
+  }
+  return "other";
+}
+
+// What every request of a call carries: its deadline and cancellation, the caller's request
+// id and trace context, and the counter of its attempts.
+void StampRequest(const CallContext& ctx, absl::string_view operation, http::Request* request) {
+  request->deadline = ctx.deadline;
+  request->cancellation = ctx.cancellation;
+  request->operation = operation;
+  request->trace = ctx.trace;
+  if (!ctx.request_id.empty()) request->headers.emplace_back("X-Request-Id", ctx.request_id);
+  if (!ctx.traceparent.empty()) request->headers.emplace_back("traceparent", ctx.traceparent);
+}
+
 class RestAdapter final : public VendorAdapter {
  public:
   RestAdapter(const RestVendor& vendor, http::HttpClient* http, VendorConfig config)
@@ -76,10 +101,9 @@ class RestAdapter final : public VendorAdapter {
     }
     absl::StatusOr<http::Request> request = api_.stream_job(EndpointFor(ctx), job_id);
     if (!request.ok()) return std::move(done)(request.status());
-    request->deadline = ctx.deadline;
+    StampRequest(ctx, "stream", &*request);
     request->default_timeout = absl::InfiniteDuration();  // open as long as the job runs
     request->low_speed_time = kEventStreamStallTime;
-    request->cancellation = ctx.cancellation;
     request->body_sink = std::make_shared<EventSink>(std::move(on_event));
     http_->Send(*std::move(request),
                 [call = MakeVendorCall(vendor_.name(), VendorOperation::kGet, ctx, config_),
@@ -119,8 +143,7 @@ class RestAdapter final : public VendorAdapter {
   void Send(const CallContext& ctx, VendorOperation op, absl::StatusOr<http::Request> request,
             ResponseCallback done) {
     if (!request.ok()) return std::move(done)(request.status());
-    request->deadline = ctx.deadline;
-    request->cancellation = ctx.cancellation;
+    StampRequest(ctx, OperationName(op), &*request);
     http_->Send(*std::move(request), [call = MakeVendorCall(vendor_.name(), op, ctx, config_),
                                       done = std::move(done)](http::Response response) mutable {
       if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {

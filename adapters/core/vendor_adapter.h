@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "adapters/core/cancellation.h"
 #include "adapters/core/list_filter.h"
+#include "adapters/http/http_engine.h"
 #include "jobfacade/v1/job_service.pb.h"
 
 namespace jobfacade {
@@ -28,6 +29,11 @@ struct CallContext {
   // A vendor key the caller supplied for this call only (JOBFACADE_ALLOW_CALLER_KEYS);
   // replaces the configured key. A vendor 401 is then UNAUTHENTICATED instead of INTERNAL.
   std::optional<std::string> caller_key;
+  // Sent to the vendor as X-Request-Id and traceparent when not empty (already validated).
+  std::string request_id;
+  std::string traceparent;
+  // Counts the vendor requests made for the call. May be null.
+  std::shared_ptr<http::RequestTrace> trace;
 };
 
 struct ListRequest {

@@ -3,6 +3,7 @@
 #ifndef JOBFACADE_ADAPTERS_HTTP_HTTP_ENGINE_H_
 #define JOBFACADE_ADAPTERS_HTTP_HTTP_ENGINE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -30,6 +31,12 @@ class BodySink {
   virtual bool OnData(absl::string_view bytes) = 0;
 };
 
+// What one caller's call learns of the vendor requests made for it (the per-RPC log line's
+// vendor_attempts); shared by the requests of that call.
+struct RequestTrace {
+  std::atomic<int> attempts{0};  // sent to the vendor, retries included
+};
+
 struct Request {
   std::string method = "GET";  // GET, POST, PUT or DELETE
   std::string url;             // absolute http(s) URL, already percent-encoded
@@ -52,6 +59,11 @@ struct Request {
   // Replaces Options::low_speed_time for this request (a stream's heartbeats may be further
   // apart than a body's reads).
   std::optional<absl::Duration> low_speed_time;
+  // The vendor operation for metrics ("get", "list", "cancel", "delete", "stream"); a
+  // string with static storage.
+  absl::string_view operation = "other";
+  // When set, the resilience layer counts every attempt it sends here.
+  std::shared_ptr<RequestTrace> trace;
 };
 
 enum class TransportError {

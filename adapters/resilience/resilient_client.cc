@@ -165,8 +165,11 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
       }
     }
     if (refused.has_value()) return std::move(done)(*std::move(refused));
+    if (request.trace != nullptr) request.trace->attempts.fetch_add(1, std::memory_order_relaxed);
     inner_->Send(std::move(request), std::move(done));
   }
+
+  void SetAttemptListener(AttemptListener listener) { attempt_listener_ = std::move(listener); }
 
   void SetCircuitListener(std::function<void(bool)> listener) {
     absl::MutexLock lock(&notify_mu_);
@@ -272,6 +275,9 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
     call->attempt_started = now;
     if (call->attempts++ > 0) ++counters_.retries;
     ++counters_.attempts;
+    if (call->request.trace != nullptr) {
+      call->request.trace->attempts.fetch_add(1, std::memory_order_relaxed);
+    }
     http::Request attempt = call->request;
     deferred.Add([self = shared_from_this(), call, attempt = std::move(attempt)]() mutable {
       self->inner_->Send(std::move(attempt), [self, call](http::Response response) {
@@ -290,6 +296,14 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
         Finish(call, std::move(response), deferred);
       } else {
         const absl::Time now = scheduler_->Now();
+        if (attempt_listener_) {
+          const bool answered = response.error == http::TransportError::kNone;
+          deferred.Add(
+              [self = shared_from_this(),
+               record = AttemptRecord{call->request.operation, answered ? response.status : 0,
+                                      response.error, now - call->attempt_started,
+                                      call->attempts}] { self->attempt_listener_(record); });
+        }
         RecordOutcome(call, Classify(*call, response), now, deferred);
         StartQueued(now, deferred);
         absl::Duration delay;
@@ -564,6 +578,7 @@ class ResilientClient::Impl : public std::enable_shared_from_this<Impl> {
 
   absl::Mutex notify_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::function<void(bool)> listener_ ABSL_GUARDED_BY(notify_mu_);
+  AttemptListener attempt_listener_;  // set before the first Send, then only read
   bool last_serving_ ABSL_GUARDED_BY(notify_mu_) = true;
 };
 
@@ -582,6 +597,10 @@ void ResilientClient::Send(http::Request request, http::ResponseCallback done) {
 
 void ResilientClient::SetCircuitListener(std::function<void(bool)> listener) {
   impl_->SetCircuitListener(std::move(listener));
+}
+
+void ResilientClient::SetAttemptListener(AttemptListener listener) {
+  impl_->SetAttemptListener(std::move(listener));
 }
 
 ResilienceStats ResilientClient::stats() const { return impl_->stats(); }

@@ -60,6 +60,16 @@ struct ResilienceStats {
   int64_t circuit_opened = 0;
 };
 
+// One answered attempt of a request (a retry is an attempt of its own).
+struct AttemptRecord {
+  absl::string_view operation;  // http::Request::operation
+  int http_status = 0;          // 0 when no HTTP answer came
+  http::TransportError error = http::TransportError::kNone;
+  absl::Duration took;  // from sending the attempt to its answer
+  int attempt = 1;      // 1 for the first
+};
+using AttemptListener = std::function<void(const AttemptRecord&)>;
+
 class ResilientClient final : public http::HttpClient {
  public:
   // `inner` and `scheduler` must outlive the client. `uniform` returns numbers in [0, 1) for the
@@ -88,6 +98,9 @@ class ResilientClient final : public http::HttpClient {
   // Runs `listener(serving)` whenever the circuit opens (false) or lets requests through again
   // (true), without any lock held and in order. Set it before the first Send.
   void SetCircuitListener(std::function<void(bool serving)> listener);
+  // Runs `listener` for every answered attempt (not for event streams), without any lock
+  // held. Set it before the first Send.
+  void SetAttemptListener(AttemptListener listener);
 
   ResilienceStats stats() const;
   absl::string_view vendor() const;

@@ -511,6 +511,8 @@ Struct StatsJson(const Stats& stats) {
     Put(item, "route", json::Str(r.route));
     Put(item, "job_id", json::Str(r.job_id));
     Put(item, "has_auth", json::Bool(r.has_auth));
+    Put(item, "request_id", json::Str(r.request_id));
+    Put(item, "traceparent", json::Str(r.traceparent));
     Put(item, "status", Int(r.status));
     Put(item, "received", json::Str(FormatRfc3339(r.received)));
     recent.push_back(json::Obj(std::move(item)));
@@ -1095,6 +1097,8 @@ class VendorEmulator::Impl {
     record.route = route.name;
     record.job_id = route.job_id;
     record.has_auth = has_auth;
+    record.request_id = req.get_header_value("X-Request-Id");
+    record.traceparent = req.get_header_value("traceparent");
     record.received = wall_.Now();
     absl::MutexLock lock(&mu_);
     const uint64_t seq = ++request_seq_;

@@ -113,6 +113,9 @@ struct RequestRecord {
   std::string job_id;
   // The vendor's auth header was present (its value is never kept).
   bool has_auth = false;
+  // The X-Request-Id and traceparent headers, "" when absent.
+  std::string request_id;
+  std::string traceparent;
   // The HTTP status answered; 0 while in flight or when the connection was
   // dropped.
   int status = 0;

@@ -901,6 +901,25 @@ TEST(StartupTest, SettingsTheServerCannotUseExitTwoNamingTheSetting) {
   }
 }
 
+// JOBFACADE_SANDBOX=false with no vendor configured: exit 2 at start, before anything listens,
+// so that a pod whose vendor settings went missing never serves demo jobs. With a vendor
+// configured the same setting starts the server.
+TEST(StartupTest, SandboxFalseWithNoVendorExitsTwo) {
+  const StartResult refused = StartAndWaitForExit({{"JOBFACADE_SANDBOX", "false"}});
+  ASSERT_TRUE(refused.status.has_value()) << "still running; stderr:\n" << refused.stderr_text;
+  ASSERT_TRUE(WIFEXITED(*refused.status)) << refused.stderr_text;
+  EXPECT_EQ(WEXITSTATUS(*refused.status), 2) << refused.stderr_text;
+  EXPECT_THAT(refused.stderr_text, HasSubstr("JOBFACADE_SANDBOX=false"));
+  EXPECT_THAT(refused.stderr_text, Not(HasSubstr("sandbox mode:")));
+  EXPECT_THAT(refused.stderr_text, Not(HasSubstr("serving jobfacade.v1.JobService")));
+
+  HarnessOptions options;
+  options.env["JOBFACADE_SANDBOX"] = "false";
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.ok()) << harness.error();
+  EXPECT_THAT(harness.process().Stderr(), Not(HasSubstr("sandbox mode")));
+}
+
 // Vendor settings are flags named after their variables, taken from argv by the names the
 // vendors declare: `--x=v` and `--x v` both reach the configuration, a missing value is a
 // usage error, and all of them exit 2 naming what is wrong.

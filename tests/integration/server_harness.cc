@@ -13,12 +13,14 @@
 #include <mutex>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "simdjson.h"
 
 namespace jobfacade::testing {
 
@@ -56,6 +58,24 @@ ServerHarness::ServerHarness(HarnessOptions options) {
     env["PRAISONAI_BASE_URL"] = emulator_->base_url(sandbox::kPraisonai);
   }
   for (const auto& [k, v] : options.env) env[k] = v;
+  secrets_ = {kQbraidKey, kIonqKey, kPraisonaiKey, kPageTokenKey};
+  secrets_.insert(secrets_.end(), options.secrets.begin(), options.secrets.end());
+  for (const auto& [name, value] : env) {
+    if (value.empty()) continue;
+    if (absl::EndsWith(name, "_FILE")) {
+      // Every long word of a key, token or certificate file.
+      std::ifstream in(value, std::ios::binary);
+      std::string word;
+      while (in >> word) {
+        if (word.size() >= 12 && !absl::StartsWith(word, "-----")) secrets_.push_back(word);
+      }
+    } else if (absl::EndsWith(name, "_KEY") || absl::StrContains(name, "TOKEN")) {
+      secrets_.push_back(value);
+    }
+  }
+  if (auto format = env.find("JOBFACADE_LOG_FORMAT"); format != env.end()) {
+    json_log_ = format->second != "text";
+  }
 
   std::vector<std::string> argv = {absl::StrCat(JOBFACADE_BINARY_DIR "/", options.binary)};
   argv.insert(argv.end(), options.args.begin(), options.args.end());
@@ -64,6 +84,10 @@ ServerHarness::ServerHarness(HarnessOptions options) {
     return;
   }
   auto metrics = process_.WaitForLine("jobfacade metrics on ", absl::Seconds(30));
+  if (auto health = env.find("JOBFACADE_HEALTH_LISTEN");
+      health != env.end() && health->second != "off") {
+    health_address_ = process_.WaitForLine("jobfacade health on ", absl::Seconds(30)).value_or("");
+  }
   auto address = process_.WaitForLine("jobfacade listening on ", absl::Seconds(30));
   if (!address.has_value() || !metrics.has_value()) {
     error_ = absl::StrCat("jobfacade did not start; its stderr:\n", process_.Stderr());
@@ -77,6 +101,34 @@ ServerHarness::ServerHarness(HarnessOptions options) {
 
 ServerHarness::~ServerHarness() {
   if (process_.running()) process_.SignalAndWait(SIGKILL, absl::Seconds(10));
+  if (process_.pid() > 0 && json_log_) ExpectJsonLogWithout(process_.Stderr(), secrets_);
+}
+
+void ExpectJsonLogWithout(const std::string& log, const std::vector<std::string>& secrets) {
+  simdjson::dom::parser parser;
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    ++number;
+    for (const std::string& secret : secrets) {
+      EXPECT_FALSE(absl::StrContains(line, secret))
+          << "log line " << number << " holds a secret: " << line;
+    }
+    simdjson::dom::element element;
+    if (parser.parse(line.data(), line.size()).get(element) != simdjson::SUCCESS) {
+      ADD_FAILURE() << "log line " << number << " is not JSON: " << line;
+      continue;
+    }
+    simdjson::dom::object object;
+    if (element.get(object) != simdjson::SUCCESS) {
+      ADD_FAILURE() << "log line " << number << " is not a JSON object: " << line;
+      continue;
+    }
+    for (const char* field : {"time", "level", "msg"}) {
+      std::string_view value;
+      EXPECT_EQ(object[field].get(value), simdjson::SUCCESS)
+          << "log line " << number << " has no string \"" << field << "\": " << line;
+    }
+  }
 }
 
 void ServerHarness::Signal(int signal) {

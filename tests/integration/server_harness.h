@@ -37,11 +37,20 @@ struct HarnessOptions {
   // The server binary under the build folder; a test server built from the same main and
   // libraries with one more vendor registered (tests/fakes/acme) is "tests/fakes/acme/...".
   std::string binary = "service/jobfacade";
+  // Values that must never appear in the server's log, besides the harness's own keys and
+  // whatever the server's environment holds in *_KEY / *TOKEN* settings and *_FILE files.
+  std::vector<std::string> secrets;
 };
+
+// Each line of `log` is one JSON object with string fields time, level and msg, and none holds
+// any of `secrets`: a gtest failure for every line that breaks either rule.
+void ExpectJsonLogWithout(const std::string& log, const std::vector<std::string>& secrets);
 
 class ServerHarness {
  public:
   explicit ServerHarness(HarnessOptions options = {});
+  // Stops the server, then checks everything it logged (ExpectJsonLogWithout) unless the
+  // server was told to log text.
   ~ServerHarness();
 
   // False (with the reason in `error`) when the emulator or the server did not come up.
@@ -55,6 +64,8 @@ class ServerHarness {
   Subprocess& process() { return process_; }
   const std::string& address() const { return address_; }
   const std::string& metrics_address() const { return metrics_address_; }
+  // JOBFACADE_HEALTH_LISTEN's address, when the server was given one.
+  const std::string& health_address() const { return health_address_; }
 
   // Sends `signal` to the server process without waiting for it.
   void Signal(int signal);
@@ -67,6 +78,9 @@ class ServerHarness {
   Subprocess process_;
   std::string address_;
   std::string metrics_address_;
+  std::string health_address_;
+  std::vector<std::string> secrets_;
+  bool json_log_ = true;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::JobService::Stub> stub_;
   std::string error_;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace jobfacade {
@@ -120,11 +121,45 @@ TEST_F(ConfigTest, SandboxCanBeForced) {
   EXPECT_TRUE(c->sandbox);
 }
 
+TEST_F(ConfigTest, SandboxFalseWithNoVendorIsRefused) {
+  env_["JOBFACADE_SANDBOX"] = "false";
+  auto c = Load();
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(c.status().message()), ::testing::HasSubstr("JOBFACADE_SANDBOX=false"));
+  env_["IONQ_API_KEY"] = "k";
+  c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->sandbox);
+}
+
+// `TOKEN [read|write]`; the caller id is the first 8 hex digits of the token's SHA-256, and a
+// bad line is named by its number, never by its content.
+TEST_F(ConfigTest, AuthTokensHaveRoles) {
+  env_["JOBFACADE_AUTH_TOKENS_FILE"] = WriteFile("reader-token read\nwriter-token write\nplain\n");
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->auth_tokens.size(), 3u);
+  EXPECT_FALSE(c->auth_tokens[0].may_write);
+  EXPECT_TRUE(c->auth_tokens[1].may_write);
+  EXPECT_TRUE(c->auth_tokens[2].may_write);
+  // `printf plain | sha256sum` begins a116c9ed.
+  EXPECT_EQ(c->auth_tokens[2].id, "a116c9ed");
+  env_["JOBFACADE_AUTH_TOKENS_FILE"] = WriteFile("good\nsecret-token admin\n");
+  c = Load();
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(c.status().message()), ::testing::HasSubstr("line 2"));
+  EXPECT_THAT(std::string(c.status().message()),
+              ::testing::Not(::testing::HasSubstr("secret-token")));
+}
+
 TEST_F(ConfigTest, AuthTokensFileSkipsBlanksAndComments) {
   env_["JOBFACADE_AUTH_TOKENS_FILE"] = WriteFile("# callers\ntoken-a\n\n  token-b  \n");
   auto c = Load();
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->auth_tokens, (std::vector<std::string>{"token-a", "token-b"}));
+  ASSERT_EQ(c->auth_tokens.size(), 2u);
+  EXPECT_EQ(c->auth_tokens[0].token, "token-a");
+  EXPECT_EQ(c->auth_tokens[1].token, "token-b");
+  EXPECT_TRUE(c->auth_tokens[0].may_write);
   env_["JOBFACADE_AUTH_TOKENS_FILE"] = WriteFile("# nothing\n");
   EXPECT_EQ(Load().status().code(), absl::StatusCode::kInvalidArgument);
 }
