@@ -1,4 +1,5 @@
-// A small Node.js client for jobfacade.v1.JobService on @grpc/grpc-js + @grpc/proto-loader.
+// A small Node.js client for jobfacade.v1.JobService on @grpc/grpc-js + @grpc/proto-loader, with
+// grpc.health.v1 from the grpc-health-check package.
 //
 // The protos are loaded at run time from the repository's proto/ folder (includeDirs: proto/;
 // google/protobuf/* come with protobufjs). Loader options: keepCase: true, so message fields
@@ -23,6 +24,7 @@ const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const protobuf = require('protobufjs');
+const healthCheck = require('grpc-health-check');
 
 const DEFAULT_PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto');
 const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
@@ -39,19 +41,9 @@ const VENDOR_KEY_HEADERS = Object.freeze({
   praisonai: 'x-praisonai-api-key',
 });
 
-// grpc.health.v1, described inline: no health proto ships with grpc-js.
-const HEALTH_JSON = {
-  nested: {grpc: {nested: {health: {nested: {v1: {nested: {
-    HealthCheckRequest: {fields: {service: {type: 'string', id: 1}}},
-    HealthCheckResponse: {
-      fields: {status: {type: 'ServingStatus', id: 1}},
-      nested: {ServingStatus: {values: {UNKNOWN: 0, SERVING: 1, NOT_SERVING: 2,
-                                        SERVICE_UNKNOWN: 3}}},
-    },
-    Health: {methods: {Check: {requestType: 'HealthCheckRequest',
-                               responseType: 'HealthCheckResponse'}}},
-  }}}}}}},
-};
+// grpc.health.v1's client, from the service definition the grpc-health-check package ships
+// (loaded with the same options: enums as strings, so status is 'SERVING').
+const Health = grpc.makeGenericClientConstructor(healthCheck.service, 'Health');
 
 const loaded = new Map();  // protoDir -> {JobService, Health, types}
 
@@ -61,7 +53,6 @@ function load(protoDir = DEFAULT_PROTO_DIR) {
   const definition = protoLoader.loadSync('jobfacade/v1/job_service.proto',
                                           {...LOADER_OPTIONS, includeDirs: [protoDir]});
   const JobService = grpc.loadPackageDefinition(definition).jobfacade.v1.JobService;
-  const health = grpc.loadPackageDefinition(protoLoader.fromJSON(HEALTH_JSON, LOADER_OPTIONS));
   const root = new protobuf.Root();
   root.resolvePath = (origin, target) =>
     path.isAbsolute(target) ? target : path.join(protoDir, target);
@@ -69,7 +60,7 @@ function load(protoDir = DEFAULT_PROTO_DIR) {
                 {keepCase: true});
   const result = {
     JobService,
-    Health: health.grpc.health.v1.Health,
+    Health,
     types: {
       Status: root.lookupType('google.rpc.Status'),
       ErrorInfo: root.lookupType('google.rpc.ErrorInfo'),
@@ -163,14 +154,14 @@ class JobfacadeClient {
     const {JobService, Health} = load(protoDir);
     this.protoDir = protoDir;
     this.timeoutMs = timeoutMs;
-    this.stub = new JobService(target, credentials);
-    this.health = new Health(target, credentials, {channelOverride: this.stub.getChannel()});
     this.metadata = new grpc.Metadata();
     if (bearerToken) this.metadata.set('authorization', `Bearer ${bearerToken}`);
     for (const [vendor, key] of Object.entries(vendorKeys)) {
       if (!VENDOR_KEY_HEADERS[vendor]) throw new Error(`unknown vendor ${vendor}`);
       this.metadata.set(VENDOR_KEY_HEADERS[vendor], key);
     }
+    this.stub = new JobService(target, credentials);
+    this.health = new Health(target, credentials, {channelOverride: this.stub.getChannel()});
   }
 
   close() {

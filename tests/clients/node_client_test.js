@@ -6,16 +6,22 @@
 // points its three vendors at that emulator, so the test moves the vendors' clock itself
 // (POST /_emulator/clock/advance) instead of waiting for real time to pass. Every test drives
 // real RPCs through client/node/jobfacade_client.js and checks them against API.md. Every wait
-// is bounded; processes are killed in after() and again at process exit. Environment (set by
-// tests/clients/CMakeLists.txt): JOBFACADE_BIN, JOBFACADE_EMULATOR_BIN, JOBFACADE_SOURCE_DIR.
+// is bounded; processes are killed in after() and again at process exit. The security blocks
+// serve with bearer tokens, caller vendor keys, TLS and mTLS, with certificates made by openssl
+// in a temporary directory. Environment (set by tests/clients/CMakeLists.txt): JOBFACADE_BIN,
+// JOBFACADE_EMULATOR_BIN, JOBFACADE_SOURCE_DIR.
 'use strict';
 
 const assert = require('node:assert/strict');
 const {after, before, describe, it} = require('node:test');
-const {spawn} = require('node:child_process');
+const {execFileSync, spawn} = require('node:child_process');
+const fs = require('node:fs');
 const http = require('node:http');
+const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
+// The grpc-js the client itself loads (the repository's node_modules), for its credentials.
+const grpc = require('@grpc/grpc-js');
 
 const SOURCE_DIR = process.env.JOBFACADE_SOURCE_DIR || path.resolve(__dirname, '..', '..');
 const {JobfacadeClient, errorDetails, structToObject, timestampNanos} =
@@ -36,8 +42,6 @@ const PAYLOAD_ID_KEY = {qbraid: 'jobQrn', ionq: 'id', praisonai: 'job_id'};
 // The keys the separate emulator process is started with (PraisonAI runs without auth, its
 // loopback default), and so the keys jobfacade is given for it.
 const EMULATOR_KEYS = {qbraid: 'sandbox-qbraid-key', ionq: 'sandbox-ionq-key'};
-// Cases for later work: the server answers vendors/- with UNIMPLEMENTED and any non-empty
-// filter with INVALID_ARGUMENT/INVALID_FILTER for now.
 
 const children = new Set();
 process.on('exit', () => {
@@ -89,7 +93,8 @@ function findLine(lines, pattern) {
 // Starts one jobfacade; resolves with {proc, address, emulatorUrl, metricsAddress}.
 // vendorSettings undefined: sandbox mode (--sandbox; emulatorUrl is the built-in emulator).
 // Otherwise the QBRAID_/IONQ_/PRAISONAI_ settings to serve (emulatorUrl stays null).
-async function startServer(vendorSettings) {
+// extraEnv: more settings (tokens, TLS, ...).
+async function startServer(vendorSettings, extraEnv = {}) {
   const sandbox = vendorSettings === undefined;
   const binary = process.env.JOBFACADE_BIN;
   if (!binary) throw new Error('JOBFACADE_BIN is not set');
@@ -99,7 +104,7 @@ async function startServer(vendorSettings) {
   }
   env.JOBFACADE_LISTEN = '127.0.0.1:0';
   env.JOBFACADE_METRICS_LISTEN = '127.0.0.1:0';
-  Object.assign(env, vendorSettings || {});
+  Object.assign(env, vendorSettings || {}, extraEnv);
   const started = await startProcess('jobfacade', sandbox ? [binary, '--sandbox'] : [binary],
                                      env, /jobfacade listening on (\S+:\d+)/);
   // Both lines come before the listening line.
@@ -578,6 +583,223 @@ describe('watch', () => {
          client.close();
        }
      });
+});
+
+// Certificates made at test time in a temporary directory: `server` is self-signed for
+// 127.0.0.1 and localhost, `client` is signed by the CA `ca`, `stranger` by another CA.
+function makeCertificates() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobfacade-certs-'));
+  const openssl = (...args) => execFileSync('openssl', args, {cwd: dir, stdio: 'pipe',
+                                                             timeout: 60000});
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', 'server.key', '-out', 'server.pem', '-days', '2',
+          '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+  fs.writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const [ca, leaf, serial] of [['ca', 'client', '1'], ['other-ca', 'stranger', '2']]) {
+    openssl('req', '-x509', ...ec, '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2',
+            '-subj', `/CN=jobfacade test ${ca}`, '-addext', 'basicConstraints=critical,CA:TRUE',
+            '-addext', 'keyUsage=critical,keyCertSign');
+    openssl('req', '-new', ...ec, '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`,
+            '-subj', `/CN=jobfacade test ${leaf}`);
+    openssl('x509', '-req', '-in', `${leaf}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`,
+            '-set_serial', serial, '-days', '2', '-extfile', 'client.ext', '-out', `${leaf}.pem`);
+  }
+  const file = (name) => path.join(dir, name);
+  const read = (name) => fs.readFileSync(file(name));
+  return {
+    dir,
+    file,
+    // TLS credentials that trust the server certificate; with `client` ('client' or
+    // 'stranger'), presenting that client certificate.
+    credentials: (client) => (client === undefined
+      ? grpc.credentials.createSsl(read('server.pem'))
+      : grpc.credentials.createSsl(read('server.pem'), read(`${client}.key`),
+                                   read(`${client}.pem`))),
+    cleanup: () => fs.rmSync(dir, {recursive: true, force: true}),
+  };
+}
+
+// Caller tokens: one that may write, one read-only (JOBFACADE_AUTH_TOKENS_FILE's format).
+const WRITE_TOKEN = 'jf-write-7c1d0a9e4b';
+const READ_TOKEN = 'jf-read-52f8e6b3a1';
+// A call that must fail at the connection (TLS refused) fails within this.
+const REFUSED_TIMEOUT_MS = 5000;
+const COMPLETED_IONQ = 'vendors/ionq/jobs/e1a09d90-b2ba-4ea5-9fd7-4bfc14eac524';
+const RUNNING_IONQ = 'vendors/ionq/jobs/0a7d4e2c-58b1-4f3e-9c6a-2b8f1d0e7a41';
+
+// A sandbox server started with serverEnv(certs, tokensFile) for a describe block; clients made
+// with ctx.client(options) are closed afterwards.
+function useSecureServer(serverEnv) {
+  const ctx = {server: null, certs: null, clients: []};
+  ctx.client = (options = {}) => {
+    const client = new JobfacadeClient(ctx.server.address,
+                                       {timeoutMs: RPC_TIMEOUT_MS, ...options});
+    ctx.clients.push(client);
+    return client;
+  };
+  before(async () => {
+    ctx.certs = makeCertificates();
+    const tokensFile = ctx.certs.file('tokens');
+    fs.writeFileSync(tokensFile, `# caller tokens\n${WRITE_TOKEN}\n${READ_TOKEN} read\n`);
+    ctx.server = await startServer(undefined, serverEnv(ctx.certs, tokensFile));
+  }, {timeout: START_TIMEOUT_MS + 65000});
+  after(async () => {
+    for (const client of ctx.clients) client.close();
+    if (ctx.server) await stopServer(ctx.server, 'SIGKILL');
+    if (ctx.certs) ctx.certs.cleanup();
+  }, {timeout: STOP_TIMEOUT_MS + 5000});
+  return ctx;
+}
+
+// The connection is refused: health (exempt from tokens) fails UNAVAILABLE.
+async function expectRefused(client) {
+  await assert.rejects(client.healthCheck('', REFUSED_TIMEOUT_MS),
+                       (err) => err.code === grpc.status.UNAVAILABLE);
+}
+
+describe('bearer tokens', () => {
+  const ctx = useSecureServer((certs, tokensFile) => ({JOBFACADE_AUTH_TOKENS_FILE: tokensFile}));
+
+  it('refuses calls without or with a wrong token', {timeout: TEST_TIMEOUT_MS}, async () => {
+    for (const bearerToken of [undefined, 'jf-not-a-token', `${WRITE_TOKEN}x`]) {
+      const client = ctx.client({bearerToken});
+      await expectRpcError(client.listJobs({parent: 'vendors/ionq'}), 'UNAUTHENTICATED',
+                           'UNAUTHENTICATED');
+      await expectRpcError(client.collectWatch(COMPLETED_IONQ, 20000), 'UNAUTHENTICATED',
+                           'UNAUTHENTICATED');
+    }
+  });
+
+  it('serves health without a token', {timeout: TEST_TIMEOUT_MS}, async () => {
+    assert.equal(await ctx.client().healthCheck(), 'SERVING');
+  });
+
+  it('lets a write token read and write', {timeout: TEST_TIMEOUT_MS}, async () => {
+    const client = ctx.client({bearerToken: WRITE_TOKEN});
+    const jobs = await listAll(client, 'vendors/qbraid', {pageSize: 50});
+    assert.ok(jobs.length > 0);
+    assert.equal((await client.getJob(jobs[0].name)).name, jobs[0].name);
+    assert.deepEqual((await client.collectWatch(COMPLETED_IONQ, 20000)).map((j) => j.state),
+                     ['COMPLETED']);
+    // A write the server allows reaches the job's state check: the demo job is COMPLETED.
+    await expectRpcError(client.cancelJob(COMPLETED_IONQ), 'FAILED_PRECONDITION',
+                         'JOB_ALREADY_TERMINAL', 'ionq');
+  });
+
+  it('lets a read token read but not write', {timeout: TEST_TIMEOUT_MS}, async () => {
+    const client = ctx.client({bearerToken: READ_TOKEN});
+    assert.equal((await client.getJob(RUNNING_IONQ)).state, 'RUNNING');
+    assert.ok((await client.listJobs({parent: 'vendors/ionq'})).jobs.length > 0);
+    await expectRpcError(client.cancelJob(RUNNING_IONQ), 'PERMISSION_DENIED',
+                         'CALLER_NOT_ALLOWED');
+    await expectRpcError(client.deleteJob(RUNNING_IONQ), 'PERMISSION_DENIED',
+                         'CALLER_NOT_ALLOWED');
+    assert.equal((await client.getJob(RUNNING_IONQ)).state, 'RUNNING');
+  });
+});
+
+describe('TLS', () => {
+  const ctx = useSecureServer((certs, tokensFile) => ({
+    JOBFACADE_TLS_CERT_FILE: certs.file('server.pem'),
+    JOBFACADE_TLS_KEY_FILE: certs.file('server.key'),
+    JOBFACADE_AUTH_TOKENS_FILE: tokensFile,
+  }));
+
+  it('serves calls over TLS with a token', {timeout: TEST_TIMEOUT_MS}, async () => {
+    const client = ctx.client({credentials: ctx.certs.credentials(), bearerToken: WRITE_TOKEN});
+    assert.equal(await client.healthCheck(), 'SERVING');
+    const jobs = await listAll(client, 'vendors/-', {pageSize: 100});
+    assert.deepEqual([...new Set(jobs.map((j) => j.vendor))].sort(), [...VENDORS].sort());
+    await expectRpcError(client.getJob('vendors/acme/jobs/x'), 'INVALID_ARGUMENT',
+                         'UNKNOWN_VENDOR');
+  });
+
+  it('still requires the token over TLS', {timeout: TEST_TIMEOUT_MS}, async () => {
+    const client = ctx.client({credentials: ctx.certs.credentials()});
+    await expectRpcError(client.listJobs({parent: 'vendors/ionq'}), 'UNAUTHENTICATED',
+                         'UNAUTHENTICATED');
+  });
+
+  it('refuses plaintext and clients that do not trust the certificate',
+     {timeout: TEST_TIMEOUT_MS}, async () => {
+       await expectRefused(ctx.client());
+       // The system's roots do not hold the test's self-signed certificate.
+       await expectRefused(ctx.client({credentials: grpc.credentials.createSsl()}));
+     });
+});
+
+describe('mutual TLS', () => {
+  const ctx = useSecureServer((certs) => ({
+    JOBFACADE_TLS_CERT_FILE: certs.file('server.pem'),
+    JOBFACADE_TLS_KEY_FILE: certs.file('server.key'),
+    JOBFACADE_TLS_CLIENT_CA_FILE: certs.file('ca.pem'),
+  }));
+
+  it('accepts a client certificate signed by the CA', {timeout: TEST_TIMEOUT_MS}, async () => {
+    const client = ctx.client({credentials: ctx.certs.credentials('client')});
+    assert.equal(await client.healthCheck(), 'SERVING');
+    const job = await client.getJob(
+        'vendors/qbraid/jobs/aws:aws:sim:sv1-37f5-qjob-696a938393f44d9db42773d6');
+    assert.equal(job.state, 'COMPLETED');
+    const watched = await client.collectWatch(job.name, 20000);
+    assert.equal(watched[watched.length - 1].state, 'COMPLETED');
+  });
+
+  it('fails a call without a client certificate', {timeout: TEST_TIMEOUT_MS}, async () => {
+    await expectRefused(ctx.client({credentials: ctx.certs.credentials()}));
+  });
+
+  it('fails a client certificate of another CA', {timeout: TEST_TIMEOUT_MS}, async () => {
+    await expectRefused(ctx.client({credentials: ctx.certs.credentials('stranger')}));
+  });
+
+  it('fails a plaintext call', {timeout: TEST_TIMEOUT_MS}, async () => {
+    await expectRefused(ctx.client());
+  });
+});
+
+describe('caller vendor keys', () => {
+  // Against the manual-clock emulator, whose IonQ checks the key it was started with.
+  const ctx = {emulator: null, server: null};
+  before(async () => {
+    ctx.emulator = await startEmulator();
+    ctx.server = await startServer(ctx.emulator.vendorSettings,
+                                   {JOBFACADE_ALLOW_CALLER_KEYS: 'true'});
+  }, {timeout: 2 * START_TIMEOUT_MS + 5000});
+  after(async () => {
+    if (ctx.server) await stopServer(ctx.server, 'SIGKILL');
+    if (ctx.emulator) await stopServer(ctx.emulator, 'SIGKILL');
+  }, {timeout: 2 * STOP_TIMEOUT_MS + 5000});
+
+  it('uses a caller key for that call', {timeout: TEST_TIMEOUT_MS}, async () => {
+    const created = await emulatorPost(ctx.emulator.url, '/_emulator/jobs', {
+      vendor: 'ionq', initializing_seconds: 0, queued_seconds: 0, running_seconds: 3600});
+    const name = `vendors/ionq/jobs/${created.id}`;
+    const right = new JobfacadeClient(ctx.server.address, {
+      timeoutMs: RPC_TIMEOUT_MS, vendorKeys: {ionq: EMULATOR_KEYS.ionq}});
+    const wrong = new JobfacadeClient(ctx.server.address, {
+      timeoutMs: RPC_TIMEOUT_MS, vendorKeys: {ionq: 'not-the-ionq-key'}});
+    const plain = new JobfacadeClient(ctx.server.address, {timeoutMs: RPC_TIMEOUT_MS});
+    try {
+      assert.equal((await right.getJob(name)).state, 'RUNNING');
+      // The vendor refused the caller's own key: UNAUTHENTICATED, not INTERNAL.
+      const d = await expectRpcError(wrong.getJob(name), 'UNAUTHENTICATED',
+                                     'VENDOR_AUTH_FAILED', 'ionq');
+      assert.equal(d.metadata.http_status, '401');
+      assert.ok(!d.message.includes('not-the-ionq-key'));
+      // The server's own key still answers without one.
+      assert.equal((await plain.getJob(name)).state, 'RUNNING');
+    } finally {
+      right.close();
+      wrong.close();
+      plain.close();
+    }
+  });
+
+  it('refuses an unknown vendor in vendorKeys', () => {
+    assert.throws(() => new JobfacadeClient(ctx.server.address, {vendorKeys: {acme: 'k'}}),
+                  /unknown vendor acme/);
+  });
 });
 
 describe('shutdown', () => {

@@ -5,10 +5,12 @@ Most classes start their own `jobfacade --sandbox` process on loopback, as a new
 separate `jobfacade-emulator --manual-clock --no-demo` process and a jobfacade that is not in
 sandbox mode but points its three vendors at that emulator, so the test moves the vendors'
 clock itself (POST /_emulator/clock/advance) instead of waiting for real time to pass. Every
-test drives real RPCs through client/python/jobfacade_client.py and checks them against
-API.md. Every wait is bounded; each process is killed in the class cleanup even when start-up
-fails. Environment (set by tests/clients/CMakeLists.txt): JOBFACADE_BIN,
-JOBFACADE_EMULATOR_BIN, JOBFACADE_SOURCE_DIR, PROTOC (optional).
+test drives real RPCs through client/python/jobfacade_client.py (with the generated modules
+committed beside it) and checks them against API.md. The security classes serve with bearer
+tokens, caller vendor keys, TLS and mTLS, with certificates made by openssl in a temporary
+directory. Every wait is bounded; each process is killed in the class cleanup even when
+start-up fails. Environment (set by tests/clients/CMakeLists.txt): JOBFACADE_BIN,
+JOBFACADE_EMULATOR_BIN, JOBFACADE_SOURCE_DIR.
 """
 
 import json
@@ -52,26 +54,18 @@ PAYLOAD_ID_KEY = {"qbraid": "jobQrn", "ionq": "id", "praisonai": "job_id"}
 # The keys the separate emulator process is started with (PraisonAI runs without auth, its
 # loopback default), and so the keys jobfacade is given for it.
 EMULATOR_KEYS = {"qbraid": "sandbox-qbraid-key", "ionq": "sandbox-ionq-key"}
-# Cases for later work: the server answers vendors/- with UNIMPLEMENTED and any non-empty
-# filter with INVALID_ARGUMENT/INVALID_FILTER for now.
 
-_gen_dir = None
 pb = None
 
 
 def setUpModule():
-    global _gen_dir, pb
-    _gen_dir = tempfile.mkdtemp(prefix="jobfacade-pygen-")
-    env = dict(os.environ)
-    subprocess.run(["bash", os.path.join(SOURCE_DIR, "client", "python", "gen.sh"), _gen_dir],
-                   check=True, env=env, timeout=60)
-    jf.use_generated(_gen_dir)
+    global pb
     pb = jf.messages()
-
-
-def tearDownModule():
-    if _gen_dir:
-        shutil.rmtree(_gen_dir, ignore_errors=True)
+    # The committed modules beside the client, not a copy from elsewhere on sys.path.
+    client_dir = os.path.realpath(os.path.join(SOURCE_DIR, "client", "python"))
+    for module in (pb, jf.services(), jf.health_messages()):
+        if not os.path.realpath(module.__file__).startswith(client_dir + os.sep):
+            raise RuntimeError(f"{module.__name__} imported from {module.__file__}")
 
 
 class ChildProcess:
@@ -642,6 +636,230 @@ class WatchTest(ManualClockTestCase):
             self.assertTrue(watcher.ended.wait(RPC_TIMEOUT_S))
             self.assertIsNone(watcher.error, watcher.error)
             self.assertTrue(watcher.jobs.empty(), "RUNNING is not sent twice after re-opening")
+
+
+def openssl(cwd, *args):
+    """Runs openssl in `cwd`; its output is shown only when it fails."""
+    done = subprocess.run(["openssl", *args], cwd=cwd, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"openssl {' '.join(args)} failed: {done.stderr}")
+
+
+class Certificates:
+    """Certificates made at test time in a temporary directory: `server` is self-signed for
+    127.0.0.1 and localhost, `client` is signed by the CA `ca`, `stranger` by another CA."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="jobfacade-certs-")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        openssl(self.dir, "req", "-x509", *ec, "-keyout", "server.key", "-out", "server.pem",
+                "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost")
+        with open(os.path.join(self.dir, "client.ext"), "w") as ext:
+            ext.write("extendedKeyUsage=clientAuth\n")
+        for ca, leaf, serial in (("ca", "client", "1"), ("other-ca", "stranger", "2")):
+            openssl(self.dir, "req", "-x509", *ec, "-keyout", f"{ca}.key", "-out", f"{ca}.pem",
+                    "-days", "2", "-subj", f"/CN=jobfacade test {ca}",
+                    "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign")
+            openssl(self.dir, "req", "-new", *ec, "-keyout", f"{leaf}.key", "-out",
+                    f"{leaf}.csr", "-subj", f"/CN=jobfacade test {leaf}")
+            openssl(self.dir, "x509", "-req", "-in", f"{leaf}.csr", "-CA", f"{ca}.pem",
+                    "-CAkey", f"{ca}.key", "-set_serial", serial, "-days", "2",
+                    "-extfile", "client.ext", "-out", f"{leaf}.pem")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def read(self, name):
+        with open(self.path(name), "rb") as f:
+            return f.read()
+
+    def credentials(self, client=None):
+        """TLS credentials that trust the server certificate; with `client` ("client" or
+        "stranger"), presenting that client certificate."""
+        if client is None:
+            return grpc.ssl_channel_credentials(root_certificates=self.read("server.pem"))
+        return grpc.ssl_channel_credentials(root_certificates=self.read("server.pem"),
+                                            private_key=self.read(f"{client}.key"),
+                                            certificate_chain=self.read(f"{client}.pem"))
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# Caller tokens: one that may write, one read-only (JOBFACADE_AUTH_TOKENS_FILE's format).
+WRITE_TOKEN = "jf-write-7c1d0a9e4b"
+READ_TOKEN = "jf-read-52f8e6b3a1"
+# A call that must fail at the connection (TLS refused) fails within this.
+REFUSED_TIMEOUT_S = 5
+
+
+def write_tokens_file(directory):
+    path = os.path.join(directory, "tokens")
+    with open(path, "w") as f:
+        f.write(f"# caller tokens\n{WRITE_TOKEN}\n{READ_TOKEN} read\n")
+    return path
+
+
+class SecurityTestCase(RpcTestCase):
+    """A sandbox server with SERVER_ENV(certs, tokens_file) added, for the whole class."""
+
+    @classmethod
+    def server_env(cls, certs, tokens_file):
+        raise NotImplementedError
+
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = Certificates()
+        cls.addClassCleanup(cls.certs.cleanup)
+        cls.tokens_file = write_tokens_file(cls.certs.dir)
+        cls.server = JobfacadeServer(extra_env=cls.server_env(cls.certs, cls.tokens_file))
+        cls.addClassCleanup(cls.server.kill)
+        cls.server.start()
+        cls.target = cls.server.address
+
+    def client_for(self, **kwargs):
+        client = jf.JobfacadeClient(self.target, timeout=RPC_TIMEOUT_S, **kwargs)
+        self.addCleanup(client.close)
+        return client
+
+    def assert_refused(self, client):
+        """The connection is refused: health (exempt from tokens) fails UNAVAILABLE."""
+        with self.assertRaises(grpc.RpcError) as caught:
+            client.health_check(timeout=REFUSED_TIMEOUT_S)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.UNAVAILABLE,
+                         caught.exception.details())
+
+
+class BearerTokenTest(SecurityTestCase):
+    """JOBFACADE_AUTH_TOKENS_FILE over plaintext: the client's bearer_token."""
+
+    @classmethod
+    def server_env(cls, certs, tokens_file):
+        return {"JOBFACADE_AUTH_TOKENS_FILE": tokens_file}
+
+    def test_a_call_without_or_with_a_wrong_token_is_unauthenticated(self):
+        for token in (None, "jf-not-a-token", WRITE_TOKEN + "x"):
+            with self.subTest(token=token):
+                client = self.client_for(bearer_token=token)
+                self.assert_rpc_error(lambda: client.list_jobs("vendors/ionq"),
+                                      grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED")
+                self.assert_rpc_error(lambda: list(client.watch_job(
+                    "vendors/ionq/jobs/e1a09d90-b2ba-4ea5-9fd7-4bfc14eac524", timeout=20)),
+                    grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED")
+
+    def test_health_needs_no_token(self):
+        self.assertEqual(self.client_for().health_check(), "SERVING")
+
+    def test_a_write_token_reads_and_writes(self):
+        client = self.client_for(bearer_token=WRITE_TOKEN)
+        jobs = list(client.iter_jobs("vendors/qbraid", page_size=50))
+        self.assertTrue(jobs)
+        self.assertEqual(client.get_job(jobs[0].name).name, jobs[0].name)
+        watched = list(client.watch_job(
+            "vendors/ionq/jobs/e1a09d90-b2ba-4ea5-9fd7-4bfc14eac524", timeout=20))
+        self.assertEqual([jf.state_name(job.state) for job in watched], ["COMPLETED"])
+        # A write the server allows reaches the job's state check: the demo job is COMPLETED.
+        self.assert_rpc_error(
+            lambda: client.cancel_job("vendors/ionq/jobs/e1a09d90-b2ba-4ea5-9fd7-4bfc14eac524"),
+            grpc.StatusCode.FAILED_PRECONDITION, "JOB_ALREADY_TERMINAL", vendor="ionq")
+
+    def test_a_read_token_reads_but_may_not_write(self):
+        client = self.client_for(bearer_token=READ_TOKEN)
+        name = "vendors/ionq/jobs/0a7d4e2c-58b1-4f3e-9c6a-2b8f1d0e7a41"  # RUNNING
+        self.assertEqual(client.get_job(name).state, pb.Job.RUNNING)
+        self.assertTrue(client.list_jobs("vendors/ionq").jobs)
+        self.assert_rpc_error(lambda: client.cancel_job(name),
+                              grpc.StatusCode.PERMISSION_DENIED, "CALLER_NOT_ALLOWED")
+        self.assert_rpc_error(lambda: client.delete_job(name),
+                              grpc.StatusCode.PERMISSION_DENIED, "CALLER_NOT_ALLOWED")
+        self.assertEqual(client.get_job(name).state, pb.Job.RUNNING)
+
+
+class TlsTest(SecurityTestCase):
+    """JOBFACADE_TLS_CERT_FILE / _KEY_FILE (with tokens): the client's credentials."""
+
+    @classmethod
+    def server_env(cls, certs, tokens_file):
+        return {"JOBFACADE_TLS_CERT_FILE": certs.path("server.pem"),
+                "JOBFACADE_TLS_KEY_FILE": certs.path("server.key"),
+                "JOBFACADE_AUTH_TOKENS_FILE": tokens_file}
+
+    def test_calls_over_tls_with_a_token(self):
+        client = self.client_for(credentials=self.certs.credentials(), bearer_token=WRITE_TOKEN)
+        self.assertEqual(client.health_check(), "SERVING")
+        jobs = list(client.iter_jobs("vendors/-", page_size=100))
+        self.assertEqual({job.vendor for job in jobs}, set(VENDORS))
+        self.assert_rpc_error(lambda: client.get_job("vendors/acme/jobs/x"),
+                              grpc.StatusCode.INVALID_ARGUMENT, "UNKNOWN_VENDOR")
+
+    def test_the_token_is_still_required_over_tls(self):
+        client = self.client_for(credentials=self.certs.credentials())
+        self.assert_rpc_error(lambda: client.list_jobs("vendors/ionq"),
+                              grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED")
+
+    def test_plaintext_and_untrusting_clients_are_refused(self):
+        self.assert_refused(self.client_for())
+        # The system's roots do not hold the test's self-signed certificate.
+        self.assert_refused(self.client_for(credentials=grpc.ssl_channel_credentials()))
+
+
+class MutualTlsTest(SecurityTestCase):
+    """JOBFACADE_TLS_CLIENT_CA_FILE: only client certificates signed by that CA get in."""
+
+    @classmethod
+    def server_env(cls, certs, tokens_file):
+        return {"JOBFACADE_TLS_CERT_FILE": certs.path("server.pem"),
+                "JOBFACADE_TLS_KEY_FILE": certs.path("server.key"),
+                "JOBFACADE_TLS_CLIENT_CA_FILE": certs.path("ca.pem")}
+
+    def test_a_client_certificate_of_the_ca_is_accepted(self):
+        client = self.client_for(credentials=self.certs.credentials("client"))
+        self.assertEqual(client.health_check(), "SERVING")
+        job = client.get_job(
+            "vendors/qbraid/jobs/aws:aws:sim:sv1-37f5-qjob-696a938393f44d9db42773d6")
+        self.assertEqual(job.state, pb.Job.COMPLETED)
+        self.assertEqual(jf.state_name(list(client.watch_job(job.name, timeout=20))[-1].state),
+                         "COMPLETED")
+
+    def test_a_call_without_a_client_certificate_fails(self):
+        self.assert_refused(self.client_for(credentials=self.certs.credentials()))
+
+    def test_a_client_certificate_of_another_ca_fails(self):
+        self.assert_refused(self.client_for(credentials=self.certs.credentials("stranger")))
+
+    def test_a_plaintext_call_fails(self):
+        self.assert_refused(self.client_for())
+
+
+class CallerKeyTest(ManualClockTestCase):
+    """JOBFACADE_ALLOW_CALLER_KEYS: the client's vendor_keys reach the vendor for that call."""
+
+    SERVER_ENV = {"JOBFACADE_ALLOW_CALLER_KEYS": "true"}
+
+    def test_a_caller_key_is_used_for_the_call(self):
+        job_id = self.emulator.create_job(vendor="ionq", initializing_seconds=0,
+                                          queued_seconds=0, running_seconds=3600)
+        name = f"vendors/ionq/jobs/{job_id}"
+        with jf.JobfacadeClient(self.server.address, timeout=RPC_TIMEOUT_S,
+                                vendor_keys={"ionq": EMULATOR_KEYS["ionq"]}) as client:
+            self.assertEqual(client.get_job(name).state, pb.Job.RUNNING)
+        with jf.JobfacadeClient(self.server.address, timeout=RPC_TIMEOUT_S,
+                                vendor_keys={"ionq": "not-the-ionq-key"}) as client:
+            # The vendor refused the caller's own key: UNAUTHENTICATED, not INTERNAL.
+            details = self.assert_rpc_error(lambda: client.get_job(name),
+                                            grpc.StatusCode.UNAUTHENTICATED,
+                                            "VENDOR_AUTH_FAILED", vendor="ionq")
+            self.assertEqual(details.metadata.get("http_status"), "401")
+            self.assertNotIn("not-the-ionq-key", details.message)
+        # The server's own key still answers without one.
+        self.assertEqual(self.client.get_job(name).state, pb.Job.RUNNING)
+
+    def test_an_unknown_vendor_in_vendor_keys_is_refused(self):
+        with self.assertRaises(KeyError):
+            jf.JobfacadeClient(self.server.address, vendor_keys={"acme": "k"})
 
 
 class ShutdownTest(unittest.TestCase):
