@@ -3,8 +3,8 @@
 # builds it into ./build. Idempotent: installs only what is missing and rebuilds incrementally.
 #
 # Usage: deploy/setup.sh [--with-test-tools] [--bench-tools] [--no-build | --server-only]
-#   --with-test-tools  also Debian's python3, python3-grpcio, python3-protobuf, python3-yaml
-#                      (Python client tests, deploy file checks), clang, libclang-rt-14-dev
+#   --with-test-tools  also Debian's python3-yaml, -venv, -setuptools, -wheel (Python client
+#                      tests, deploy file checks), clang, libclang-rt-14-dev
 #                      (fuzzing), node + npm when node is missing, and `npm ci` (Prism and
 #                      the Node gRPC packages, for the contract and Node client tests)
 #                      and the benchmark's tools (below: the suite runs its smoke test)
@@ -19,8 +19,11 @@ kRepo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly kRepo
 readonly kBuildPackages=(cmake g++ make pkg-config ccache libgrpc++-dev protobuf-compiler-grpc
   libprotobuf-dev protobuf-compiler libabsl-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev
-  libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev ca-certificates openssl)
-readonly kPythonTestPackages=(python3 python3-grpcio python3-protobuf python3-yaml)
+  libcpp-httplib-dev libspdlog-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+  ca-certificates openssl)
+# Python's gRPC, so that client/python runs on every machine (the README's first session).
+readonly kClientPackages=(python3 python3-grpcio python3-protobuf)
+readonly kPythonTestPackages=(python3-yaml python3-venv python3-setuptools python3-wheel)
 # clang with its libFuzzer and sanitizer runtimes, for the fuzz stage of tests/run_all.sh (gcc
 # brings the ASan, UBSan and TSan runtimes of the sanitizer stages itself).
 readonly kFuzzTestPackages=(clang libclang-rt-14-dev)
@@ -54,13 +57,19 @@ as_root() {
   if [[ "$(id -u)" -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
-wanted=("${kBuildPackages[@]}")
+wanted=("${kBuildPackages[@]}" "${kClientPackages[@]}")
 if [[ "${with_test_tools}" -eq 1 ]]; then
   wanted+=("${kPythonTestPackages[@]}" "${kFuzzTestPackages[@]}")
   # A node from elsewhere (e.g. nodesource) already brings its own npm and conflicts with
   # Debian's npm package, so Debian's node and npm are installed only when there is no node.
   if ! command -v node >/dev/null 2>&1; then
     wanted+=(nodejs npm)
+  fi
+  # kubectl renders the Kubernetes overlays (tests/deploy). A kubectl from elsewhere (the
+  # Kubernetes apt repository, a download) owns /usr/bin/kubectl and conflicts with Debian's,
+  # so Debian's kubernetes-client is installed only when there is no kubectl.
+  if ! command -v kubectl >/dev/null 2>&1; then
+    wanted+=(kubernetes-client)
   fi
 fi
 if [[ "${bench_tools}" -eq 1 ]]; then
