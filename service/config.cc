@@ -354,15 +354,30 @@ const std::vector<std::string>& ConfigSettingNames() {
   static const auto* names = [] {
     auto* list = new std::vector<std::string>{"JOBFACADE_LISTEN"};
     for (const std::string& setting : VendorSettingNamesOfAll()) list->push_back(setting);
-    list->insert(
-        list->end(),
-        {"JOBFACADE_PAGE_TOKEN_KEY", "JOBFACADE_AUTH_TOKENS_FILE", "JOBFACADE_ALLOW_CALLER_KEYS",
-         "JOBFACADE_TLS_CERT_FILE", "JOBFACADE_TLS_KEY_FILE", "JOBFACADE_TLS_CLIENT_CA_FILE",
-         "JOBFACADE_METRICS_LISTEN", "JOBFACADE_SANDBOX", "JOBFACADE_SHUTDOWN_GRACE_SECONDS",
-         "JOBFACADE_CACHE_SIZE", "JOBFACADE_CACHE_BYTES", "JOBFACADE_CACHE_TTL",
-         "JOBFACADE_WATCH_POLL_MIN", "JOBFACADE_WATCH_POLL_MAX", "JOBFACADE_WATCH_MAX",
-         "JOBFACADE_MAX_CONNECTION_AGE", "JOBFACADE_MAX_CONNECTION_AGE_GRACE",
-         "JOBFACADE_KEEPALIVE_TIME"});
+    list->insert(list->end(), {"JOBFACADE_PAGE_TOKEN_KEY",
+                               "JOBFACADE_PAGE_TOKEN_KEY_FILE",
+                               "JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS",
+                               "JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS_FILE",
+                               "JOBFACADE_HEALTH_LISTEN",
+                               "JOBFACADE_LOG_FORMAT",
+                               "JOBFACADE_LOG_LEVEL",
+                               "JOBFACADE_AUTH_TOKENS_FILE",
+                               "JOBFACADE_ALLOW_CALLER_KEYS",
+                               "JOBFACADE_TLS_CERT_FILE",
+                               "JOBFACADE_TLS_KEY_FILE",
+                               "JOBFACADE_TLS_CLIENT_CA_FILE",
+                               "JOBFACADE_METRICS_LISTEN",
+                               "JOBFACADE_SANDBOX",
+                               "JOBFACADE_SHUTDOWN_GRACE_SECONDS",
+                               "JOBFACADE_CACHE_SIZE",
+                               "JOBFACADE_CACHE_BYTES",
+                               "JOBFACADE_CACHE_TTL",
+                               "JOBFACADE_WATCH_POLL_MIN",
+                               "JOBFACADE_WATCH_POLL_MAX",
+                               "JOBFACADE_WATCH_MAX",
+                               "JOBFACADE_MAX_CONNECTION_AGE",
+                               "JOBFACADE_MAX_CONNECTION_AGE_GRACE",
+                               "JOBFACADE_KEEPALIVE_TIME"});
     for (const IntSetting& setting : kIntSettings) list->push_back(setting.env);
     for (const DurationSetting& setting : kDurationSettings) list->push_back(setting.env);
     return list;
@@ -434,10 +449,17 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
     config.vendors.emplace(vendor->name(), VendorSettings{base_url, *std::move(key)});
   }
 
-  config.page_token_key = get("JOBFACADE_PAGE_TOKEN_KEY");
-  if (!config.page_token_key.empty() && config.page_token_key.size() < 16) {
-    return absl::InvalidArgumentError(
-        "JOBFACADE_PAGE_TOKEN_KEY: must be at least 16 bytes (32 random bytes recommended)");
+  for (auto [setting, key] :
+       {std::pair<absl::string_view, std::string*>{"JOBFACADE_PAGE_TOKEN_KEY",
+                                                   &config.page_token_key},
+        {"JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS", &config.previous_page_token_key}}) {
+    auto value = ReadKey(lookup, setting, absl::StrCat(setting, "_FILE"));
+    if (!value.ok()) return value.status();
+    if (!value->empty() && value->size() < 16) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(setting, ": must be at least 16 bytes (32 random bytes recommended)"));
+    }
+    *key = *std::move(value);
   }
 
   if (std::string path = get("JOBFACADE_AUTH_TOKENS_FILE"); !path.empty()) {

@@ -80,6 +80,7 @@ struct Config {
   // Enabled vendors only, keyed by vendor name.
   std::map<std::string, VendorSettings, std::less<>> vendors;
   std::string page_token_key;            // empty: a random key per process
+  std::string previous_page_token_key;   // empty: none
   std::vector<CallerToken> auth_tokens;  // empty: callers are not authenticated
   bool allow_caller_keys = false;
   std::string tls_cert_file;

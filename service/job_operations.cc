@@ -72,7 +72,7 @@ bool IsTerminal(v1::Job::State state) {
 JobOperations::JobOperations(AdapterMap adapters, std::string page_token_key, const Clock& clock,
                              JobOperationsOptions options)
     : adapters_(std::move(adapters)),
-      page_tokens_(std::move(page_token_key)),
+      page_tokens_(std::move(page_token_key), options.previous_page_token_key),
       clock_(clock),
       cache_(options.cache, clock) {
   for (const auto& [vendor, adapter] : adapters_) {

@@ -39,6 +39,8 @@ struct RpcContext {
 
 struct JobOperationsOptions {
   JobCacheOptions cache;
+  // JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS: still accepted for page tokens; empty: none.
+  std::string previous_page_token_key;
   // The timers of shared reads (a caller leaving at its deadline); null: a TimerThread of its
   // own. Must outlive the JobOperations.
   Scheduler* scheduler = nullptr;

@@ -33,7 +33,8 @@ absl::Status BadToken(absl::string_view why) {
 
 }  // namespace
 
-PageTokenCodec::PageTokenCodec(std::string key) : key_(std::move(key)) {}
+PageTokenCodec::PageTokenCodec(std::string key, std::string previous)
+    : key_(std::move(key)), previous_(std::move(previous)) {}
 
 std::string PageTokenCodec::Encode(const PageTokenState& state) const {
   json::Struct root;
@@ -66,8 +67,11 @@ absl::StatusOr<PageTokenState> PageTokenCodec::Decode(absl::string_view token,
     return BadToken("not a token issued by this service");
   }
   absl::string_view body = absl::string_view(raw).substr(0, raw.size() - kMacBytes);
-  const std::string mac = Hmac(key_, body);
-  if (CRYPTO_memcmp(mac.data(), raw.data() + body.size(), kMacBytes) != 0) {
+  auto signed_with = [&](const std::string& key) {
+    const std::string mac = Hmac(key, body);
+    return CRYPTO_memcmp(mac.data(), raw.data() + body.size(), kMacBytes) == 0;
+  };
+  if (!signed_with(key_) && (previous_.empty() || !signed_with(previous_))) {
     return BadToken("not a token issued by this service, or altered");
   }
   if (body[0] != kVersion) return BadToken("unsupported version");

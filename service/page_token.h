@@ -35,7 +35,9 @@ struct PageTokenState {
 class PageTokenCodec {
  public:
   // `key` signs and checks tokens; replicas that share it accept each other's tokens.
-  explicit PageTokenCodec(std::string key);
+  // `previous` (empty: none), a retired key, is still accepted for decoding during a key
+  // rotation; tokens are always signed with `key`.
+  explicit PageTokenCodec(std::string key, std::string previous = "");
 
   std::string Encode(const PageTokenState& state) const;
 
@@ -45,6 +47,7 @@ class PageTokenCodec {
 
  private:
   std::string key_;
+  std::string previous_;
 };
 
 // 32 random bytes from the OS, for a per-process key.

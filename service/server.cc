@@ -170,6 +170,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   }
   JobOperationsOptions operations_options;
   operations_options.cache = {config.cache.max_jobs, config.cache.max_bytes, config.cache.ttl};
+  operations_options.previous_page_token_key = config.previous_page_token_key;
   operations_options.scheduler = server->transport_->scheduler();
   server->operations_ = std::make_unique<JobOperations>(
       std::move(adapters), std::move(page_token_key), clock, operations_options);

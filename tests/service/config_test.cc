@@ -152,6 +152,23 @@ TEST_F(ConfigTest, AuthTokensHaveRoles) {
               ::testing::Not(::testing::HasSubstr("secret-token")));
 }
 
+TEST_F(ConfigTest, PageTokenKeysComeFromValuesOrFiles) {
+  env_["JOBFACADE_PAGE_TOKEN_KEY_FILE"] = WriteFile("current-key-0123456789abcdef\n");
+  env_["JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS"] = "retired-key-0123456789abcdef";
+  auto c = Load();
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->page_token_key, "current-key-0123456789abcdef");
+  EXPECT_EQ(c->previous_page_token_key, "retired-key-0123456789abcdef");
+  env_["JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS_FILE"] = WriteFile("short\n");
+  env_.erase("JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS");
+  c = Load();
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(c.status().message()),
+              ::testing::HasSubstr("JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS"));
+  env_["JOBFACADE_PAGE_TOKEN_KEY"] = "both-set-0123456789abcdef";
+  EXPECT_EQ(Load().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(ConfigTest, AuthTokensFileSkipsBlanksAndComments) {
   env_["JOBFACADE_AUTH_TOKENS_FILE"] = WriteFile("# callers\ntoken-a\n\n  token-b  \n");
   auto c = Load();

@@ -19,8 +19,9 @@ TEST(MetricsTest, RendersCountsLatenciesGaugesAndFamilies) {
   metrics.RecordRpc("GetJob", absl::StatusCode::kNotFound, absl::Milliseconds(250));
   metrics.RecordRpc("GetJob", absl::StatusCode::kOk, absl::Milliseconds(750));
   metrics.AddGauge("jobfacade_test_gauge", "A gauge.", [] { return 3.0; });
-  metrics.AddFamily("jobfacade_test_family", "A family.", "counter",
-                    [] { return Metrics::Samples{{"vendor=\"a\"", 1}, {"vendor=\"b\"", 2}}; });
+  metrics.AddFamily("jobfacade_test_family", "A family.", "counter", [] {
+    return Metrics::Samples{{"vendor=\"a\"", 1}, {"vendor=\"b\"", 2}};
+  });
   const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr("jobfacade_rpcs_total{method=\"GetJob\",code=\"NOT_FOUND\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("jobfacade_rpcs_total{method=\"GetJob\",code=\"OK\"} 1\n"));

@@ -78,6 +78,25 @@ TEST(PageTokenTest, TokenOfAnotherKeyIsRejected) {
               IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"));
 }
 
+// During a key rotation a token signed with the retired key still decodes, new tokens are
+// signed with the new key only, and a third key is still refused.
+TEST(PageTokenTest, ThePreviousKeyIsAcceptedDuringARotation) {
+  const std::string old_key(32, 'o'), new_key(32, 'n');
+  PageTokenCodec before(old_key);
+  PageTokenCodec during(new_key, old_key);
+  const std::string issued_before = before.Encode(SampleState());
+  auto state = during.Decode(issued_before, SampleState().binding);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->positions[0].cursor, "3");
+  const std::string issued_during = during.Encode(SampleState());
+  EXPECT_TRUE(PageTokenCodec(new_key).Decode(issued_during, SampleState().binding).ok());
+  EXPECT_THAT(before.Decode(issued_during, SampleState().binding),
+              IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"));
+  EXPECT_THAT(
+      PageTokenCodec(new_key, std::string(32, 'x')).Decode(issued_before, SampleState().binding),
+      IsError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN"));
+}
+
 TEST(PageTokenTest, BoundToParentFilterAndView) {
   PageTokenCodec codec(std::string(32, 'k'));
   const std::string token = codec.Encode(SampleState());
