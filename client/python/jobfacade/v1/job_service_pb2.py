@@ -11,44 +11,112 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ejobfacade/v1/job_service.proto\x12\x0cjobfacade.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"$\n\x04\x43ost\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x01\x12\x0c\n\x04unit\x18\x02 \x01(\t\"\x96\x07\n\x03Job\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06vendor\x18\x02 \x01(\t\x12\x15\n\rvendor_job_id\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\x05 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x06 \x01(\t\x12&\n\x05state\x18\x07 \x01(\x0e\x32\x17.jobfacade.v1.Job.State\x12\x14\n\x0cvendor_state\x18\x08 \x01(\t\x12\x15\n\rstate_message\x18\t \x01(\t\x12\x14\n\x0c\x66\x61ilure_code\x18\n \x01(\t\x12\x10\n\x08job_type\x18\x0b \x01(\t\x12\r\n\x05shots\x18\x0c \x01(\x03\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x12\x65xecution_duration\x18\x10 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1b\n\x0equeue_position\x18\x11 \x01(\x05H\x00\x88\x01\x01\x12%\n\x04\x63ost\x18\x12 \x01(\x0b\x32\x12.jobfacade.v1.CostH\x01\x88\x01\x01\x12/\n\x0e\x65stimated_cost\x18\x13 \x01(\x0b\x32\x12.jobfacade.v1.CostH\x02\x88\x01\x01\x12)\n\x04tags\x18\x14 \x03(\x0b\x32\x1b.jobfacade.v1.Job.TagsEntry\x12\x10\n\x08\x62\x61tch_id\x18\x15 \x01(\t\x12/\n\x0evendor_payload\x18\x16 \x01(\x0b\x32\x17.google.protobuf.Struct\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cINITIALIZING\x10\x01\x12\n\n\x06QUEUED\x10\x02\x12\x0b\n\x07RUNNING\x10\x03\x12\x0e\n\nCANCELLING\x10\x04\x12\r\n\tCANCELLED\x10\x05\x12\r\n\tCOMPLETED\x10\x06\x12\n\n\x06\x46\x41ILED\x10\x07\x12\x0b\n\x07ON_HOLD\x10\x08\x42\x11\n\x0f_queue_positionB\x07\n\x05_costB\x11\n\x0f_estimated_cost\"B\n\rGetJobRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12#\n\x04view\x18\x02 \x01(\x0e\x32\x15.jobfacade.v1.JobView\"}\n\x0fListJobsRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x04 \x01(\t\x12#\n\x04view\x18\x05 \x01(\x0e\x32\x15.jobfacade.v1.JobView\"a\n\x10ListJobsResponse\x12\x1f\n\x04jobs\x18\x01 \x03(\x0b\x32\x11.jobfacade.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x13\n\x0bunreachable\x18\x03 \x03(\t\" \n\x10\x43\x61ncelJobRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\" \n\x10\x44\x65leteJobRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x1f\n\x0fWatchJobRequest\x12\x0c\n\x04name\x18\x01 \x01(\t*J\n\x07JobView\x12\x18\n\x14JOB_VIEW_UNSPECIFIED\x10\x00\x12\x12\n\x0eJOB_VIEW_BASIC\x10\x01\x12\x11\n\rJOB_VIEW_FULL\x10\x02\x32\xd6\x02\n\nJobService\x12\x38\n\x06GetJob\x12\x1b.jobfacade.v1.GetJobRequest\x1a\x11.jobfacade.v1.Job\x12I\n\x08ListJobs\x12\x1d.jobfacade.v1.ListJobsRequest\x1a\x1e.jobfacade.v1.ListJobsResponse\x12>\n\tCancelJob\x12\x1e.jobfacade.v1.CancelJobRequest\x1a\x11.jobfacade.v1.Job\x12\x43\n\tDeleteJob\x12\x1e.jobfacade.v1.DeleteJobRequest\x1a\x16.google.protobuf.Empty\x12>\n\x08WatchJob\x12\x1d.jobfacade.v1.WatchJobRequest\x1a\x11.jobfacade.v1.Job0\x01\x42-\n\x0fio.jobfacade.v1P\x01Z\x18jobfacade/v1;jobfacadev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ejobfacade/v1/job_service.proto\x12\x0cjobfacade.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"$\n\x04\x43ost\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x01\x12\x0c\n\x04unit\x18\x02 \x01(\t\"\xc0\x08\n\x03Job\x12\x11\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08\x12\x13\n\x06vendor\x18\x02 \x01(\tB\x03\xe0\x41\x03\x12\x1a\n\rvendor_job_id\x18\x03 \x01(\tB\x03\xe0\x41\x03\x12\x15\n\x08provider\x18\x04 \x01(\tB\x03\xe0\x41\x03\x12\x13\n\x06\x64\x65vice\x18\x05 \x01(\tB\x03\xe0\x41\x03\x12\x19\n\x0c\x64isplay_name\x18\x06 \x01(\tB\x03\xe0\x41\x03\x12+\n\x05state\x18\x07 \x01(\x0e\x32\x17.jobfacade.v1.Job.StateB\x03\xe0\x41\x03\x12\x19\n\x0cvendor_state\x18\x08 \x01(\tB\x03\xe0\x41\x03\x12\x1a\n\rstate_message\x18\t \x01(\tB\x03\xe0\x41\x03\x12\x19\n\x0c\x66\x61ilure_code\x18\n \x01(\tB\x03\xe0\x41\x03\x12\x15\n\x08job_type\x18\x0b \x01(\tB\x03\xe0\x41\x03\x12\x12\n\x05shots\x18\x0c \x01(\x03\x42\x03\xe0\x41\x03\x12\x34\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12\x33\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12\x31\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12:\n\x12\x65xecution_duration\x18\x10 \x01(\x0b\x32\x19.google.protobuf.DurationB\x03\xe0\x41\x03\x12 \n\x0equeue_position\x18\x11 \x01(\x05\x42\x03\xe0\x41\x03H\x00\x88\x01\x01\x12*\n\x04\x63ost\x18\x12 \x01(\x0b\x32\x12.jobfacade.v1.CostB\x03\xe0\x41\x03H\x01\x88\x01\x01\x12\x34\n\x0e\x65stimated_cost\x18\x13 \x01(\x0b\x32\x12.jobfacade.v1.CostB\x03\xe0\x41\x03H\x02\x88\x01\x01\x12.\n\x04tags\x18\x14 \x03(\x0b\x32\x1b.jobfacade.v1.Job.TagsEntryB\x03\xe0\x41\x03\x12\x15\n\x08\x62\x61tch_id\x18\x15 \x01(\tB\x03\xe0\x41\x03\x12\x34\n\x0evendor_payload\x18\x16 \x01(\x0b\x32\x17.google.protobuf.StructB\x03\xe0\x41\x03\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cINITIALIZING\x10\x01\x12\n\n\x06QUEUED\x10\x02\x12\x0b\n\x07RUNNING\x10\x03\x12\x0e\n\nCANCELLING\x10\x04\x12\r\n\tCANCELLED\x10\x05\x12\r\n\tCOMPLETED\x10\x06\x12\n\n\x06\x46\x41ILED\x10\x07\x12\x0b\n\x07ON_HOLD\x10\x08::\xea\x41\x37\n\rjobfacade/Job\x12\x1bvendors/{vendor}/jobs/{job}*\x04jobs2\x03jobB\x11\n\x0f_queue_positionB\x07\n\x05_costB\x11\n\x0f_estimated_cost\"^\n\rGetJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\x12(\n\x04view\x18\x02 \x01(\x0e\x32\x15.jobfacade.v1.JobViewB\x03\xe0\x41\x01\"\xa8\x01\n\x0fListJobsRequest\x12%\n\x06parent\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\x12\rjobfacade/Job\x12\x16\n\tpage_size\x18\x02 \x01(\x05\x42\x03\xe0\x41\x01\x12\x17\n\npage_token\x18\x03 \x01(\tB\x03\xe0\x41\x01\x12\x13\n\x06\x66ilter\x18\x04 \x01(\tB\x03\xe0\x41\x01\x12(\n\x04view\x18\x05 \x01(\x0e\x32\x15.jobfacade.v1.JobViewB\x03\xe0\x41\x01\"a\n\x10ListJobsResponse\x12\x1f\n\x04jobs\x18\x01 \x03(\x0b\x32\x11.jobfacade.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x13\n\x0bunreachable\x18\x03 \x03(\t\"7\n\x10\x43\x61ncelJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\"7\n\x10\x44\x65leteJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\"6\n\x0fWatchJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job*J\n\x07JobView\x12\x18\n\x14JOB_VIEW_UNSPECIFIED\x10\x00\x12\x12\n\x0eJOB_VIEW_BASIC\x10\x01\x12\x11\n\rJOB_VIEW_FULL\x10\x02\x32\xd6\x02\n\nJobService\x12\x38\n\x06GetJob\x12\x1b.jobfacade.v1.GetJobRequest\x1a\x11.jobfacade.v1.Job\x12I\n\x08ListJobs\x12\x1d.jobfacade.v1.ListJobsRequest\x1a\x1e.jobfacade.v1.ListJobsResponse\x12>\n\tCancelJob\x12\x1e.jobfacade.v1.CancelJobRequest\x1a\x11.jobfacade.v1.Job\x12\x43\n\tDeleteJob\x12\x1e.jobfacade.v1.DeleteJobRequest\x1a\x16.google.protobuf.Empty\x12>\n\x08WatchJob\x12\x1d.jobfacade.v1.WatchJobRequest\x1a\x11.jobfacade.v1.Job0\x01\x42\x65\n\x0fio.jobfacade.v1P\x01Z\x18jobfacade/v1;jobfacadev1\xea\x41\x35\n\x10jobfacade/Vendor\x12\x10vendors/{vendor}*\x07vendors2\x06vendorb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'jobfacade.v1.job_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  DESCRIPTOR._serialized_options = b'\n\017io.jobfacade.v1P\001Z\030jobfacade/v1;jobfacadev1'
+  DESCRIPTOR._serialized_options = b'\n\017io.jobfacade.v1P\001Z\030jobfacade/v1;jobfacadev1\352A5\n\020jobfacade/Vendor\022\020vendors/{vendor}*\007vendors2\006vendor'
   _JOB_TAGSENTRY._options = None
   _JOB_TAGSENTRY._serialized_options = b'8\001'
-  _JOBVIEW._serialized_start=1526
-  _JOBVIEW._serialized_end=1600
-  _COST._serialized_start=172
-  _COST._serialized_end=208
-  _JOB._serialized_start=211
-  _JOB._serialized_end=1129
-  _JOB_TAGSENTRY._serialized_start=892
-  _JOB_TAGSENTRY._serialized_end=935
-  _JOB_STATE._serialized_start=938
-  _JOB_STATE._serialized_end=1082
-  _GETJOBREQUEST._serialized_start=1131
-  _GETJOBREQUEST._serialized_end=1197
-  _LISTJOBSREQUEST._serialized_start=1199
-  _LISTJOBSREQUEST._serialized_end=1324
-  _LISTJOBSRESPONSE._serialized_start=1326
-  _LISTJOBSRESPONSE._serialized_end=1423
-  _CANCELJOBREQUEST._serialized_start=1425
-  _CANCELJOBREQUEST._serialized_end=1457
-  _DELETEJOBREQUEST._serialized_start=1459
-  _DELETEJOBREQUEST._serialized_end=1491
-  _WATCHJOBREQUEST._serialized_start=1493
-  _WATCHJOBREQUEST._serialized_end=1524
-  _JOBSERVICE._serialized_start=1603
-  _JOBSERVICE._serialized_end=1945
+  _JOB.fields_by_name['name']._options = None
+  _JOB.fields_by_name['name']._serialized_options = b'\340A\010'
+  _JOB.fields_by_name['vendor']._options = None
+  _JOB.fields_by_name['vendor']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['vendor_job_id']._options = None
+  _JOB.fields_by_name['vendor_job_id']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['provider']._options = None
+  _JOB.fields_by_name['provider']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['device']._options = None
+  _JOB.fields_by_name['device']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['display_name']._options = None
+  _JOB.fields_by_name['display_name']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['state']._options = None
+  _JOB.fields_by_name['state']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['vendor_state']._options = None
+  _JOB.fields_by_name['vendor_state']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['state_message']._options = None
+  _JOB.fields_by_name['state_message']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['failure_code']._options = None
+  _JOB.fields_by_name['failure_code']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['job_type']._options = None
+  _JOB.fields_by_name['job_type']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['shots']._options = None
+  _JOB.fields_by_name['shots']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['create_time']._options = None
+  _JOB.fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['start_time']._options = None
+  _JOB.fields_by_name['start_time']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['end_time']._options = None
+  _JOB.fields_by_name['end_time']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['execution_duration']._options = None
+  _JOB.fields_by_name['execution_duration']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['queue_position']._options = None
+  _JOB.fields_by_name['queue_position']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['cost']._options = None
+  _JOB.fields_by_name['cost']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['estimated_cost']._options = None
+  _JOB.fields_by_name['estimated_cost']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['tags']._options = None
+  _JOB.fields_by_name['tags']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['batch_id']._options = None
+  _JOB.fields_by_name['batch_id']._serialized_options = b'\340A\003'
+  _JOB.fields_by_name['vendor_payload']._options = None
+  _JOB.fields_by_name['vendor_payload']._serialized_options = b'\340A\003'
+  _JOB._options = None
+  _JOB._serialized_options = b'\352A7\n\rjobfacade/Job\022\033vendors/{vendor}/jobs/{job}*\004jobs2\003job'
+  _GETJOBREQUEST.fields_by_name['name']._options = None
+  _GETJOBREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\017\n\rjobfacade/Job'
+  _GETJOBREQUEST.fields_by_name['view']._options = None
+  _GETJOBREQUEST.fields_by_name['view']._serialized_options = b'\340A\001'
+  _LISTJOBSREQUEST.fields_by_name['parent']._options = None
+  _LISTJOBSREQUEST.fields_by_name['parent']._serialized_options = b'\340A\002\372A\017\022\rjobfacade/Job'
+  _LISTJOBSREQUEST.fields_by_name['page_size']._options = None
+  _LISTJOBSREQUEST.fields_by_name['page_size']._serialized_options = b'\340A\001'
+  _LISTJOBSREQUEST.fields_by_name['page_token']._options = None
+  _LISTJOBSREQUEST.fields_by_name['page_token']._serialized_options = b'\340A\001'
+  _LISTJOBSREQUEST.fields_by_name['filter']._options = None
+  _LISTJOBSREQUEST.fields_by_name['filter']._serialized_options = b'\340A\001'
+  _LISTJOBSREQUEST.fields_by_name['view']._options = None
+  _LISTJOBSREQUEST.fields_by_name['view']._serialized_options = b'\340A\001'
+  _CANCELJOBREQUEST.fields_by_name['name']._options = None
+  _CANCELJOBREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\017\n\rjobfacade/Job'
+  _DELETEJOBREQUEST.fields_by_name['name']._options = None
+  _DELETEJOBREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\017\n\rjobfacade/Job'
+  _WATCHJOBREQUEST.fields_by_name['name']._options = None
+  _WATCHJOBREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\017\n\rjobfacade/Job'
+  _JOBVIEW._serialized_start=1897
+  _JOBVIEW._serialized_end=1971
+  _COST._serialized_start=232
+  _COST._serialized_end=268
+  _JOB._serialized_start=271
+  _JOB._serialized_end=1359
+  _JOB_TAGSENTRY._serialized_start=1062
+  _JOB_TAGSENTRY._serialized_end=1105
+  _JOB_STATE._serialized_start=1108
+  _JOB_STATE._serialized_end=1252
+  _GETJOBREQUEST._serialized_start=1361
+  _GETJOBREQUEST._serialized_end=1455
+  _LISTJOBSREQUEST._serialized_start=1458
+  _LISTJOBSREQUEST._serialized_end=1626
+  _LISTJOBSRESPONSE._serialized_start=1628
+  _LISTJOBSRESPONSE._serialized_end=1725
+  _CANCELJOBREQUEST._serialized_start=1727
+  _CANCELJOBREQUEST._serialized_end=1782
+  _DELETEJOBREQUEST._serialized_start=1784
+  _DELETEJOBREQUEST._serialized_end=1839
+  _WATCHJOBREQUEST._serialized_start=1841
+  _WATCHJOBREQUEST._serialized_end=1895
+  _JOBSERVICE._serialized_start=1974
+  _JOBSERVICE._serialized_end=2316
 # @@protoc_insertion_point(module_scope)

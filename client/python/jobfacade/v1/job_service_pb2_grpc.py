@@ -49,6 +49,10 @@ class JobServiceServicer(object):
 
     def GetJob(self, request, context):
         """Reads one job from its vendor.
+
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        The published contract returns the Job resource itself, as AIP-131 standard methods do.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -66,6 +70,10 @@ class JobServiceServicer(object):
         """Asks the vendor to stop a job. A job already CANCELLING or CANCELLED is returned as is;
         a COMPLETED or FAILED job is refused with FAILED_PRECONDITION and never changed.
         Returns the job as read after the vendor accepted the cancel.
+
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        The published contract returns the Job resource itself, as AIP-131 standard methods do.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -74,6 +82,9 @@ class JobServiceServicer(object):
     def DeleteJob(self, request, context):
         """Deletes a job in a terminal state and its data at the vendor. Any other state is refused
         with FAILED_PRECONDITION; delete never cancels.
+
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        The published contract returns google.protobuf.Empty, as AIP-135 standard deletes do.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -82,6 +93,10 @@ class JobServiceServicer(object):
     def WatchJob(self, request, context):
         """Sends the job at once, then once per change of state, state_message or queue_position,
         and ends with OK after a terminal state.
+
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        The published contract returns the Job resource itself, as AIP-131 standard methods do.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
