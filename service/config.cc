@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -506,9 +507,17 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
     config.sandbox = *value;
     if (!*value && config.vendors.empty()) {
       // A production pod whose vendor settings went missing must not serve demo jobs.
-      return absl::FailedPreconditionError(
-          "JOBFACADE_SANDBOX=false forbids sandbox mode, and no vendor is configured (set "
-          "QBRAID_API_KEY, IONQ_API_KEY or PRAISONAI_BASE_URL, or their _FILE forms)");
+      // The setting that enables each vendor: its key, or its base URL when it has no public
+      // endpoint (as the loop above decides).
+      std::vector<std::string> enabling;
+      for (const Vendor* vendor : Vendors()) {
+        const VendorSettingNames& names = vendor->spec().settings;
+        enabling.push_back(names.default_base_url.empty() ? names.base_url : names.api_key);
+      }
+      return absl::FailedPreconditionError(absl::StrCat(
+          "JOBFACADE_SANDBOX=false forbids sandbox mode, and no vendor is configured (set one "
+          "of ",
+          absl::StrJoin(enabling, ", "), ")"));
     }
   }
   if (config.vendors.empty()) config.sandbox = true;
