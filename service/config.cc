@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -22,23 +23,20 @@
 namespace jobfacade {
 namespace {
 
-absl::StatusOr<std::string> ReadSmallFile(absl::string_view setting, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::InvalidArgumentError(absl::StrCat(setting, ": cannot read file ", path));
+absl::Status CheckKeyCharacters(absl::string_view setting, absl::string_view key) {
+  for (char c : key) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(setting, ": the key contains control characters"));
+    }
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  std::string content = buffer.str();
-  if (content.size() > (1 << 20)) {
-    return absl::InvalidArgumentError(absl::StrCat(setting, ": file ", path, " is too large"));
-  }
-  return content;
+  return absl::OkStatus();
 }
 
-// A key from VAR or VAR_FILE (not both); surrounding whitespace is dropped.
+// A key from VAR or VAR_FILE (not both); surrounding whitespace is dropped. `*file_path` gets
+// the file's path when the key came from one.
 absl::StatusOr<std::string> ReadKey(const SettingLookup& lookup, absl::string_view key_env,
-                                    absl::string_view file_env) {
+                                    absl::string_view file_env, std::string* file_path) {
   auto value = lookup(key_env);
   auto file = lookup(file_env);
   const bool has_value = value.has_value() && !value->empty();
@@ -46,23 +44,18 @@ absl::StatusOr<std::string> ReadKey(const SettingLookup& lookup, absl::string_vi
   if (has_value && has_file) {
     return absl::InvalidArgumentError(absl::StrCat("set only one of ", key_env, " and ", file_env));
   }
-  std::string key;
   if (has_file) {
-    auto content = ReadSmallFile(file_env, *file);
+    auto content = ReadSettingFile(file_env, *file);
     if (!content.ok()) return content.status();
-    key = std::string(absl::StripAsciiWhitespace(*content));
-    if (key.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(file_env, ": file ", *file, " is empty"));
+    auto key = ParseKeyFile(file_env, *content);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(key.status().message(), " (", *file, ")"));
     }
-  } else if (has_value) {
-    key = std::string(absl::StripAsciiWhitespace(*value));
+    *file_path = *file;
+    return key;
   }
-  for (char c : key) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(has_file ? file_env : key_env, ": the key contains control characters"));
-    }
-  }
+  std::string key = has_value ? std::string(absl::StripAsciiWhitespace(*value)) : std::string();
+  if (auto s = CheckKeyCharacters(key_env, key); !s.ok()) return s;
   return key;
 }
 
@@ -386,6 +379,35 @@ const std::vector<std::string>& ConfigSettingNames() {
   return *names;
 }
 
+absl::StatusOr<std::string> ReadSettingFile(absl::string_view setting, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(setting, ": cannot read file ", path));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  std::string content = buffer.str();
+  if (content.size() > (1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat(setting, ": file ", path, " is too large"));
+  }
+  return content;
+}
+
+absl::StatusOr<std::string> ParseKeyFile(absl::string_view setting, absl::string_view content) {
+  std::string key(absl::StripAsciiWhitespace(content));
+  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(setting, ": the file is empty"));
+  if (auto s = CheckKeyCharacters(setting, key); !s.ok()) return s;
+  return key;
+}
+
+absl::Status CheckPageTokenKey(absl::string_view setting, absl::string_view key) {
+  if (!key.empty() && key.size() < 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(setting, ": must be at least 16 bytes (32 random bytes recommended)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<CallerToken>> ParseCallerTokens(absl::string_view setting,
                                                            absl::string_view content) {
   std::vector<CallerToken> tokens;
@@ -438,7 +460,8 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
   for (const Vendor* vendor : Vendors()) {
     const VendorSettingNames& names = vendor->spec().settings;
     const std::string key_file = absl::StrCat(names.api_key, "_FILE");
-    auto key = ReadKey(lookup, names.api_key, key_file);
+    std::string key_path;
+    auto key = ReadKey(lookup, names.api_key, key_file, &key_path);
     if (!key.ok()) return key.status();
     std::string base_url = get(names.base_url);
     // A vendor with a public endpoint is enabled by its key; one without, by its base URL.
@@ -447,28 +470,28 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
     if (base_url.empty()) base_url = names.default_base_url;
     while (absl::EndsWith(base_url, "/")) base_url.pop_back();
     if (auto s = ValidateBaseUrl(names.base_url, base_url); !s.ok()) return s;
-    config.vendors.emplace(vendor->name(), VendorSettings{base_url, *std::move(key)});
+    config.vendors.emplace(vendor->name(),
+                           VendorSettings{base_url, *std::move(key), std::move(key_path)});
   }
 
-  for (auto [setting, key] :
-       {std::pair<absl::string_view, std::string*>{"JOBFACADE_PAGE_TOKEN_KEY",
-                                                   &config.page_token_key},
-        {"JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS", &config.previous_page_token_key}}) {
-    auto value = ReadKey(lookup, setting, absl::StrCat(setting, "_FILE"));
+  for (auto [setting, key, path] :
+       {std::tuple<absl::string_view, std::string*, std::string*>{
+            "JOBFACADE_PAGE_TOKEN_KEY", &config.page_token_key, &config.page_token_key_file},
+        {"JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS", &config.previous_page_token_key,
+         &config.previous_page_token_key_file}}) {
+    auto value = ReadKey(lookup, setting, absl::StrCat(setting, "_FILE"), path);
     if (!value.ok()) return value.status();
-    if (!value->empty() && value->size() < 16) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(setting, ": must be at least 16 bytes (32 random bytes recommended)"));
-    }
+    if (auto s = CheckPageTokenKey(setting, *value); !s.ok()) return s;
     *key = *std::move(value);
   }
 
   if (std::string path = get("JOBFACADE_AUTH_TOKENS_FILE"); !path.empty()) {
-    auto content = ReadSmallFile("JOBFACADE_AUTH_TOKENS_FILE", path);
+    auto content = ReadSettingFile("JOBFACADE_AUTH_TOKENS_FILE", path);
     if (!content.ok()) return content.status();
     auto tokens = ParseCallerTokens("JOBFACADE_AUTH_TOKENS_FILE", *content);
     if (!tokens.ok()) return tokens.status();
     config.auth_tokens = *std::move(tokens);
+    config.auth_tokens_file = path;
   }
 
   if (std::string allow = get("JOBFACADE_ALLOW_CALLER_KEYS"); !allow.empty()) {
@@ -494,7 +517,7 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
         {"JOBFACADE_TLS_KEY_FILE", &config.tls_key_file},
         {"JOBFACADE_TLS_CLIENT_CA_FILE", &config.tls_client_ca_file}}) {
     if (path->empty()) continue;
-    auto content = ReadSmallFile(setting, *path);
+    auto content = ReadSettingFile(setting, *path);
     if (!content.ok()) return content.status();
     if (content->empty()) {
       return absl::InvalidArgumentError(absl::StrCat(setting, ": file ", *path, " is empty"));

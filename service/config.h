@@ -16,7 +16,8 @@ namespace jobfacade {
 
 struct VendorSettings {
   std::string base_url;
-  std::string api_key;  // never logged
+  std::string api_key;       // never logged
+  std::string api_key_file;  // <VENDOR>_API_KEY_FILE, re-read on change; empty: none
 };
 
 // How the service protects itself and the vendors (README, "Resilience").
@@ -82,6 +83,10 @@ struct Config {
   std::string page_token_key;            // empty: a random key per process
   std::string previous_page_token_key;   // empty: none
   std::vector<CallerToken> auth_tokens;  // empty: callers are not authenticated
+  // The files the values above came from (empty: none), re-read while the server runs.
+  std::string page_token_key_file;
+  std::string previous_page_token_key_file;
+  std::string auth_tokens_file;
   bool allow_caller_keys = false;
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -98,6 +103,16 @@ struct Config {
   WatchSettings watch;
   ConnectionSettings connection;
 };
+
+// Reads a setting's file (at most 1 MiB); INVALID_ARGUMENT naming `setting` and the path.
+absl::StatusOr<std::string> ReadSettingFile(absl::string_view setting, const std::string& path);
+
+// A key file's content as the key: surrounding whitespace dropped; INVALID_ARGUMENT naming
+// `setting` when nothing is left or the key holds control characters.
+absl::StatusOr<std::string> ParseKeyFile(absl::string_view setting, absl::string_view content);
+
+// A page-token key (JOBFACADE_PAGE_TOKEN_KEY, _PREVIOUS) is empty or at least 16 bytes.
+absl::Status CheckPageTokenKey(absl::string_view setting, absl::string_view key);
 
 // Looks a setting up by its environment variable name (for example "JOBFACADE_LISTEN"); the
 // caller merges flags over the environment.

@@ -75,6 +75,12 @@ class JobOperations {
   // Reads of one job through the terminal-job cache, shared with GetJob (the watches' reads).
   JobReader* reader() { return reader_.get(); }
 
+  // Replaces the page-token keys at once (a rotation read from their files); list calls in
+  // flight finish with the keys they started with.
+  void SetPageTokenKeys(std::string key, std::string previous) {
+    page_tokens_.SetKeys(std::move(key), std::move(previous));
+  }
+
   bool IsConfigured(absl::string_view vendor) const { return adapters_.count(vendor) > 0; }
   std::vector<std::string> ConfiguredVendors() const;
   // Listed items skipped because no id could be read from them, per configured vendor

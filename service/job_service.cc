@@ -442,12 +442,13 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
       IsValidTraceparent(traceparent)) {
     ctx.traceparent = std::move(traceparent);
   }
-  if (!options_.auth_tokens.empty()) {
+  if (const std::shared_ptr<const std::vector<CallerToken>> tokens = options_.auth_tokens.Get();
+      !tokens->empty()) {
     const std::string header = MetadataValue(context, "authorization");
     absl::string_view token = header;
     const CallerToken* matched = nullptr;
     if (absl::ConsumePrefix(&token, "Bearer ") || absl::ConsumePrefix(&token, "bearer ")) {
-      for (const CallerToken& allowed : options_.auth_tokens) {
+      for (const CallerToken& allowed : *tokens) {
         // Every token is compared, so timing does not reveal which one came close.
         if (ConstantTimeEquals(token, allowed.token)) matched = &allowed;
       }

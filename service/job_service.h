@@ -38,7 +38,9 @@ class CallCounter {
 };
 
 struct JobServiceOptions {
-  std::vector<CallerToken> auth_tokens;  // empty: no caller authentication
+  // Empty: no caller authentication. Reloadable: the tokens file's new content reaches the next
+  // call.
+  Reloadable<std::vector<CallerToken>> auth_tokens;
   bool allow_caller_keys = false;
   Metrics* metrics = nullptr;  // may be null
   // The deadline of a call that carries none, so nothing waits on a vendor forever.

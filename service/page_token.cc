@@ -34,7 +34,11 @@ absl::Status BadToken(absl::string_view why) {
 }  // namespace
 
 PageTokenCodec::PageTokenCodec(std::string key, std::string previous)
-    : key_(std::move(key)), previous_(std::move(previous)) {}
+    : keys_(Keys{std::move(key), std::move(previous)}) {}
+
+void PageTokenCodec::SetKeys(std::string key, std::string previous) const {
+  keys_.Set(Keys{std::move(key), std::move(previous)});
+}
 
 std::string PageTokenCodec::Encode(const PageTokenState& state) const {
   json::Struct root;
@@ -53,7 +57,7 @@ std::string PageTokenCodec::Encode(const PageTokenState& state) const {
     *positions->add_values() = json::Obj(std::move(s));
   }
   std::string body = absl::StrCat(absl::string_view(&kVersion, 1), json::ToJson(root));
-  return absl::WebSafeBase64Escape(absl::StrCat(body, Hmac(key_, body)));
+  return absl::WebSafeBase64Escape(absl::StrCat(body, Hmac(keys_.Get()->key, body)));
 }
 
 absl::StatusOr<PageTokenState> PageTokenCodec::Decode(absl::string_view token,
@@ -71,7 +75,8 @@ absl::StatusOr<PageTokenState> PageTokenCodec::Decode(absl::string_view token,
     const std::string mac = Hmac(key, body);
     return CRYPTO_memcmp(mac.data(), raw.data() + body.size(), kMacBytes) == 0;
   };
-  if (!signed_with(key_) && (previous_.empty() || !signed_with(previous_))) {
+  const std::shared_ptr<const Keys> keys = keys_.Get();
+  if (!signed_with(keys->key) && (keys->previous.empty() || !signed_with(keys->previous))) {
     return BadToken("not a token issued by this service, or altered");
   }
   if (body[0] != kVersion) return BadToken("unsupported version");

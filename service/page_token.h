@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "adapters/core/reloadable.h"
 
 namespace jobfacade {
 
@@ -39,6 +40,10 @@ class PageTokenCodec {
   // rotation; tokens are always signed with `key`.
   explicit PageTokenCodec(std::string key, std::string previous = "");
 
+  // Replaces both keys at once (a rotation read from the key files): tokens encoded from now on
+  // are signed with `key`; a list call in flight finishes with the keys it started with.
+  void SetKeys(std::string key, std::string previous) const;
+
   std::string Encode(const PageTokenState& state) const;
 
   // Checks integrity and binding. Every failure is INVALID_ARGUMENT / INVALID_PAGE_TOKEN with
@@ -46,8 +51,11 @@ class PageTokenCodec {
   absl::StatusOr<PageTokenState> Decode(absl::string_view token, const ListBinding& expected) const;
 
  private:
-  std::string key_;
-  std::string previous_;
+  struct Keys {
+    std::string key;
+    std::string previous;
+  };
+  Reloadable<Keys> keys_;
 };
 
 // 32 random bytes from the OS, for a per-process key.

@@ -8,8 +8,6 @@
 #include <grpcpp/server_builder.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -22,12 +20,14 @@
 #include "adapters/resilience/resilient_client.h"
 #include "adapters/resilience/vendor_transport.h"
 #include "adapters/sandbox/emulator.h"
+#include "service/file_reloader.h"
 #include "service/job_operations.h"
 #include "service/job_service.h"
 #include "service/log.h"
 #include "service/metrics.h"
 #include "service/names.h"
 #include "service/page_token.h"
+#include "service/tls_credentials.h"
 #include "service/watch_hub.h"
 
 namespace jobfacade {
@@ -43,30 +43,8 @@ int ToGrpcMillis(absl::Duration d) {
 constexpr int kMaxReceiveMessageBytes = 1 << 20;
 constexpr int kMaxSendMessageBytes = 64 << 20;
 
-absl::StatusOr<std::string> ReadFile(absl::string_view setting, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(setting, ": cannot read file ", path));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const Config& config) {
-  if (config.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
-  grpc::SslServerCredentialsOptions options;
-  auto cert = ReadFile("JOBFACADE_TLS_CERT_FILE", config.tls_cert_file);
-  if (!cert.ok()) return cert.status();
-  auto key = ReadFile("JOBFACADE_TLS_KEY_FILE", config.tls_key_file);
-  if (!key.ok()) return key.status();
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!config.tls_client_ca_file.empty()) {
-    auto ca = ReadFile("JOBFACADE_TLS_CLIENT_CA_FILE", config.tls_client_ca_file);
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
-    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  return grpc::SslServerCredentials(options);
-}
+// How often the `_FILE` settings are looked at (API.md: a change is used within 10 s).
+constexpr absl::Duration kFileReloadInterval = absl::Seconds(2);
 
 std::string HostOf(const std::string& address) {
   const size_t colon = address.rfind(':');
@@ -82,6 +60,7 @@ int Server::sandbox_port() const { return sandbox_ ? sandbox_->port() : 0; }
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock& clock) {
   std::unique_ptr<Server> server(new Server());
   server->clock_ = &clock;
+  server->reloader_ = std::make_unique<FileReloader>();
   if (config.sandbox) {
     sandbox::VendorEmulator::Options options;
     auto emulator = sandbox::VendorEmulator::Start(options);
@@ -96,7 +75,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
         continue;
       }
       config.vendors[vendor->name()] = {std::move(base_url),
-                                        server->sandbox_->api_key(vendor->name())};
+                                        server->sandbox_->api_key(vendor->name()), ""};
     }
     Log(LogLevel::kWarn,
         absl::StrCat("sandbox mode: no vendor is configured (or --sandbox was given); "
@@ -160,8 +139,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
           .Str("vendor", vendor);
       raw->SetVendorServing(vendor, serving);
     });
-    auto adapter =
-        MakeVendorAdapter(vendor, client, VendorConfig{settings.base_url, settings.api_key});
+    // The adapter's copy and the reloader's share the key: a new key file reaches the next
+    // request.
+    const Reloadable<std::string> key(settings.api_key);
+    if (!settings.api_key_file.empty()) {
+      const std::string setting =
+          absl::StrCat(FindVendor(vendor)->spec().settings.api_key, "_FILE");
+      server->reloader_->Watch({{setting, settings.api_key_file}},
+                               [key, setting](const std::vector<std::string>& contents) {
+                                 auto parsed = ParseKeyFile(setting, contents[0]);
+                                 if (!parsed.ok()) return parsed.status();
+                                 key.Set(*std::move(parsed));
+                                 return absl::OkStatus();
+                               });
+    }
+    auto adapter = MakeVendorAdapter(vendor, client, VendorConfig{settings.base_url, key});
     if (adapter == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("no adapter for vendor ", vendor));
     }
@@ -175,6 +167,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   server->operations_ = std::make_unique<JobOperations>(
       std::move(adapters), std::move(page_token_key), clock, operations_options);
   server->RegisterResilienceMetrics();
+  if (auto s = server->WatchPageTokenKeys(config, page_token_key); !s.ok()) return s;
   WatchOptions watch_options;
   watch_options.poll_min = config.watch.poll_min;
   watch_options.poll_max = config.watch.poll_max;
@@ -189,20 +182,40 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
                              [watches = server->watches_.get()] {
                                return static_cast<double>(watches->stats().upstreams);
                              });
+  const Reloadable<std::vector<CallerToken>> auth_tokens(config.auth_tokens);
+  if (!config.auth_tokens_file.empty()) {
+    server->reloader_->Watch({{"JOBFACADE_AUTH_TOKENS_FILE", config.auth_tokens_file}},
+                             [auth_tokens](const std::vector<std::string>& contents) {
+                               // A file that lost its last token is refused like a bad one: the
+                               // tokens in use stay, so a half-written file never turns caller
+                               // authentication off.
+                               auto tokens =
+                                   ParseCallerTokens("JOBFACADE_AUTH_TOKENS_FILE", contents[0]);
+                               if (!tokens.ok()) return tokens.status();
+                               auth_tokens.Set(*std::move(tokens));
+                               return absl::OkStatus();
+                             });
+  }
   server->service_ = std::make_unique<JobServiceImpl>(
       server->operations_.get(),
-      JobServiceOptions{config.auth_tokens, config.allow_caller_keys, server->metrics_.get(),
+      JobServiceOptions{auth_tokens, config.allow_caller_keys, server->metrics_.get(),
                         resilience.default_deadline, &clock, server->watches_.get(),
                         config.connection.max_age, config.connection.max_age_grace});
 
-  auto credentials = MakeCredentials(config);
-  if (!credentials.ok()) return credentials.status();
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!config.tls_cert_file.empty()) {
+    auto tls = ReloadingTlsCredentials::Create(config.tls_cert_file, config.tls_key_file,
+                                               config.tls_client_ca_file, server->reloader_.get());
+    if (!tls.ok()) return tls.status();
+    server->tls_ = *std::move(tls);
+    credentials = server->tls_->credentials();
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(config.listen, *credentials, &selected_port);
+  builder.AddListeningPort(config.listen, credentials, &selected_port);
   builder.RegisterService(server->service_.get());
   const ConnectionSettings& connection = config.connection;
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, ToGrpcMillis(connection.max_age));
@@ -258,6 +271,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
     server->metrics_server_ = *std::move(metrics_server);
     server->metrics_address_ = server->metrics_server_->address();
   }
+  server->reloader_->Start(kFileReloadInterval);
   server->config_ = std::move(config);
   return server;
 }
@@ -268,6 +282,48 @@ void Server::SetVendorServing(const std::string& vendor, bool serving) {
   for (grpc::HealthCheckServiceInterface* health : health_) {
     health->SetServingStatus(FormatParent(vendor), serving && operations_->IsConfigured(vendor));
   }
+}
+
+absl::Status Server::WatchPageTokenKeys(const Config& config, const std::string& key_in_use) {
+  if (config.page_token_key_file.empty() && config.previous_page_token_key_file.empty()) {
+    return absl::OkStatus();
+  }
+  // Both keys change together: a rotation writes the new key and, as the previous one, the key
+  // it replaces, and tokens signed with either stay valid through it.
+  struct KeySource {
+    std::string setting;
+    std::string file;  // empty: the key is fixed (from the environment, or random)
+    std::string fixed;
+  };
+  std::vector<KeySource> sources = {
+      {"JOBFACADE_PAGE_TOKEN_KEY", config.page_token_key_file, key_in_use},
+      {"JOBFACADE_PAGE_TOKEN_KEY_PREVIOUS", config.previous_page_token_key_file,
+       config.previous_page_token_key}};
+  std::vector<FileReloader::File> files;
+  for (const KeySource& source : sources) {
+    if (!source.file.empty()) files.push_back({absl::StrCat(source.setting, "_FILE"), source.file});
+  }
+  reloader_->Watch(std::move(files), [sources, operations = operations_.get()](
+                                         const std::vector<std::string>& contents) {
+    std::vector<std::string> keys;
+    size_t next = 0;
+    for (const KeySource& source : sources) {
+      if (source.file.empty()) {
+        keys.push_back(source.fixed);
+        continue;
+      }
+      const std::string setting = absl::StrCat(source.setting, "_FILE");
+      auto key = ParseKeyFile(setting, contents[next++]);
+      if (!key.ok()) return key.status();
+      if (absl::Status short_key = CheckPageTokenKey(setting, *key); !short_key.ok()) {
+        return short_key;
+      }
+      keys.push_back(*std::move(key));
+    }
+    operations->SetPageTokenKeys(std::move(keys[0]), std::move(keys[1]));
+    return absl::OkStatus();
+  });
+  return absl::OkStatus();
 }
 
 void Server::RegisterResilienceMetrics() {
@@ -354,6 +410,8 @@ void Server::RegisterResilienceMetrics() {
 
 void Server::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
+  // Nothing is re-read from here on: what the reloader sets is about to go away.
+  reloader_.reset();
   {
     absl::MutexLock lock(&health_mu_);
     // Every service NOT_SERVING from now on, on both listeners.
@@ -381,6 +439,7 @@ void Server::Shutdown(absl::Duration grace) {
   stopper.join();
   server_->Wait();
   server_.reset();
+  tls_.reset();  // gRPC's provider read the certificates from its files until now
   // The probes' listener goes last: until the main port has drained it says NOT_SERVING.
   if (health_server_ != nullptr) {
     health_server_->Shutdown(absl::ToChronoTime(clock_->Now()));

@@ -26,8 +26,10 @@ class VendorEmulator;
 }
 class JobOperations;
 class JobServiceImpl;
+class FileReloader;
 class Metrics;
 class MetricsServer;
+class ReloadingTlsCredentials;
 class VendorTransport;
 class WatchHub;
 
@@ -61,6 +63,9 @@ class Server {
   // health service shut down.
   void SetVendorServing(const std::string& vendor, bool serving);
   void RegisterResilienceMetrics();
+  // Re-reads JOBFACADE_PAGE_TOKEN_KEY_FILE and _PREVIOUS_FILE, when set, into operations_;
+  // `key_in_use` is the key tokens are signed with now.
+  absl::Status WatchPageTokenKeys(const Config& config, const std::string& key_in_use);
 
   Config config_;
   std::string address_;
@@ -77,9 +82,12 @@ class Server {
   std::unique_ptr<JobOperations> operations_;  // its adapters point at the clients
   std::unique_ptr<WatchHub> watches_;          // reads through operations_, on the engine
   std::unique_ptr<JobServiceImpl> service_;
+  std::unique_ptr<ReloadingTlsCredentials> tls_;  // read by gRPC's provider while server_ runs
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;    // JOBFACADE_HEALTH_LISTEN: health alone
   std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_, transport_, operations_
+  // Re-reads the _FILE settings into the members above; stopped first.
+  std::unique_ptr<FileReloader> reloader_;
   absl::Mutex health_mu_;
   // The main port's health service, and the health-only listener's when there is one: both
   // always say the same.

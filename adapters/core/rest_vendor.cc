@@ -65,7 +65,8 @@ class RestAdapter final : public VendorAdapter {
     if (absl::Status bad = CheckJobId(vendor_.name(), job_id); !bad.ok()) {
       return std::move(done)(bad);
     }
-    Send(ctx, VendorOperation::kGet, api_.get_job(EndpointFor(ctx), job_id),
+    const Endpoint endpoint = EndpointFor(ctx);
+    Send(ctx, VendorOperation::kGet, endpoint.key, api_.get_job(endpoint, job_id),
          [read = api_.read_job, view,
           done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
            if (!response.ok()) return std::move(done)(response.status());
@@ -75,7 +76,8 @@ class RestAdapter final : public VendorAdapter {
 
   void ListJobs(const CallContext& ctx, const ListRequest& request,
                 Callback<ListResult> done) override {
-    Send(ctx, VendorOperation::kList, api_.list_jobs(EndpointFor(ctx), request),
+    const Endpoint endpoint = EndpointFor(ctx);
+    Send(ctx, VendorOperation::kList, endpoint.key, api_.list_jobs(endpoint, request),
          [read = api_.read_job_list, request,
           done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
            if (!response.ok()) return std::move(done)(response.status());
@@ -99,14 +101,15 @@ class RestAdapter final : public VendorAdapter {
     if (absl::Status bad = CheckJobId(vendor_.name(), job_id); !bad.ok()) {
       return std::move(done)(bad);
     }
-    absl::StatusOr<http::Request> request = api_.stream_job(EndpointFor(ctx), job_id);
+    const Endpoint endpoint = EndpointFor(ctx);
+    absl::StatusOr<http::Request> request = api_.stream_job(endpoint, job_id);
     if (!request.ok()) return std::move(done)(request.status());
     StampRequest(ctx, "stream", &*request);
     request->default_timeout = absl::InfiniteDuration();  // open as long as the job runs
     request->low_speed_time = kEventStreamStallTime;
     request->body_sink = std::make_shared<EventSink>(std::move(on_event));
     http_->Send(*std::move(request),
-                [call = MakeVendorCall(vendor_.name(), VendorOperation::kGet, ctx, config_),
+                [call = MakeVendorCall(vendor_.name(), VendorOperation::kGet, ctx, endpoint.key),
                  done = std::move(done)](http::Response response) mutable {
                   std::move(done)(CheckVendorResponse(call, response));
                 });
@@ -128,7 +131,7 @@ class RestAdapter final : public VendorAdapter {
     absl::StatusOr<http::Request> request = op == VendorOperation::kCancel
                                                 ? api_.cancel_job(endpoint, job_id)
                                                 : api_.delete_job(endpoint, job_id);
-    Send(ctx, op, std::move(request),
+    Send(ctx, op, endpoint.key, std::move(request),
          [read = api_.read_state_change,
           done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
            if (!response.ok()) return std::move(done)(response.status());
@@ -140,11 +143,11 @@ class RestAdapter final : public VendorAdapter {
   // Sends `request` with the call's deadline and cancellation; `done` gets the complete 2xx
   // response, or the contract error for anything else. The callback copies what it needs out
   // of the call, so it never touches the caller's context after Send returns.
-  void Send(const CallContext& ctx, VendorOperation op, absl::StatusOr<http::Request> request,
-            ResponseCallback done) {
+  void Send(const CallContext& ctx, VendorOperation op, absl::string_view sent_key,
+            absl::StatusOr<http::Request> request, ResponseCallback done) {
     if (!request.ok()) return std::move(done)(request.status());
     StampRequest(ctx, OperationName(op), &*request);
-    http_->Send(*std::move(request), [call = MakeVendorCall(vendor_.name(), op, ctx, config_),
+    http_->Send(*std::move(request), [call = MakeVendorCall(vendor_.name(), op, ctx, sent_key),
                                       done = std::move(done)](http::Response response) mutable {
       if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
         return std::move(done)(error);

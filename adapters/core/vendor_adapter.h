@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "adapters/core/cancellation.h"
 #include "adapters/core/list_filter.h"
+#include "adapters/core/reloadable.h"
 #include "adapters/http/http_engine.h"
 #include "jobfacade/v1/job_service.pb.h"
 
@@ -56,7 +57,9 @@ struct ListResult {
 // Connection settings of one vendor.
 struct VendorConfig {
   std::string base_url;  // without a trailing slash
-  std::string api_key;   // empty: no auth header (a loopback server that needs none)
+  // Empty: no auth header (a loopback server that needs none). Reloadable: a key file's new
+  // content reaches the next request.
+  Reloadable<std::string> api_key;
 };
 
 class VendorAdapter {

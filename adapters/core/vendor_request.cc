@@ -24,7 +24,7 @@ bool HasCallerKey(const CallContext& ctx) {
 }
 
 std::string EffectiveKey(const CallContext& ctx, const VendorConfig& config) {
-  return HasCallerKey(ctx) ? *ctx.caller_key : config.api_key;
+  return HasCallerKey(ctx) ? *ctx.caller_key : *config.api_key.Get();
 }
 
 void AppendQueryParams(const QueryParams& params, std::string* url) {
@@ -40,13 +40,15 @@ void AddAuthHeader(const VendorAuth& auth, const std::string& key, http::Request
 }
 
 VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op, const CallContext& ctx,
-                          const VendorConfig& config) {
+                          absl::string_view sent_key) {
   VendorCall call;
   call.vendor = std::string(vendor);
   call.op = op;
   call.caller_supplied_key = HasCallerKey(ctx);
   if (call.caller_supplied_key) call.secrets.push_back(*ctx.caller_key);
-  if (!config.api_key.empty()) call.secrets.push_back(config.api_key);
+  if (!sent_key.empty() && (!call.caller_supplied_key || sent_key != *ctx.caller_key)) {
+    call.secrets.emplace_back(sent_key);
+  }
   return call;
 }
 

@@ -41,11 +41,13 @@ struct VendorCall {
   std::string vendor;
   VendorOperation op = VendorOperation::kGet;
   bool caller_supplied_key = false;
-  std::vector<std::string> secrets;  // every key that may have been sent
+  std::vector<std::string> secrets;  // every key the request may carry
 };
 
+// `sent_key` is the key the request carries (EffectiveKey's answer when the request was built:
+// the configured key may have been replaced since).
 VendorCall MakeVendorCall(absl::string_view vendor, VendorOperation op, const CallContext& ctx,
-                          const VendorConfig& config);
+                          absl::string_view sent_key);
 
 // OK for a complete 2xx response, otherwise VendorHttpError.
 absl::Status CheckVendorResponse(const VendorCall& call, const http::Response& response);

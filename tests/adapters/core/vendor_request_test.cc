@@ -31,6 +31,17 @@ TEST(VendorRequestTest, CallerKeyWinsOverConfiguredKey) {
   EXPECT_EQ(EffectiveKey(ctx, config), "callers");
 }
 
+TEST(VendorRequestTest, AReplacedConfiguredKeyReachesTheNextRequestOfEveryCopy) {
+  VendorConfig config{"https://x", "first"};
+  const VendorConfig adapter_copy = config;  // as an adapter holds it
+  EXPECT_EQ(EffectiveKey(CallContext(), adapter_copy), "first");
+  config.api_key.Set("second");
+  EXPECT_EQ(EffectiveKey(CallContext(), adapter_copy), "second");
+  CallContext ctx;
+  ctx.caller_key = "callers";
+  EXPECT_EQ(EffectiveKey(ctx, adapter_copy), "callers");
+}
+
 TEST(VendorRequestTest, AuthHeaderFollowsTheVendorsScheme) {
   http::Request request;
   AddAuthHeader(VendorAuth{"Authorization", "apiKey"}, "k1", &request);
@@ -51,8 +62,7 @@ TEST(VendorRequestTest, QueryParamsArePercentEncodedInOrder) {
 TEST(VendorRequestTest, VendorCallKnowsEveryKeyThatMayHaveBeenSent) {
   CallContext ctx;
   ctx.caller_key = "caller-secret";
-  VendorCall call = MakeVendorCall("ionq", VendorOperation::kCancel, ctx,
-                                   VendorConfig{"https://x", "configured-secret"});
+  VendorCall call = MakeVendorCall("ionq", VendorOperation::kCancel, ctx, "configured-secret");
   EXPECT_TRUE(call.caller_supplied_key);
   EXPECT_THAT(call.secrets, ElementsAre("caller-secret", "configured-secret"));
   EXPECT_THAT(CheckVendorResponse(call, HttpResponse(401, "")),
@@ -60,8 +70,7 @@ TEST(VendorRequestTest, VendorCallKnowsEveryKeyThatMayHaveBeenSent) {
 }
 
 TEST(VendorRequestTest, OnlyComplete2xxResponsesAreSuccess) {
-  VendorCall call = MakeVendorCall("qbraid", VendorOperation::kGet, CallContext(),
-                                   VendorConfig{"https://x", "k"});
+  VendorCall call = MakeVendorCall("qbraid", VendorOperation::kGet, CallContext(), "k");
   for (int status : {200, 201, 202, 204, 299}) {
     EXPECT_THAT(CheckVendorResponse(call, HttpResponse(status, "")), IsOk()) << status;
   }
