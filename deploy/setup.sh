@@ -3,8 +3,8 @@
 # builds it into ./build. Idempotent: installs only what is missing and rebuilds incrementally.
 #
 # Usage: deploy/setup.sh [--with-test-tools] [--bench-tools] [--no-build | --server-only]
-#   --with-test-tools  also Debian's python3-yaml, -venv, -setuptools, -wheel (Python client
-#                      tests, deploy file checks), clang, libclang-rt-14-dev
+#   --with-test-tools  also Debian's python3-yaml, -venv, -setuptools, -wheel, -prometheus-client
+#                      (Python client and metrics tests, deploy file checks), clang, libclang-rt-14-dev
 #                      (fuzzing), node + npm when node is missing, and `npm ci` (Prism and
 #                      the Node gRPC packages, for the contract and Node client tests)
 #                      and the benchmark's tools (below: the suite runs its smoke test)
@@ -23,7 +23,8 @@ readonly kBuildPackages=(cmake g++ make pkg-config ccache libgrpc++-dev protobuf
   ca-certificates openssl)
 # Python's gRPC, so that client/python runs on every machine (the README's first session).
 readonly kClientPackages=(python3 python3-grpcio python3-protobuf)
-readonly kPythonTestPackages=(python3-yaml python3-venv python3-setuptools python3-wheel)
+readonly kPythonTestPackages=(python3-yaml python3-venv python3-setuptools python3-wheel
+  python3-prometheus-client)
 # clang with its libFuzzer and sanitizer runtimes, for the fuzz stage of tests/run_all.sh (gcc
 # brings the ASan, UBSan and TSan runtimes of the sanitizer stages itself).
 readonly kFuzzTestPackages=(clang libclang-rt-14-dev)

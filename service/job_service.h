@@ -25,6 +25,10 @@ class CallCounter {
     absl::MutexLock lock(&mu_);
     count_ += delta;
   }
+  int count() const {
+    absl::MutexLock lock(&mu_);
+    return count_;
+  }
   // True when the count is zero by `deadline`.
   bool WaitForZero(absl::Time deadline) {
     absl::MutexLock lock(&mu_);
@@ -33,7 +37,7 @@ class CallCounter {
   }
 
  private:
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   int count_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -137,6 +141,7 @@ class JobServiceImpl final : public RawJobService {
 
   // Waits until no unary call is in flight, or `deadline`; true when none is.
   bool WaitForUnaryCalls(absl::Time deadline) { return unary_calls_.WaitForZero(deadline); }
+  int UnaryCallsInFlight() const { return unary_calls_.count(); }
   // Waits until every WatchJob stream is done (its final status sent), or `deadline`; true when
   // none is left. Shutdown ends the watches first, then waits here before it cancels what is
   // left, so that their callers read SHUTTING_DOWN rather than gRPC's own cancellation.

@@ -1,19 +1,19 @@
-// Prometheus text metrics: RPC counts and latencies by method and code, vendor requests in
-// flight; served at /metrics on JOBFACADE_METRICS_LISTEN.
+// Prometheus metrics (API.md, "Logs and metrics"), kept by prometheus-cpp and served at
+// /metrics on JOBFACADE_METRICS_LISTEN: RPC and vendor-request histograms, counters and gauges
+// read from the other components at scrape time, and the process metrics from /proc/self.
 #ifndef JOBFACADE_SERVICE_METRICS_H_
 #define JOBFACADE_SERVICE_METRICS_H_
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace httplib {
@@ -24,38 +24,55 @@ namespace jobfacade {
 
 class Metrics {
  public:
-  // Counts one finished RPC.
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // One finished RPC: jobfacade_rpcs_total and jobfacade_rpc_duration_seconds {method, code}.
   void RecordRpc(absl::string_view method, absl::StatusCode code, absl::Duration latency);
-  // Gauges read at render time (for example the HTTP engine's requests in flight).
+  // One HTTP request to a vendor: jobfacade_vendor_request_duration_seconds {vendor, operation,
+  // http_status}; `http_status` 0 means no HTTP answer came (label `none`).
+  void RecordVendorRequest(absl::string_view vendor, absl::string_view operation, int http_status,
+                           absl::Duration took);
+
+  // A gauge read at render time (for example the HTTP engine's requests in flight).
   void AddGauge(std::string name, std::string help, std::function<double()> read);
 
-  // One labelled sample of a family: the label text inside the braces (`vendor="ionq"`), and
-  // its value.
-  using Samples = std::vector<std::pair<std::string, double>>;
-  // A family of samples read at render time; `type` is "gauge" or "counter".
-  void AddFamily(std::string name, std::string help, std::string type,
-                 std::function<Samples()> read);
+  // Label names and values of one sample: {{"vendor", "ionq"}, {"reason", "queue_full"}}.
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  using Samples = std::vector<std::pair<Labels, double>>;
+  enum class Type { kGauge, kCounter };
+  // A family of samples read at render time from another component's own counts.
+  void AddFamily(std::string name, std::string help, Type type, std::function<Samples()> read);
 
-  // The Prometheus text exposition format.
+  // The Prometheus text exposition format (version 0.0.4).
   std::string Render() const;
 
  private:
-  struct RpcStats {
-    int64_t count = 0;
-    double seconds = 0;
-  };
-  mutable absl::Mutex mu_;
-  std::map<std::pair<std::string, std::string>, int64_t> rpc_codes_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, RpcStats> rpc_latency_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::pair<std::string, std::function<double()>>> gauges_
-      ABSL_GUARDED_BY(mu_);
-  struct Family {
-    std::string help;
-    std::string type;
-    std::function<Samples()> read;
-  };
-  std::map<std::string, Family> families_ ABSL_GUARDED_BY(mu_);
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
+
+// The process metrics of the standard Prometheus clients, read from /proc.
+struct ProcessStats {
+  double cpu_seconds = 0;         // user + system
+  double resident_bytes = 0;      // RSS
+  double virtual_bytes = 0;       // VSZ
+  double start_time_seconds = 0;  // since the Unix epoch
+  double open_fds = 0;
+  double max_fds = 0;
+};
+
+// Parses /proc/self/stat and /proc/stat (for btime) as given; `ticks_per_second` and
+// `page_bytes` are sysconf(_SC_CLK_TCK) and the page size. The file descriptor counts are not
+// in these files and stay 0.
+absl::StatusOr<ProcessStats> ParseProcessStats(absl::string_view self_stat,
+                                               absl::string_view system_stat,
+                                               double ticks_per_second, double page_bytes);
+
+// This process's stats: ParseProcessStats on the live files, /proc/self/fd and RLIMIT_NOFILE.
+absl::StatusOr<ProcessStats> ReadProcessStats();
 
 class MetricsServer {
  public:

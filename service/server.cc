@@ -118,7 +118,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   JobOperations::AdapterMap adapters;
   for (const auto& [vendor, settings] : config.vendors) {
     ResilientClient* client = server->transport_->AddVendor(vendor, client_options);
-    client->SetAttemptListener([vendor = vendor](const AttemptRecord& attempt) {
+    client->SetAttemptListener([vendor = vendor,
+                                metrics = server->metrics_.get()](const AttemptRecord& attempt) {
+      // An attempt the caller cancelled says nothing about the vendor: it is not timed.
+      if (attempt.error != http::TransportError::kCancelled) {
+        metrics->RecordVendorRequest(vendor, attempt.operation, attempt.http_status, attempt.took);
+      }
       const bool failed = attempt.error != http::TransportError::kNone
                               ? attempt.error != http::TransportError::kCancelled
                               : attempt.http_status == 429 || attempt.http_status >= 500;
@@ -202,6 +207,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
                         resilience.default_deadline, &clock, server->watches_.get(),
                         config.connection.max_age, config.connection.max_age_grace});
 
+  server->metrics_->AddGauge("jobfacade_rpcs_in_flight",
+                             "Unary RPCs being served now (watches: jobfacade_watches_open).",
+                             [service = server->service_.get()] {
+                               return static_cast<double>(service->UnaryCallsInFlight());
+                             });
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!config.tls_cert_file.empty()) {
     auto tls = ReloadingTlsCredentials::Create(config.tls_cert_file, config.tls_key_file,
@@ -327,66 +337,72 @@ absl::Status Server::WatchPageTokenKeys(const Config& config, const std::string&
 }
 
 void Server::RegisterResilienceMetrics() {
+  using Type = Metrics::Type;
+  using Samples = Metrics::Samples;
   const std::map<std::string, std::unique_ptr<ResilientClient>>* clients = &transport_->clients();
+  // One sample per vendor (more with `extra` labels) from each client's stats.
+  using PerVendor = std::vector<std::pair<Metrics::Labels, double>>;
   auto family = [clients](auto value) {
     return [clients, value] {
-      Metrics::Samples samples;
+      Samples samples;
       for (const auto& [vendor, client] : *clients) {
         const ResilienceStats stats = client->stats();
-        for (auto& [labels, number] : value(stats)) {
-          samples.emplace_back(absl::StrCat("vendor=\"", vendor, "\"", labels), number);
+        for (auto& [extra, number] : value(stats)) {
+          Metrics::Labels labels = {{"vendor", vendor}};
+          labels.insert(labels.end(), extra.begin(), extra.end());
+          samples.emplace_back(std::move(labels), number);
         }
       }
       return samples;
     };
   };
-  using Pairs = std::vector<std::pair<std::string, double>>;
-  metrics_->AddFamily("jobfacade_vendor_in_flight", "Requests at the vendor now, per vendor.",
-                      "gauge", family([](const ResilienceStats& s) {
-                        return Pairs{{"", static_cast<double>(s.in_flight)}};
-                      }));
-  metrics_->AddFamily("jobfacade_vendor_queued",
-                      "Requests waiting for a free slot at the vendor (concurrency limit).",
-                      "gauge", family([](const ResilienceStats& s) {
-                        return Pairs{{"", static_cast<double>(s.queued)}};
-                      }));
+  auto one = [](double value) { return PerVendor{{{}, value}}; };
+  metrics_->AddFamily(
+      "jobfacade_vendor_in_flight", "Requests at the vendor now, per vendor.", Type::kGauge,
+      family([one](const ResilienceStats& s) { return one(static_cast<double>(s.in_flight)); }));
+  metrics_->AddFamily(
+      "jobfacade_vendor_queued",
+      "Requests waiting for a free slot at the vendor (concurrency limit).", Type::kGauge,
+      family([one](const ResilienceStats& s) { return one(static_cast<double>(s.queued)); }));
   metrics_->AddFamily("jobfacade_vendor_circuit_open",
-                      "1 while the vendor's circuit breaker is open, else 0.", "gauge",
-                      family([](const ResilienceStats& s) {
-                        return Pairs{{"", s.circuit == CircuitState::kOpen ? 1.0 : 0.0}};
-                      }));
-  metrics_->AddFamily("jobfacade_vendor_attempts_total", "HTTP requests sent to the vendor.",
-                      "counter", family([](const ResilienceStats& s) {
-                        return Pairs{{"", static_cast<double>(s.attempts)}};
-                      }));
-  metrics_->AddFamily("jobfacade_vendor_retries_total",
-                      "HTTP requests sent again after a retryable failure.", "counter",
-                      family([](const ResilienceStats& s) {
-                        return Pairs{{"", static_cast<double>(s.retries)}};
+                      "1 while the vendor's circuit breaker is open, else 0.", Type::kGauge,
+                      family([one](const ResilienceStats& s) {
+                        return one(s.circuit == CircuitState::kOpen ? 1.0 : 0.0);
                       }));
   metrics_->AddFamily(
+      "jobfacade_vendor_attempts_total", "HTTP requests sent to the vendor.", Type::kCounter,
+      family([one](const ResilienceStats& s) { return one(static_cast<double>(s.attempts)); }));
+  metrics_->AddFamily(
+      "jobfacade_vendor_retries_total", "HTTP requests sent again after a retryable failure.",
+      Type::kCounter,
+      family([one](const ResilienceStats& s) { return one(static_cast<double>(s.retries)); }));
+  metrics_->AddFamily(
       "jobfacade_vendor_rejected_total", "Requests answered without calling the vendor, by reason.",
-      "counter", family([](const ResilienceStats& s) {
-        return Pairs{{",reason=\"queue_full\"", static_cast<double>(s.rejected_full)},
-                     {",reason=\"circuit_open\"", static_cast<double>(s.rejected_open)}};
+      Type::kCounter, family([](const ResilienceStats& s) {
+        return PerVendor{{{{"reason", "queue_full"}}, static_cast<double>(s.rejected_full)},
+                         {{{"reason", "circuit_open"}}, static_cast<double>(s.rejected_open)}};
       }));
+  metrics_->AddFamily("jobfacade_vendor_circuit_opened_total",
+                      "Times the vendor's circuit breaker opened.", Type::kCounter,
+                      family([one](const ResilienceStats& s) {
+                        return one(static_cast<double>(s.circuit_opened));
+                      }));
   metrics_->AddFamily("jobfacade_list_items_skipped_total",
                       "Listed jobs left out of a page because no id could be read from them.",
-                      "counter", [operations = operations_.get()] {
-                        Metrics::Samples samples;
+                      Type::kCounter, [operations = operations_.get()] {
+                        Samples samples;
                         for (const auto& [vendor, count] : operations->ListItemsSkipped()) {
-                          samples.emplace_back(absl::StrCat("vendor=\"", vendor, "\""),
-                                               static_cast<double>(count));
+                          samples.push_back({{{"vendor", vendor}}, static_cast<double>(count)});
                         }
                         return samples;
                       });
-  metrics_->AddFamily(
-      "jobfacade_cache_requests_total", "Job reads looked up in the terminal-job cache, by result.",
-      "counter", [operations = operations_.get()] {
-        const TerminalJobCache::Stats stats = operations->CacheStats();
-        return Metrics::Samples{{"result=\"hit\"", static_cast<double>(stats.hits)},
-                                {"result=\"miss\"", static_cast<double>(stats.misses)}};
-      });
+  metrics_->AddFamily("jobfacade_cache_requests_total",
+                      "Job reads looked up in the terminal-job cache, by result.", Type::kCounter,
+                      [operations = operations_.get()] {
+                        const TerminalJobCache::Stats stats = operations->CacheStats();
+                        return Samples{{{{"result", "hit"}}, static_cast<double>(stats.hits)},
+                                       {{{"result", "miss"}}, static_cast<double>(stats.misses)}};
+                      });
   metrics_->AddGauge("jobfacade_cache_entries", "Terminal jobs kept in the cache.",
                      [operations = operations_.get()] {
                        return static_cast<double>(operations->CacheStats().entries);
@@ -395,17 +411,11 @@ void Server::RegisterResilienceMetrics() {
                      [operations = operations_.get()] {
                        return static_cast<double>(operations->CacheStats().bytes);
                      });
-  metrics_->AddFamily(
-      "jobfacade_coalesced_reads_total",
-      "Job reads that shared a vendor request another call had started.", "counter",
-      [operations = operations_.get()] {
-        return Metrics::Samples{{"", static_cast<double>(operations->CoalescedReads())}};
-      });
-  metrics_->AddFamily("jobfacade_vendor_circuit_opened_total",
-                      "Times the vendor's circuit breaker opened.", "counter",
-                      family([](const ResilienceStats& s) {
-                        return Pairs{{"", static_cast<double>(s.circuit_opened)}};
-                      }));
+  metrics_->AddFamily("jobfacade_coalesced_reads_total",
+                      "Job reads that shared a vendor request another call had started.",
+                      Type::kCounter, [operations = operations_.get()] {
+                        return Samples{{{}, static_cast<double>(operations->CoalescedReads())}};
+                      });
 }
 
 void Server::Shutdown(absl::Duration grace) {

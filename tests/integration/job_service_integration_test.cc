@@ -681,7 +681,7 @@ TEST_F(JobServiceTest, HealthAndMetrics) {
   v1::Job job;
   Get("vendors/ionq/jobs/missing", &job);
   const std::string metrics = FetchMetrics(harness_.metrics_address());
-  EXPECT_THAT(metrics, HasSubstr("jobfacade_rpcs_total{method=\"GetJob\",code=\"NOT_FOUND\"}"));
+  EXPECT_THAT(metrics, HasSubstr("jobfacade_rpcs_total{code=\"NOT_FOUND\",method=\"GetJob\"}"));
 }
 
 TEST_F(JobServiceTest, ServerReflectionListsTheService) {
