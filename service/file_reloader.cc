@@ -9,34 +9,43 @@
 
 namespace jobfacade {
 
+FileReloader::FileReloader() : state_(std::make_shared<State>()) {}
+
 FileReloader::~FileReloader() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&state_->mu);
+  // A poll running now holds the lock: it has finished once this line runs. One that has not
+  // started finds `stopped`, or is cancelled here.
+  state_->stopped = true;
+  if (state_->scheduler != nullptr && state_->next != 0) state_->scheduler->Cancel(state_->next);
 }
 
 void FileReloader::Watch(std::vector<File> files, Apply apply) {
   Group group{std::move(files), std::move(apply), {}, {}};
   Refresh(group, /*log_change=*/false);
-  absl::MutexLock lock(&mu_);
-  groups_.push_back(std::move(group));
+  absl::MutexLock lock(&state_->mu);
+  state_->groups.push_back(std::move(group));
 }
 
 void FileReloader::Poll() {
-  absl::MutexLock lock(&mu_);
-  for (Group& group : groups_) Refresh(group, /*log_change=*/true);
+  absl::MutexLock lock(&state_->mu);
+  for (Group& group : state_->groups) Refresh(group, /*log_change=*/true);
 }
 
-void FileReloader::Start(absl::Duration interval) {
-  thread_ = std::thread([this, interval] {
-    absl::MutexLock lock(&mu_);
-    auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-    while (!mu_.AwaitWithTimeout(absl::Condition(&stopping), interval)) {
-      for (Group& group : groups_) Refresh(group, /*log_change=*/true);
-    }
+void FileReloader::Start(Scheduler* scheduler, absl::Duration interval) {
+  absl::MutexLock lock(&state_->mu);
+  if (state_->groups.empty()) return;
+  state_->scheduler = scheduler;
+  state_->next = scheduler->RunAt(scheduler->Now() + interval, [state = state_, interval] {
+    PollAndReschedule(state, interval);
   });
+}
+
+void FileReloader::PollAndReschedule(const std::shared_ptr<State>& state, absl::Duration interval) {
+  absl::MutexLock lock(&state->mu);
+  if (state->stopped) return;
+  for (Group& group : state->groups) Refresh(group, /*log_change=*/true);
+  state->next = state->scheduler->RunAt(state->scheduler->Now() + interval,
+                                        [state, interval] { PollAndReschedule(state, interval); });
 }
 
 void FileReloader::Refresh(Group& group, bool log_change) {

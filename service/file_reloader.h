@@ -5,14 +5,15 @@
 #define JOBFACADE_SERVICE_FILE_RELOADER_H_
 
 #include <functional>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "adapters/core/scheduler.h"
 
 namespace jobfacade {
 
@@ -26,8 +27,9 @@ class FileReloader {
   // (a message naming the setting, never the content) keeps the values in use.
   using Apply = std::function<absl::Status(const std::vector<std::string>& contents)>;
 
-  FileReloader() = default;
-  ~FileReloader();  // stops the polling thread
+  FileReloader();
+  // Stops polling: no Apply runs after it returns.
+  ~FileReloader();
   FileReloader(const FileReloader&) = delete;
   FileReloader& operator=(const FileReloader&) = delete;
 
@@ -41,8 +43,10 @@ class FileReloader {
   // applied.
   void Poll();
 
-  // Polls every `interval` on a thread of its own until destroyed.
-  void Start(absl::Duration interval);
+  // Polls every `interval` on `scheduler`'s thread (no thread of its own: reading a few small
+  // files takes microseconds) until destroyed; `scheduler` must outlive the reloader. Nothing is
+  // scheduled when nothing is watched.
+  void Start(Scheduler* scheduler, absl::Duration interval);
 
  private:
   struct Group {
@@ -51,13 +55,21 @@ class FileReloader {
     std::vector<std::string> applied;  // the contents last put to use; empty: none yet
     std::string failure;               // the warning last logged; empty: none since
   };
+  // Shared with the scheduled polls, which may start after the reloader is gone and then find
+  // `stopped`.
+  struct State {
+    absl::Mutex mu;
+    std::vector<Group> groups ABSL_GUARDED_BY(mu);
+    bool stopped ABSL_GUARDED_BY(mu) = false;
+    Scheduler* scheduler ABSL_GUARDED_BY(mu) = nullptr;
+    Scheduler::TaskId next ABSL_GUARDED_BY(mu) = 0;
+  };
+  // Polls, then schedules the next poll.
+  static void PollAndReschedule(const std::shared_ptr<State>& state, absl::Duration interval);
   // Reads `group`'s files and applies them when they changed; `log_change` logs a success.
   static void Refresh(Group& group, bool log_change);
 
-  absl::Mutex mu_;
-  std::vector<Group> groups_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace jobfacade

@@ -281,7 +281,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
     server->metrics_server_ = *std::move(metrics_server);
     server->metrics_address_ = server->metrics_server_->address();
   }
-  server->reloader_->Start(kFileReloadInterval);
+  server->reloader_->Start(server->transport_->scheduler(), kFileReloadInterval);
   server->config_ = std::move(config);
   return server;
 }

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "service/page_token.h"
 #include "service/tls_credentials.h"
+#include "tests/testing/manual_scheduler.h"
 
 namespace jobfacade {
 namespace {
@@ -115,22 +116,49 @@ TEST(FileReloaderTest, AGroupIsAppliedWholeOrNotAtAll) {
   EXPECT_THAT(recorder.applied.back(), ElementsAre("k3", "k2"));
 }
 
-TEST(FileReloaderTest, TheThreadAppliesAChangeByItself) {
+// Started on a scheduler, the reloader polls by itself every interval, and not at all before.
+TEST(FileReloaderTest, StartedItPollsEveryIntervalOnTheScheduler) {
   const std::string path = PathFor("d");
   Write(path, "one");
-  absl::Mutex mu;
-  std::string seen;
+  ManualScheduler scheduler;  // outlives the reloader
+  Recorder recorder;
   FileReloader reloader;
-  reloader.Watch({{"D_FILE", path}}, [&](const std::vector<std::string>& contents) {
-    absl::MutexLock lock(&mu);
-    seen = contents[0];
-    return absl::OkStatus();
-  });
-  reloader.Start(absl::Milliseconds(10));
+  reloader.Watch({{"D_FILE", path}}, recorder.Apply());
+  reloader.Start(&scheduler, absl::Seconds(2));
   Write(path, "two");
-  absl::MutexLock lock(&mu);
-  auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return seen == "two"; };
-  EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&changed), absl::Seconds(10)));
+  scheduler.Advance(absl::Seconds(1));
+  EXPECT_EQ(recorder.applied.size(), 1u);
+  scheduler.Advance(absl::Seconds(1));
+  EXPECT_THAT(recorder.applied.back(), ElementsAre("two"));
+  Write(path, "three");
+  scheduler.Advance(absl::Seconds(2));
+  EXPECT_THAT(recorder.applied.back(), ElementsAre("three"));
+  EXPECT_EQ(scheduler.pending(), 1u);  // the next poll, and only it
+}
+
+// Destroyed, it applies nothing more, whether its next poll was cancelled or still comes.
+TEST(FileReloaderTest, NothingIsAppliedAfterTheReloaderIsGone) {
+  const std::string path = PathFor("e");
+  Write(path, "one");
+  ManualScheduler scheduler;
+  Recorder recorder;
+  {
+    FileReloader reloader;
+    reloader.Watch({{"E_FILE", path}}, recorder.Apply());
+    reloader.Start(&scheduler, absl::Seconds(2));
+  }
+  Write(path, "two");
+  scheduler.Advance(absl::Seconds(10));
+  EXPECT_EQ(recorder.applied.size(), 1u);
+  EXPECT_EQ(scheduler.pending(), 0u);
+}
+
+// With nothing to watch there is nothing to poll.
+TEST(FileReloaderTest, NothingWatchedSchedulesNothing) {
+  ManualScheduler scheduler;
+  FileReloader reloader;
+  reloader.Start(&scheduler, absl::Seconds(2));
+  EXPECT_EQ(scheduler.pending(), 0u);
 }
 
 TEST(PageTokenRotationTest, TokensOfThePreviousKeyStayValidAndOlderOnesDoNot) {
