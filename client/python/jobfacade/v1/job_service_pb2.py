@@ -19,7 +19,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ejobfacade/v1/job_service.proto\x12\x0cjobfacade.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"$\n\x04\x43ost\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x01\x12\x0c\n\x04unit\x18\x02 \x01(\t\"\xc0\x08\n\x03Job\x12\x11\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08\x12\x13\n\x06vendor\x18\x02 \x01(\tB\x03\xe0\x41\x03\x12\x1a\n\rvendor_job_id\x18\x03 \x01(\tB\x03\xe0\x41\x03\x12\x15\n\x08provider\x18\x04 \x01(\tB\x03\xe0\x41\x03\x12\x13\n\x06\x64\x65vice\x18\x05 \x01(\tB\x03\xe0\x41\x03\x12\x19\n\x0c\x64isplay_name\x18\x06 \x01(\tB\x03\xe0\x41\x03\x12+\n\x05state\x18\x07 \x01(\x0e\x32\x17.jobfacade.v1.Job.StateB\x03\xe0\x41\x03\x12\x19\n\x0cvendor_state\x18\x08 \x01(\tB\x03\xe0\x41\x03\x12\x1a\n\rstate_message\x18\t \x01(\tB\x03\xe0\x41\x03\x12\x19\n\x0c\x66\x61ilure_code\x18\n \x01(\tB\x03\xe0\x41\x03\x12\x15\n\x08job_type\x18\x0b \x01(\tB\x03\xe0\x41\x03\x12\x12\n\x05shots\x18\x0c \x01(\x03\x42\x03\xe0\x41\x03\x12\x34\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12\x33\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12\x31\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12:\n\x12\x65xecution_duration\x18\x10 \x01(\x0b\x32\x19.google.protobuf.DurationB\x03\xe0\x41\x03\x12 \n\x0equeue_position\x18\x11 \x01(\x05\x42\x03\xe0\x41\x03H\x00\x88\x01\x01\x12*\n\x04\x63ost\x18\x12 \x01(\x0b\x32\x12.jobfacade.v1.CostB\x03\xe0\x41\x03H\x01\x88\x01\x01\x12\x34\n\x0e\x65stimated_cost\x18\x13 \x01(\x0b\x32\x12.jobfacade.v1.CostB\x03\xe0\x41\x03H\x02\x88\x01\x01\x12.\n\x04tags\x18\x14 \x03(\x0b\x32\x1b.jobfacade.v1.Job.TagsEntryB\x03\xe0\x41\x03\x12\x15\n\x08\x62\x61tch_id\x18\x15 \x01(\tB\x03\xe0\x41\x03\x12\x34\n\x0evendor_payload\x18\x16 \x01(\x0b\x32\x17.google.protobuf.StructB\x03\xe0\x41\x03\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cINITIALIZING\x10\x01\x12\n\n\x06QUEUED\x10\x02\x12\x0b\n\x07RUNNING\x10\x03\x12\x0e\n\nCANCELLING\x10\x04\x12\r\n\tCANCELLED\x10\x05\x12\r\n\tCOMPLETED\x10\x06\x12\n\n\x06\x46\x41ILED\x10\x07\x12\x0b\n\x07ON_HOLD\x10\x08::\xea\x41\x37\n\rjobfacade/Job\x12\x1bvendors/{vendor}/jobs/{job}*\x04jobs2\x03jobB\x11\n\x0f_queue_positionB\x07\n\x05_costB\x11\n\x0f_estimated_cost\"^\n\rGetJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\x12(\n\x04view\x18\x02 \x01(\x0e\x32\x15.jobfacade.v1.JobViewB\x03\xe0\x41\x01\"\xa8\x01\n\x0fListJobsRequest\x12%\n\x06parent\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\x12\rjobfacade/Job\x12\x16\n\tpage_size\x18\x02 \x01(\x05\x42\x03\xe0\x41\x01\x12\x17\n\npage_token\x18\x03 \x01(\tB\x03\xe0\x41\x01\x12\x13\n\x06\x66ilter\x18\x04 \x01(\tB\x03\xe0\x41\x01\x12(\n\x04view\x18\x05 \x01(\x0e\x32\x15.jobfacade.v1.JobViewB\x03\xe0\x41\x01\"a\n\x10ListJobsResponse\x12\x1f\n\x04jobs\x18\x01 \x03(\x0b\x32\x11.jobfacade.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x13\n\x0bunreachable\x18\x03 \x03(\t\"7\n\x10\x43\x61ncelJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\"7\n\x10\x44\x65leteJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\"6\n\x0fWatchJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job*J\n\x07JobView\x12\x18\n\x14JOB_VIEW_UNSPECIFIED\x10\x00\x12\x12\n\x0eJOB_VIEW_BASIC\x10\x01\x12\x11\n\rJOB_VIEW_FULL\x10\x02\x32\xd6\x02\n\nJobService\x12\x38\n\x06GetJob\x12\x1b.jobfacade.v1.GetJobRequest\x1a\x11.jobfacade.v1.Job\x12I\n\x08ListJobs\x12\x1d.jobfacade.v1.ListJobsRequest\x1a\x1e.jobfacade.v1.ListJobsResponse\x12>\n\tCancelJob\x12\x1e.jobfacade.v1.CancelJobRequest\x1a\x11.jobfacade.v1.Job\x12\x43\n\tDeleteJob\x12\x1e.jobfacade.v1.DeleteJobRequest\x1a\x16.google.protobuf.Empty\x12>\n\x08WatchJob\x12\x1d.jobfacade.v1.WatchJobRequest\x1a\x11.jobfacade.v1.Job0\x01\x42\x65\n\x0fio.jobfacade.v1P\x01Z\x18jobfacade/v1;jobfacadev1\xea\x41\x35\n\x10jobfacade/Vendor\x12\x10vendors/{vendor}*\x07vendors2\x06vendorb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ejobfacade/v1/job_service.proto\x12\x0cjobfacade.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"$\n\x04\x43ost\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x01\x12\x0c\n\x04unit\x18\x02 \x01(\t\"\xc0\x08\n\x03Job\x12\x11\n\x04name\x18\x01 \x01(\tB\x03\xe0\x41\x08\x12\x13\n\x06vendor\x18\x02 \x01(\tB\x03\xe0\x41\x03\x12\x1a\n\rvendor_job_id\x18\x03 \x01(\tB\x03\xe0\x41\x03\x12\x15\n\x08provider\x18\x04 \x01(\tB\x03\xe0\x41\x03\x12\x13\n\x06\x64\x65vice\x18\x05 \x01(\tB\x03\xe0\x41\x03\x12\x19\n\x0c\x64isplay_name\x18\x06 \x01(\tB\x03\xe0\x41\x03\x12+\n\x05state\x18\x07 \x01(\x0e\x32\x17.jobfacade.v1.Job.StateB\x03\xe0\x41\x03\x12\x19\n\x0cvendor_state\x18\x08 \x01(\tB\x03\xe0\x41\x03\x12\x1a\n\rstate_message\x18\t \x01(\tB\x03\xe0\x41\x03\x12\x19\n\x0c\x66\x61ilure_code\x18\n \x01(\tB\x03\xe0\x41\x03\x12\x15\n\x08job_type\x18\x0b \x01(\tB\x03\xe0\x41\x03\x12\x12\n\x05shots\x18\x0c \x01(\x03\x42\x03\xe0\x41\x03\x12\x34\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12\x33\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12\x31\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x12:\n\x12\x65xecution_duration\x18\x10 \x01(\x0b\x32\x19.google.protobuf.DurationB\x03\xe0\x41\x03\x12 \n\x0equeue_position\x18\x11 \x01(\x05\x42\x03\xe0\x41\x03H\x00\x88\x01\x01\x12*\n\x04\x63ost\x18\x12 \x01(\x0b\x32\x12.jobfacade.v1.CostB\x03\xe0\x41\x03H\x01\x88\x01\x01\x12\x34\n\x0e\x65stimated_cost\x18\x13 \x01(\x0b\x32\x12.jobfacade.v1.CostB\x03\xe0\x41\x03H\x02\x88\x01\x01\x12.\n\x04tags\x18\x14 \x03(\x0b\x32\x1b.jobfacade.v1.Job.TagsEntryB\x03\xe0\x41\x03\x12\x15\n\x08\x62\x61tch_id\x18\x15 \x01(\tB\x03\xe0\x41\x03\x12\x34\n\x0evendor_payload\x18\x16 \x01(\x0b\x32\x17.google.protobuf.StructB\x03\xe0\x41\x03\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cINITIALIZING\x10\x01\x12\n\n\x06QUEUED\x10\x02\x12\x0b\n\x07RUNNING\x10\x03\x12\x0e\n\nCANCELLING\x10\x04\x12\r\n\tCANCELLED\x10\x05\x12\r\n\tCOMPLETED\x10\x06\x12\n\n\x06\x46\x41ILED\x10\x07\x12\x0b\n\x07ON_HOLD\x10\x08::\xea\x41\x37\n\rjobfacade/Job\x12\x1bvendors/{vendor}/jobs/{job}*\x04jobs2\x03jobB\x11\n\x0f_queue_positionB\x07\n\x05_costB\x11\n\x0f_estimated_cost\"^\n\rGetJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\x12(\n\x04view\x18\x02 \x01(\x0e\x32\x15.jobfacade.v1.JobViewB\x03\xe0\x41\x01\"\xa8\x01\n\x0fListJobsRequest\x12%\n\x06parent\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\x12\rjobfacade/Job\x12\x16\n\tpage_size\x18\x02 \x01(\x05\x42\x03\xe0\x41\x01\x12\x17\n\npage_token\x18\x03 \x01(\tB\x03\xe0\x41\x01\x12\x13\n\x06\x66ilter\x18\x04 \x01(\tB\x03\xe0\x41\x01\x12(\n\x04view\x18\x05 \x01(\x0e\x32\x15.jobfacade.v1.JobViewB\x03\xe0\x41\x01\"a\n\x10ListJobsResponse\x12\x1f\n\x04jobs\x18\x01 \x03(\x0b\x32\x11.jobfacade.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x13\n\x0bunreachable\x18\x03 \x03(\t\"7\n\x10\x43\x61ncelJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\"7\n\x10\x44\x65leteJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\"6\n\x0fWatchJobRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\"{\n\x10\x43reateJobRequest\x12%\n\x06parent\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\x12\rjobfacade/Job\x12\'\n\x03job\x18\x02 \x01(\x0b\x32\x15.jobfacade.v1.JobSpecB\x03\xe0\x41\x02\x12\x17\n\nrequest_id\x18\x03 \x01(\tB\x03\xe0\x41\x01\"\xd5\x02\n\x07JobSpec\x12\x13\n\x06\x64\x65vice\x18\x01 \x01(\tB\x03\xe0\x41\x01\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x03\xe0\x41\x01\x12\x12\n\x05shots\x18\x03 \x01(\x03\x42\x03\xe0\x41\x01\x12\x32\n\x04tags\x18\x04 \x03(\x0b\x32\x1f.jobfacade.v1.JobSpec.TagsEntryB\x03\xe0\x41\x01\x12\x37\n\x0fquantum_program\x18\x05 \x01(\x0b\x32\x1c.jobfacade.v1.QuantumProgramH\x00\x12+\n\tagent_run\x18\x06 \x01(\x0b\x32\x16.jobfacade.v1.AgentRunH\x00\x12\x34\n\x0evendor_options\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructB\x03\xe0\x41\x01\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\t\n\x07program\"\xa3\x01\n\x0eQuantumProgram\x12\x33\n\x06\x66ormat\x18\x01 \x01(\x0e\x32#.jobfacade.v1.QuantumProgram.Format\x12\x0e\n\x06source\x18\x02 \x01(\t\"L\n\x06\x46ormat\x12\x16\n\x12\x46ORMAT_UNSPECIFIED\x10\x00\x12\x14\n\x10\x46ORMAT_OPENQASM2\x10\x01\x12\x14\n\x10\x46ORMAT_OPENQASM3\x10\x02\"\x98\x01\n\x08\x41gentRun\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x13\n\x0brecipe_name\x18\x02 \x01(\t\x12\'\n\x06\x63onfig\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nsession_id\x18\x04 \x01(\t\x12*\n\x07timeout\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"d\n\x13GetJobResultRequest\x12#\n\x04name\x18\x01 \x01(\tB\x15\xe0\x41\x02\xfa\x41\x0f\n\rjobfacade/Job\x12(\n\x04view\x18\x02 \x01(\x0e\x32\x15.jobfacade.v1.JobViewB\x03\xe0\x41\x01\"\xfa\x01\n\tJobResult\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x05state\x18\x02 \x01(\x0e\x32\x17.jobfacade.v1.Job.State\x12,\n\x07quantum\x18\x03 \x01(\x0b\x32\x1b.jobfacade.v1.QuantumResult\x12(\n\x05\x61gent\x18\x04 \x01(\x0b\x32\x19.jobfacade.v1.AgentResult\x12%\n\x04\x63ost\x18\x05 \x01(\x0b\x32\x12.jobfacade.v1.CostH\x00\x88\x01\x01\x12/\n\x0evendor_payload\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructB\x07\n\x05_cost\"\x9d\x02\n\rQuantumResult\x12\x37\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\'.jobfacade.v1.QuantumResult.CountsEntry\x12\x45\n\rprobabilities\x18\x02 \x03(\x0b\x32..jobfacade.v1.QuantumResult.ProbabilitiesEntry\x12\r\n\x05shots\x18\x03 \x01(\x03\x12\x18\n\x10\x63ounts_estimated\x18\x04 \x01(\x08\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a\x34\n\x12ProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x1b\n\x0b\x41gentResult\x12\x0c\n\x04text\x18\x01 \x01(\t*J\n\x07JobView\x12\x18\n\x14JOB_VIEW_UNSPECIFIED\x10\x00\x12\x12\n\x0eJOB_VIEW_BASIC\x10\x01\x12\x11\n\rJOB_VIEW_FULL\x10\x02\x32\xe2\x03\n\nJobService\x12\x38\n\x06GetJob\x12\x1b.jobfacade.v1.GetJobRequest\x1a\x11.jobfacade.v1.Job\x12I\n\x08ListJobs\x12\x1d.jobfacade.v1.ListJobsRequest\x1a\x1e.jobfacade.v1.ListJobsResponse\x12>\n\tCancelJob\x12\x1e.jobfacade.v1.CancelJobRequest\x1a\x11.jobfacade.v1.Job\x12\x43\n\tDeleteJob\x12\x1e.jobfacade.v1.DeleteJobRequest\x1a\x16.google.protobuf.Empty\x12>\n\x08WatchJob\x12\x1d.jobfacade.v1.WatchJobRequest\x1a\x11.jobfacade.v1.Job0\x01\x12>\n\tCreateJob\x12\x1e.jobfacade.v1.CreateJobRequest\x1a\x11.jobfacade.v1.Job\x12J\n\x0cGetJobResult\x12!.jobfacade.v1.GetJobResultRequest\x1a\x17.jobfacade.v1.JobResultBe\n\x0fio.jobfacade.v1P\x01Z\x18jobfacade/v1;jobfacadev1\xea\x41\x35\n\x10jobfacade/Vendor\x12\x10vendors/{vendor}*\x07vendors2\x06vendorb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'jobfacade.v1.job_service_pb2', globals())
@@ -95,8 +95,34 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DELETEJOBREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\017\n\rjobfacade/Job'
   _WATCHJOBREQUEST.fields_by_name['name']._options = None
   _WATCHJOBREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\017\n\rjobfacade/Job'
-  _JOBVIEW._serialized_start=1897
-  _JOBVIEW._serialized_end=1971
+  _CREATEJOBREQUEST.fields_by_name['parent']._options = None
+  _CREATEJOBREQUEST.fields_by_name['parent']._serialized_options = b'\340A\002\372A\017\022\rjobfacade/Job'
+  _CREATEJOBREQUEST.fields_by_name['job']._options = None
+  _CREATEJOBREQUEST.fields_by_name['job']._serialized_options = b'\340A\002'
+  _CREATEJOBREQUEST.fields_by_name['request_id']._options = None
+  _CREATEJOBREQUEST.fields_by_name['request_id']._serialized_options = b'\340A\001'
+  _JOBSPEC_TAGSENTRY._options = None
+  _JOBSPEC_TAGSENTRY._serialized_options = b'8\001'
+  _JOBSPEC.fields_by_name['device']._options = None
+  _JOBSPEC.fields_by_name['device']._serialized_options = b'\340A\001'
+  _JOBSPEC.fields_by_name['display_name']._options = None
+  _JOBSPEC.fields_by_name['display_name']._serialized_options = b'\340A\001'
+  _JOBSPEC.fields_by_name['shots']._options = None
+  _JOBSPEC.fields_by_name['shots']._serialized_options = b'\340A\001'
+  _JOBSPEC.fields_by_name['tags']._options = None
+  _JOBSPEC.fields_by_name['tags']._serialized_options = b'\340A\001'
+  _JOBSPEC.fields_by_name['vendor_options']._options = None
+  _JOBSPEC.fields_by_name['vendor_options']._serialized_options = b'\340A\001'
+  _GETJOBRESULTREQUEST.fields_by_name['name']._options = None
+  _GETJOBRESULTREQUEST.fields_by_name['name']._serialized_options = b'\340A\002\372A\017\n\rjobfacade/Job'
+  _GETJOBRESULTREQUEST.fields_by_name['view']._options = None
+  _GETJOBRESULTREQUEST.fields_by_name['view']._serialized_options = b'\340A\001'
+  _QUANTUMRESULT_COUNTSENTRY._options = None
+  _QUANTUMRESULT_COUNTSENTRY._serialized_options = b'8\001'
+  _QUANTUMRESULT_PROBABILITIESENTRY._options = None
+  _QUANTUMRESULT_PROBABILITIESENTRY._serialized_options = b'8\001'
+  _JOBVIEW._serialized_start=3359
+  _JOBVIEW._serialized_end=3433
   _COST._serialized_start=232
   _COST._serialized_end=268
   _JOB._serialized_start=271
@@ -117,6 +143,30 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DELETEJOBREQUEST._serialized_end=1839
   _WATCHJOBREQUEST._serialized_start=1841
   _WATCHJOBREQUEST._serialized_end=1895
-  _JOBSERVICE._serialized_start=1974
-  _JOBSERVICE._serialized_end=2316
+  _CREATEJOBREQUEST._serialized_start=1897
+  _CREATEJOBREQUEST._serialized_end=2020
+  _JOBSPEC._serialized_start=2023
+  _JOBSPEC._serialized_end=2364
+  _JOBSPEC_TAGSENTRY._serialized_start=1062
+  _JOBSPEC_TAGSENTRY._serialized_end=1105
+  _QUANTUMPROGRAM._serialized_start=2367
+  _QUANTUMPROGRAM._serialized_end=2530
+  _QUANTUMPROGRAM_FORMAT._serialized_start=2454
+  _QUANTUMPROGRAM_FORMAT._serialized_end=2530
+  _AGENTRUN._serialized_start=2533
+  _AGENTRUN._serialized_end=2685
+  _GETJOBRESULTREQUEST._serialized_start=2687
+  _GETJOBRESULTREQUEST._serialized_end=2787
+  _JOBRESULT._serialized_start=2790
+  _JOBRESULT._serialized_end=3040
+  _QUANTUMRESULT._serialized_start=3043
+  _QUANTUMRESULT._serialized_end=3328
+  _QUANTUMRESULT_COUNTSENTRY._serialized_start=3229
+  _QUANTUMRESULT_COUNTSENTRY._serialized_end=3274
+  _QUANTUMRESULT_PROBABILITIESENTRY._serialized_start=3276
+  _QUANTUMRESULT_PROBABILITIESENTRY._serialized_end=3328
+  _AGENTRESULT._serialized_start=3330
+  _AGENTRESULT._serialized_end=3357
+  _JOBSERVICE._serialized_start=3436
+  _JOBSERVICE._serialized_end=3918
 # @@protoc_insertion_point(module_scope)

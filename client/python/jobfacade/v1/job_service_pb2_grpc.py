@@ -41,6 +41,16 @@ class JobServiceStub(object):
                 request_serializer=jobfacade_dot_v1_dot_job__service__pb2.WatchJobRequest.SerializeToString,
                 response_deserializer=jobfacade_dot_v1_dot_job__service__pb2.Job.FromString,
                 )
+        self.CreateJob = channel.unary_unary(
+                '/jobfacade.v1.JobService/CreateJob',
+                request_serializer=jobfacade_dot_v1_dot_job__service__pb2.CreateJobRequest.SerializeToString,
+                response_deserializer=jobfacade_dot_v1_dot_job__service__pb2.Job.FromString,
+                )
+        self.GetJobResult = channel.unary_unary(
+                '/jobfacade.v1.JobService/GetJobResult',
+                request_serializer=jobfacade_dot_v1_dot_job__service__pb2.GetJobResultRequest.SerializeToString,
+                response_deserializer=jobfacade_dot_v1_dot_job__service__pb2.JobResult.FromString,
+                )
 
 
 class JobServiceServicer(object):
@@ -102,6 +112,31 @@ class JobServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateJob(self, request, context):
+        """Submits a job to one vendor (parent "vendors/{vendor}"), at most once per request_id:
+        the same request_id returns the job its first call created, on every replica, without a
+        second submission. Returns the created job as the vendor reported it.
+
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        The published contract returns the Job resource itself, as AIP-133 standard creates do.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJobResult(self, request, context):
+        """The results of a COMPLETED job, in one shape for every vendor. A job that has not finished
+        is FAILED_PRECONDITION / JOB_NOT_TERMINAL; a FAILED or CANCELLED one has no result
+        (FAILED_PRECONDITION / RESULT_NOT_AVAILABLE).
+
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        The published contract names the response JobResult.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JobServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -129,6 +164,16 @@ def add_JobServiceServicer_to_server(servicer, server):
                     servicer.WatchJob,
                     request_deserializer=jobfacade_dot_v1_dot_job__service__pb2.WatchJobRequest.FromString,
                     response_serializer=jobfacade_dot_v1_dot_job__service__pb2.Job.SerializeToString,
+            ),
+            'CreateJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateJob,
+                    request_deserializer=jobfacade_dot_v1_dot_job__service__pb2.CreateJobRequest.FromString,
+                    response_serializer=jobfacade_dot_v1_dot_job__service__pb2.Job.SerializeToString,
+            ),
+            'GetJobResult': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJobResult,
+                    request_deserializer=jobfacade_dot_v1_dot_job__service__pb2.GetJobResultRequest.FromString,
+                    response_serializer=jobfacade_dot_v1_dot_job__service__pb2.JobResult.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -223,5 +268,39 @@ class JobService(object):
         return grpc.experimental.unary_stream(request, target, '/jobfacade.v1.JobService/WatchJob',
             jobfacade_dot_v1_dot_job__service__pb2.WatchJobRequest.SerializeToString,
             jobfacade_dot_v1_dot_job__service__pb2.Job.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/jobfacade.v1.JobService/CreateJob',
+            jobfacade_dot_v1_dot_job__service__pb2.CreateJobRequest.SerializeToString,
+            jobfacade_dot_v1_dot_job__service__pb2.Job.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetJobResult(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/jobfacade.v1.JobService/GetJobResult',
+            jobfacade_dot_v1_dot_job__service__pb2.GetJobResultRequest.SerializeToString,
+            jobfacade_dot_v1_dot_job__service__pb2.JobResult.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
