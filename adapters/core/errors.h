@@ -58,6 +58,12 @@ inline constexpr absl::string_view kTooManyWatches = "TOO_MANY_WATCHES";
 inline constexpr absl::string_view kShuttingDown = "SHUTTING_DOWN";
 inline constexpr absl::string_view kCallerNotAllowed = "CALLER_NOT_ALLOWED";
 inline constexpr absl::string_view kCallerKeyNeedsTls = "CALLER_KEY_NEEDS_TLS";
+inline constexpr absl::string_view kRequestIdReused = "REQUEST_ID_REUSED";
+inline constexpr absl::string_view kInvalidJobSpec = "INVALID_JOB_SPEC";
+inline constexpr absl::string_view kInvalidRequestId = "INVALID_REQUEST_ID";
+inline constexpr absl::string_view kSubmissionUnconfirmed = "SUBMISSION_UNCONFIRMED";
+inline constexpr absl::string_view kResultNotAvailable = "RESULT_NOT_AVAILABLE";
+inline constexpr absl::string_view kIdempotencyStoreUnavailable = "IDEMPOTENCY_STORE_UNAVAILABLE";
 }  // namespace reason
 
 // Longest vendor_message kept in ErrorInfo metadata, in bytes.

@@ -85,6 +85,31 @@ absl::string_view TransportWhat(TransportError error) {
   return "transport error talking to the vendor";
 }
 
+// A submission that may have reached the vendor and whose answer never came (or came as a
+// 5xx): the job may exist. The caller retries with the same request_id, which looks it up.
+absl::Status SubmissionUnconfirmed(absl::string_view vendor, ErrorDetails details,
+                                   absl::string_view what) {
+  if (!details.retry_delay.has_value()) details.retry_delay = kDefaultRetryDelay;
+  return MakeError(absl::StatusCode::kUnavailable, reason::kSubmissionUnconfirmed,
+                   absl::StrCat(vendor, ": ", what,
+                                "; the job may have been created: retry with the same request_id"),
+                   details);
+}
+
+// Whether a submission that failed in transport can have reached the vendor: only a refused
+// connection, an open circuit or a full queue prove it did not.
+bool MayHaveBeenSent(TransportError error) {
+  switch (error) {
+    case TransportError::kConnectFailed:
+    case TransportError::kCircuitOpen:
+    case TransportError::kOverloaded:
+    case TransportError::kTls:
+      return false;
+    default:
+      return true;
+  }
+}
+
 absl::Status TransportFailure(absl::string_view vendor, const http::Response& response) {
   const TransportError error = response.error;
   ErrorDetails details;
@@ -131,6 +156,12 @@ std::string PercentEncode(absl::string_view text, bool encode_dots) {
 }
 
 }  // namespace
+
+absl::Status SubmissionUnconfirmed(absl::string_view vendor, absl::string_view what) {
+  ErrorDetails details;
+  details.vendor = std::string(vendor);
+  return SubmissionUnconfirmed(vendor, std::move(details), what);
+}
 
 std::optional<std::string> ExtractVendorMessage(absl::string_view body) {
   absl::StatusOr<json::Value> parsed = json::Parse(ToValidUtf8(body));
@@ -198,7 +229,14 @@ absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
                              const http::Response& response, bool caller_supplied_key,
                              const std::vector<std::string>& secrets, absl::Time now) {
-  if (response.error != TransportError::kNone) return TransportFailure(vendor, response);
+  if (response.error != TransportError::kNone) {
+    if (op == VendorOperation::kCreate && MayHaveBeenSent(response.error)) {
+      ErrorDetails details;
+      details.vendor = std::string(vendor);
+      return SubmissionUnconfirmed(vendor, std::move(details), TransportWhat(response.error));
+    }
+    return TransportFailure(vendor, response);
+  }
 
   const int status = response.status;
   ErrorDetails details;
@@ -211,7 +249,7 @@ absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
   std::optional<absl::Duration> retry_delay;
   if (retry_after.has_value()) retry_delay = ParseRetryAfter(*retry_after, now);
 
-  const bool job_operation = op != VendorOperation::kList;
+  const bool job_operation = op != VendorOperation::kList && op != VendorOperation::kCreate;
   const bool changes_job = op == VendorOperation::kCancel || op == VendorOperation::kDelete;
   auto error = [&](absl::StatusCode code, absl::string_view reason, absl::string_view what) {
     return MakeError(code, reason, absl::StrCat(vendor, ": ", what), details);
@@ -227,6 +265,23 @@ absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
   if (status == 403) {
     return error(absl::StatusCode::kPermissionDenied, reason::kVendorPermissionDenied,
                  "permission denied by the vendor");
+  }
+  if (op == VendorOperation::kResult && (status == 400 || status == 404 || status == 409)) {
+    return error(absl::StatusCode::kFailedPrecondition, reason::kResultNotAvailable,
+                 absl::StrCat("the vendor has no result for the job (HTTP ", status, ")"));
+  }
+  if (op == VendorOperation::kCreate && status >= 500 && status <= 599) {
+    details.retry_delay = retry_delay;
+    return SubmissionUnconfirmed(vendor, std::move(details),
+                                 absl::StrCat("vendor unavailable (HTTP ", status, ")"));
+  }
+  if (op == VendorOperation::kCreate && status >= 400 && status <= 499 && status != 401 &&
+      status != 403 && status != 429) {
+    // A refused submission made no job: an unknown device (qBraid 404), a body the vendor
+    // does not take (400, 422), a body too large (413).
+    details.field = "job";
+    return error(absl::StatusCode::kInvalidArgument, reason::kVendorRejectedRequest,
+                 absl::StrCat("the vendor rejected the job (HTTP ", status, ")"));
   }
   if (status == 404) {
     if (job_operation) {

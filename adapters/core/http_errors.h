@@ -15,8 +15,10 @@
 namespace jobfacade {
 
 // The vendor call that failed; a 404 means different things for a job and for
-// the list.
-enum class VendorOperation { kGet, kList, kCancel, kDelete };
+// the list. A submission (kCreate) whose request may have reached the vendor and whose answer
+// was lost or a 5xx is UNAVAILABLE / SUBMISSION_UNCONFIRMED: it may have made a job. A result
+// read (kResult) that the vendor answers 400, 404 or 409 has no result yet.
+enum class VendorOperation { kGet, kList, kCancel, kDelete, kCreate, kResult };
 
 // Retry delay used when a 429 carries no usable Retry-After.
 inline constexpr absl::Duration kDefaultRetryDelay = absl::Seconds(1);
@@ -37,6 +39,10 @@ absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
 absl::Status VendorHttpError(absl::string_view vendor, VendorOperation op,
                              const http::Response& response, bool caller_supplied_key,
                              const std::vector<std::string>& secrets, absl::Time now);
+
+// UNAVAILABLE / SUBMISSION_UNCONFIRMED with a RetryInfo: a submission that may have reached
+// the vendor and whose outcome is unknown (`what` says why).
+absl::Status SubmissionUnconfirmed(absl::string_view vendor, absl::string_view what);
 
 // The human-readable message of a vendor error body, from whichever envelope it
 // uses: qBraid {"success":false,"message","error":{"code","message"}}, FastAPI

@@ -38,6 +38,10 @@ absl::string_view OperationName(VendorOperation op) {
       return "cancel";
     case VendorOperation::kDelete:
       return "delete";
+    case VendorOperation::kCreate:
+      return "create";
+    case VendorOperation::kResult:
+      return "result";
   }
   return "other";
 }
@@ -91,6 +95,73 @@ class RestAdapter final : public VendorAdapter {
 
   void DeleteJob(const CallContext& ctx, absl::string_view job_id, StatusCallback done) override {
     ChangeState(ctx, VendorOperation::kDelete, job_id, std::move(done));
+  }
+
+  void CreateJob(const CallContext& ctx, const CreateRequest& request,
+                 Callback<v1::Job> done) override {
+    if (api_.create_job == nullptr || api_.read_created_job == nullptr) {
+      return VendorAdapter::CreateJob(ctx, request, std::move(done));
+    }
+    const Endpoint endpoint = EndpointFor(ctx);
+    absl::StatusOr<http::Request> built = api_.create_job(endpoint, request);
+    if (!built.ok()) return std::move(done)(built.status());
+    StampRequest(ctx, OperationName(VendorOperation::kCreate), &*built);
+    http_->Send(
+        *std::move(built),
+        [call = MakeVendorCall(vendor_.name(), VendorOperation::kCreate, ctx, endpoint.key),
+         read = api_.read_created_job, conflict = api_.read_create_conflict,
+         done = std::move(done)](http::Response response) mutable {
+          if (conflict != nullptr && response.error == http::TransportError::kNone &&
+              response.status == 409) {
+            absl::StatusOr<v1::Job> existing = conflict(response);
+            if (existing.ok()) return std::move(done)(std::move(existing));
+          }
+          if (absl::Status error = CheckVendorResponse(call, response); !error.ok()) {
+            return std::move(done)(error);
+          }
+          absl::StatusOr<v1::Job> job = read(response);
+          if (!job.ok() && ErrorReason(job.status()) == reason::kVendorBadResponse) {
+            // The vendor said yes but not to what: the job may well exist.
+            return std::move(done)(WithHttpStatus(
+                SubmissionUnconfirmed(call.vendor, "the answer to the submission is unreadable"),
+                response.status));
+          }
+          std::move(done)(WithHttpStatus(std::move(job), response.status));
+        });
+  }
+
+  void GetJobResult(const CallContext& ctx, const v1::Job& job, v1::JobView view,
+                    Callback<v1::JobResult> done) override {
+    if (api_.get_result == nullptr || api_.read_result == nullptr) {
+      return VendorAdapter::GetJobResult(ctx, job, view, std::move(done));
+    }
+    if (absl::Status bad = CheckJobId(vendor_.name(), job.vendor_job_id()); !bad.ok()) {
+      return std::move(done)(bad);
+    }
+    const Endpoint endpoint = EndpointFor(ctx);
+    auto on_result = [this, ctx, endpoint, job, view, read = api_.read_result,
+                      done = std::move(done)](
+                         absl::StatusOr<http::Response> response) mutable {
+      if (!response.ok()) return std::move(done)(response.status());
+      absl::StatusOr<v1::JobResult> result =
+          WithHttpStatus(read(*response, job, view), response->status);
+      if (!result.ok() || api_.get_result_cost == nullptr || result->has_cost()) {
+        return std::move(done)(std::move(result));
+      }
+      // The cost is a second read; without it the result is still the result.
+      Send(ctx, VendorOperation::kResult, endpoint.key, api_.get_result_cost(endpoint, job),
+           [read_cost = api_.read_result_cost, result = *std::move(result),
+            done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
+             if (response.ok() && read_cost != nullptr) {
+               if (std::optional<v1::Cost> cost = read_cost(*response)) {
+                 *result.mutable_cost() = *std::move(cost);
+               }
+             }
+             std::move(done)(std::move(result));
+           });
+    };
+    Send(ctx, VendorOperation::kResult, endpoint.key, api_.get_result(endpoint, job),
+         std::move(on_result));
   }
 
   void FollowEvents(const CallContext& ctx, absl::string_view job_id, EventCallback on_event,

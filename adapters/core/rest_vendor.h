@@ -4,6 +4,7 @@
 #define JOBFACADE_ADAPTERS_CORE_REST_VENDOR_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -40,6 +41,29 @@ struct RestApi {
   // The job's Server-Sent Events stream (WatchMode::kEventStream); null: the vendor has none.
   absl::StatusOr<http::Request> (*stream_job)(const Endpoint& endpoint,
                                               absl::string_view job_id) = nullptr;
+
+  // CreateJob: the submission (POST), and the job read from its 2xx answer. A 2xx that still
+  // says the create failed is VENDOR_REJECTED_REQUEST; one that cannot be read is
+  // SUBMISSION_UNCONFIRMED (the job may exist). Null: the vendor takes no submissions.
+  absl::StatusOr<http::Request> (*create_job)(const Endpoint& endpoint,
+                                              const CreateRequest& request) = nullptr;
+  absl::StatusOr<v1::Job> (*read_created_job)(const http::Response& response) = nullptr;
+  // A 409 answer to a submission that names the job an earlier submission with the same
+  // request id made (PraisonAI's duplicate Idempotency-Key); null: a 409 is a refusal.
+  absl::StatusOr<v1::Job> (*read_create_conflict)(const http::Response& response) = nullptr;
+
+  // GetJobResult of a COMPLETED job (as read in JOB_VIEW_FULL): the request and its reader.
+  // The reader may refuse a job whose results do not fit one JobResult (UNIMPLEMENTED /
+  // UNSUPPORTED_BY_VENDOR for batch jobs). Null: the vendor has no results.
+  absl::StatusOr<http::Request> (*get_result)(const Endpoint& endpoint, const v1::Job& job) =
+      nullptr;
+  absl::StatusOr<v1::JobResult> (*read_result)(const http::Response& response, const v1::Job& job,
+                                               v1::JobView view) = nullptr;
+  // A second read for the result's cost (IonQ's GET /jobs/{id}/cost); its failure leaves the
+  // cost unset. Null: the result carries its own cost.
+  absl::StatusOr<http::Request> (*get_result_cost)(const Endpoint& endpoint,
+                                                   const v1::Job& job) = nullptr;
+  std::optional<v1::Cost> (*read_result_cost)(const http::Response& response) = nullptr;
 };
 
 class RestVendor : public Vendor {

@@ -14,6 +14,17 @@ void VendorAdapter::FollowEvents(const CallContext&, absl::string_view, EventCal
                             absl::StrCat(vendor(), " has no event stream")));
 }
 
+void VendorAdapter::CreateJob(const CallContext&, const CreateRequest&, Callback<v1::Job> done) {
+  std::move(done)(MakeError(absl::StatusCode::kUnimplemented, reason::kUnsupportedByVendor,
+                            absl::StrCat(vendor(), " does not take submissions")));
+}
+
+void VendorAdapter::GetJobResult(const CallContext&, const v1::Job&, v1::JobView,
+                                 Callback<v1::JobResult> done) {
+  std::move(done)(MakeError(absl::StatusCode::kUnimplemented, reason::kUnsupportedByVendor,
+                            absl::StrCat(vendor(), " has no results")));
+}
+
 v1::Job::State Vendor::StateOf(absl::string_view status) const {
   const VendorSpec& s = spec();
   for (const StatusText& known : s.statuses) {

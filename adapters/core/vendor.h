@@ -43,6 +43,23 @@ struct VendorAuth {
 // of its own that says when to read the job again.
 enum class WatchMode { kPoll, kEventStream };
 
+// What CreateJob takes for a vendor (API.md, "Creating jobs and reading results"). The service
+// checks a spec against these before anything is sent.
+struct SubmissionRules {
+  // Programs are agent runs (AgentRun); else quantum programs, which need a device and 1 to
+  // 1,000,000 shots.
+  bool agent_runs = false;
+  // The quantum program formats the vendor takes; any other is UNIMPLEMENTED /
+  // UNSUPPORTED_BY_VENDOR.
+  std::vector<v1::QuantumProgram::Format> formats;
+  // The vendor keeps user tags (qBraid tags, IonQ metadata).
+  bool tags = true;
+  // The vendor de-duplicates submissions by the request id itself (PraisonAI's
+  // Idempotency-Key): a submission whose outcome is unknown is looked up by sending it again.
+  // Otherwise the service looks for a job tagged kRequestIdTag in the vendor's listing.
+  bool deduplicates = false;
+};
+
 struct VendorSpec {
   std::string name;          // the {vendor} of job names, lower case
   std::string display_name;  // for people
@@ -55,6 +72,7 @@ struct VendorSpec {
   // The largest page the vendor's list endpoint serves.
   int max_page_size = 100;
   WatchMode watch = WatchMode::kPoll;
+  SubmissionRules submission;
 };
 
 class Vendor {

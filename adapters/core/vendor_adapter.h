@@ -54,6 +54,19 @@ struct ListResult {
   int skipped = 0;
 };
 
+// The tag (qBraid) or metadata key (IonQ) that carries a submission's request_id at the
+// vendor, so that a submission whose answer was lost can be found again.
+inline constexpr absl::string_view kRequestIdTag = "jobfacade-request-id";
+
+// One submission (CreateJob), already checked by the service against the vendor's
+// SubmissionRules.
+struct CreateRequest {
+  v1::JobSpec spec;
+  // The AIP-155 request id (a UUID): qBraid tag and IonQ metadata kRequestIdTag, PraisonAI
+  // Idempotency-Key.
+  std::string request_id;
+};
+
 // Connection settings of one vendor.
 struct VendorConfig {
   std::string base_url;  // without a trailing slash
@@ -94,6 +107,19 @@ class VendorAdapter {
   using EventCallback = absl::AnyInvocable<void(absl::string_view event_type)>;
   virtual void FollowEvents(const CallContext& ctx, absl::string_view job_id,
                             EventCallback on_event, StatusCallback done);
+
+  // Submits a job once: never retried after the request may have reached the vendor (only a
+  // refused connection is). The created job as the vendor reported it; a refusal is
+  // INVALID_ARGUMENT / VENDOR_REJECTED_REQUEST, an unknown outcome UNAVAILABLE /
+  // SUBMISSION_UNCONFIRMED. The default: UNIMPLEMENTED / UNSUPPORTED_BY_VENDOR.
+  virtual void CreateJob(const CallContext& ctx, const CreateRequest& request,
+                         Callback<v1::Job> done);
+
+  // The results of `job`, a COMPLETED job as read in JOB_VIEW_FULL (its vendor_payload tells
+  // the width of a circuit, say). `view` decides the result's vendor_payload. The default:
+  // UNIMPLEMENTED / UNSUPPORTED_BY_VENDOR.
+  virtual void GetJobResult(const CallContext& ctx, const v1::Job& job, v1::JobView view,
+                            Callback<v1::JobResult> done);
 };
 
 }  // namespace jobfacade

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <list>
 #include <set>
 #include <thread>
@@ -375,7 +376,8 @@ constexpr FaultKind kAllFaultKinds[] = {
     FaultKind::kHttpStatus,   FaultKind::kReset,         FaultKind::kClose,
     FaultKind::kTruncate,     FaultKind::kBody,          FaultKind::kStall,
     FaultKind::kResetMidBody, FaultKind::kTruncatedJson, FaultKind::kFieldValue,
-    FaultKind::kLargeBody,    FaultKind::kHtmlPage,      FaultKind::kRedirect};
+    FaultKind::kLargeBody,    FaultKind::kHtmlPage,      FaultKind::kRedirect,
+    FaultKind::kStallAfterAnswer};
 
 // The status a kind answers with when the control API names none.
 int DefaultFaultStatus(FaultKind kind) {
@@ -537,6 +539,8 @@ const char* FaultKindName(FaultKind kind) {
       return "body";
     case FaultKind::kStall:
       return "stall";
+    case FaultKind::kStallAfterAnswer:
+      return "stall_after_answer";
     case FaultKind::kResetMidBody:
       return "reset_mid_body";
     case FaultKind::kTruncatedJson:
@@ -699,16 +703,22 @@ class VendorEmulator::Impl {
     const Personality* personality = FindPersonality(spec.vendor);
     if (personality == nullptr) return "";
     absl::MutexLock lock(&mu_);
+    return AddJobLocked(*personality, spec).spec.id;
+  }
+
+  JobRecord& AddJobLocked(const Personality& personality, JobSpec spec)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     JobRecord record;
-    record.spec = spec;
-    personality->CompleteSpec(record.spec, ids_);
-    record.rules = personality->timeline_rules();
-    record.created = spec.created_at.value_or(clock_->Now());
+    record.spec = std::move(spec);
+    record.spec.vendor = personality.vendor();
+    personality.CompleteSpec(record.spec, ids_);
+    record.rules = personality.timeline_rules();
+    record.created = record.spec.created_at.value_or(clock_->Now());
     record.spec.created_at = record.created;
-    record.fixed_status = spec.fixed_status;
-    std::string id = record.spec.id;
-    jobs_[record.spec.vendor][id] = std::move(record);
-    return id;
+    record.fixed_status = record.spec.fixed_status;
+    JobRecord& kept = jobs_[record.spec.vendor][record.spec.id];
+    kept = std::move(record);
+    return kept;
   }
 
   void PutRawJob(absl::string_view vendor, absl::string_view id, std::string body) {
@@ -898,6 +908,7 @@ class VendorEmulator::Impl {
         case FaultKind::kTruncatedJson:
         case FaultKind::kFieldValue:
         case FaultKind::kLargeBody:
+        case FaultKind::kStallAfterAnswer:
           break;  // these spoil the real answer below
       }
     }
@@ -913,7 +924,9 @@ class VendorEmulator::Impl {
       for (auto& header : FaultHeaders(*fault, wall_.Now()))
         reply.headers.push_back(std::move(header));
     }
-    if (kind == FaultKind::kTruncatedJson) {
+    if (kind == FaultKind::kStallAfterAnswer) {
+      WaitStall(fault->stall);
+    } else if (kind == FaultKind::kTruncatedJson) {
       reply.body.resize(reply.body.size() / 2);
     } else if (kind == FaultKind::kFieldValue) {
       reply.body = ReplaceJobField(reply.body, fault->field, fault->raw_value);
@@ -936,6 +949,10 @@ class VendorEmulator::Impl {
     if (!route.method_ok) return personality.MethodNotAllowed();
     absl::MutexLock lock(&mu_);
     Store store = StoreOf(personality.vendor());
+    store.set_adder([this, &personality](JobSpec spec) -> JobRecord& {
+      mu_.AssertHeld();
+      return AddJobLocked(personality, std::move(spec));
+    });
     return personality.Answer(route, request, store, clock_->Now());
   }
 
@@ -967,7 +984,11 @@ class VendorEmulator::Impl {
       raw_.erase(job.spec.id);
     }
 
+    JobRecord& Add(JobSpec spec) override { return adder_(std::move(spec)); }
+    void set_adder(std::function<JobRecord&(JobSpec)> adder) { adder_ = std::move(adder); }
+
    private:
+    std::function<JobRecord&(JobSpec)> adder_;
     std::map<std::string, JobRecord>& jobs_;
     std::map<std::string, std::string>& raw_;
   };
@@ -1099,6 +1120,9 @@ class VendorEmulator::Impl {
     record.has_auth = has_auth;
     record.request_id = req.get_header_value("X-Request-Id");
     record.traceparent = req.get_header_value("traceparent");
+    record.idempotency_key = req.get_header_value("Idempotency-Key");
+    record.content_type = req.get_header_value("Content-Type");
+    record.body = req.body.substr(0, kRecordedBodyBytes);
     record.received = wall_.Now();
     absl::MutexLock lock(&mu_);
     const uint64_t seq = ++request_seq_;

@@ -47,6 +47,9 @@ enum class FaultKind {
   kBody,      // answer `status` (default 200) with `body` verbatim
   // Hold the request until ReleaseStalls() or `stall` passes, then answer.
   kStall,
+  // Answer for real (a submission creates its job at once), then hold the answer until
+  // ReleaseStalls() or `stall` passes: the caller may be gone before it arrives.
+  kStallAfterAnswer,
   // Send the real answer's headers (announcing the whole body), half its body,
   // then reset the connection (TCP RST).
   kResetMidBody,
@@ -80,7 +83,7 @@ struct FaultSpec {
   std::string vendor = "*";  // a personality's vendor name, or "*"
   std::string job_id;        // empty: any
   std::string method;        // "GET", "POST", "PUT", "DELETE"; empty: any
-  // "get", "list", "cancel", "delete", "stream"; empty: any.
+  // "get", "list", "cancel", "delete", "stream", "create", "result", "cost"; empty: any.
   std::string route;
   FaultKind kind = FaultKind::kHttpStatus;
   int status = 500;
@@ -103,19 +106,26 @@ struct FaultSpec {
   std::string location;                   // kRedirect; empty: see kRedirect
 };
 
+inline constexpr size_t kRecordedBodyBytes = 64 * 1024;
+
 // One request as the emulator saw it.
 struct RequestRecord {
   std::string vendor;
   std::string method;
   std::string path;   // decoded, with the vendor prefix
   std::string query;  // decoded name=value pairs joined with '&', by name
-  std::string route;  // "get", "list", "cancel", "delete", "stream", "other"
+  std::string route;  // "get", "list", "cancel", "delete", "stream", "create", ..., "other"
   std::string job_id;
   // The vendor's auth header was present (its value is never kept).
   bool has_auth = false;
   // The X-Request-Id and traceparent headers, "" when absent.
   std::string request_id;
   std::string traceparent;
+  // The Idempotency-Key and Content-Type headers, "" when absent, and the request body (its
+  // first kRecordedBodyBytes), so that a test sees exactly what a submission sent.
+  std::string idempotency_key;
+  std::string content_type;
+  std::string body;
   // The HTTP status answered; 0 while in flight or when the connection was
   // dropped.
   int status = 0;

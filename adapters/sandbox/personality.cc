@@ -200,8 +200,8 @@ Route ClassifyJobRoute(const RouteShape& shape, absl::string_view path, absl::st
   Route route;
   if (path == collection) {
     route.known = true;
-    route.name = "list";
-    route.method_ok = method == "GET";
+    route.name = method == "POST" ? "create" : "list";
+    route.method_ok = method == "GET" || method == "POST";
     return route;
   }
   if (!absl::StartsWith(path, collection) || path.size() <= collection.size() + 1 ||
@@ -222,6 +222,8 @@ Route ClassifyJobRoute(const RouteShape& shape, absl::string_view path, absl::st
     return true;
   };
   if (suffixed(shape.stream_suffix, "stream", "GET")) return route;
+  if (suffixed(shape.result_suffix, "result", "GET")) return route;
+  if (suffixed(shape.cost_suffix, "cost", "GET")) return route;
   if (suffixed(shape.cancel_suffix, "cancel", shape.cancel_method)) return route;
   if (absl::StrContains(id, '/')) return route;
   route.known = true;

@@ -74,6 +74,9 @@ class JobStore {
   // The raw body seeded for a GET of `id` (VendorEmulator::PutRawJob), or nullptr.
   virtual const std::string* Raw(const std::string& id) const = 0;
   virtual void Delete(JobRecord& job) = 0;  // a tombstone; drops the raw body too
+  // A submitted job: completed by the personality (id, device) and created now unless
+  // spec.created_at says otherwise. The store keeps it; the reference lasts the answer.
+  virtual JobRecord& Add(JobSpec spec) = 0;
 };
 
 // What a sandbox run may change about a personality.
@@ -173,14 +176,18 @@ std::optional<int64_t> BoundedIntParam(const SandboxRequest& req, const std::str
 std::string EnumMessage(const std::vector<std::string>& values);
 bool Contains(const std::vector<std::string>& values, absl::string_view v);
 
-// The usual shape of a job API: `collection` lists (GET), `collection/{id}` gets (GET) and
-// deletes (DELETE), `collection/{id}{cancel_suffix}` cancels with `cancel_method`, and, when
-// `stream_suffix` is set, `collection/{id}{stream_suffix}` streams (GET).
+// The usual shape of a job API: `collection` lists (GET) and takes submissions (POST, route
+// "create"), `collection/{id}` gets (GET) and deletes (DELETE), `collection/{id}{cancel_suffix}`
+// cancels with `cancel_method`, and, when set, `collection/{id}{stream_suffix}` streams (GET),
+// `collection/{id}{result_suffix}` reads results (GET, "result") and
+// `collection/{id}{cost_suffix}` reads the cost (GET, "cost").
 struct RouteShape {
   absl::string_view collection;
   absl::string_view cancel_suffix;
   absl::string_view cancel_method;
   absl::string_view stream_suffix;
+  absl::string_view result_suffix;
+  absl::string_view cost_suffix;
 };
 Route ClassifyJobRoute(const RouteShape& shape, absl::string_view path, absl::string_view method);
 

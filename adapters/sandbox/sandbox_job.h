@@ -55,6 +55,18 @@ struct JobSpec {
   int queue_position = 3;
   double cost = 0.375;  // qBraid credits once COMPLETED
   double estimated_cost = 7.5;
+  // A submitted job (POST): its program and what its result holds. The sandbox is no
+  // simulator: a quantum job's counts split the shots between the all-zeros and all-ones
+  // bitstrings of `qubits` bits; an agent run answers `result_text`.
+  bool submitted = false;
+  std::string program_format;  // qBraid program.format, IonQ type
+  std::string program;         // the program text (qBraid program.data, IonQ input.data)
+  int qubits = 2;
+  std::string result_text;  // PraisonAI result
+  // What the submission carried that the job payload shows verbatim (qBraid runtimeOptions,
+  // IonQ settings; JSON text, empty for none), and PraisonAI's Idempotency-Key.
+  std::string options_json;
+  std::string idempotency_key;
   // When set, the job reports this vendor status forever (e.g. "HOLD",
   // "UNKNOWN", or IonQ's v0.3 "running"), until a cancel the vendor accepts.
   std::string fixed_status;
