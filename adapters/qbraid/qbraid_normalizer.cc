@@ -1,11 +1,16 @@
 // qBraid RuntimeJob to v1::Job, following API.md's Job table and the traps in
-// NOTES.md.
+// NOTES.md, and a job's result to v1::JobResult.
 #include "adapters/qbraid/qbraid_normalizer.h"
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "adapters/core/errors.h"
 #include "adapters/core/job_fields.h"
 #include "adapters/core/status_macros.h"
 #include "adapters/core/time_util.h"
@@ -24,6 +29,18 @@ absl::StatusOr<json::Struct> ParseEnvelope(absl::string_view body) {
   if (!success.has_value()) return BadVendorResponse(kQbraidVendor, "no success flag");
   if (!*success) return BadVendorResponse(kQbraidVendor, "success is false");
   return root;
+}
+
+// A measurement count: a whole JSON number >= 0 that fits an int64. A count qBraid wrote as
+// 12.5 or -1 is no count at all, and guessing one would make the shots add up wrong.
+std::optional<int64_t> ShotCount(const json::Value& value) {
+  if (value.kind_case() != json::Value::kNumberValue) return std::nullopt;
+  const double d = value.number_value();
+  // 2^63 is exactly representable; anything at or beyond it does not fit.
+  if (!std::isfinite(d) || d < 0 || std::trunc(d) != d || d >= 9223372036854775808.0) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(d);
 }
 
 }  // namespace
@@ -111,6 +128,49 @@ absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body, v1:
     }
   }
   return list;
+}
+
+absl::StatusOr<v1::JobResult> NormalizeQbraidResult(absl::string_view body, const v1::Job& job,
+                                                    v1::JobView view) {
+  JF_ASSIGN_OR_RETURN(json::Struct root, ParseEnvelope(body));
+  const json::Struct* data = json::GetObject(root, "data");
+  if (data == nullptr) return BadVendorResponse(kQbraidVendor, "data is not an object");
+  if (const json::ListValue* results = json::GetList(*data, "results")) {
+    ErrorDetails details;
+    details.vendor = std::string(kQbraidVendor);
+    return MakeError(absl::StatusCode::kUnimplemented, reason::kUnsupportedByVendor,
+                     absl::StrCat(kQbraidVendor, ": results of batch jobs (",
+                                  results->values_size(), " circuits) are not supported yet"),
+                     details);
+  }
+  const json::Struct* result_data = json::GetObject(*data, "resultData");
+  if (result_data == nullptr) return BadVendorResponse(kQbraidVendor, "no resultData object");
+  const json::Struct* counts = json::GetObject(*result_data, "measurementCounts");
+  if (counts == nullptr) return BadVendorResponse(kQbraidVendor, "no measurementCounts object");
+
+  v1::JobResult out;
+  out.set_name(job.name());
+  out.set_state(job.state());
+  v1::QuantumResult* quantum = out.mutable_quantum();
+  int64_t shots = 0;
+  for (const auto& [bits, value] : counts->fields()) {
+    std::optional<int64_t> count = ShotCount(value);
+    if (!count.has_value()) {
+      return BadVendorResponse(kQbraidVendor, "a measurement count is not a whole number >= 0");
+    }
+    if (*count > std::numeric_limits<int64_t>::max() - shots) {
+      return BadVendorResponse(kQbraidVendor, "the measurement counts overflow");
+    }
+    shots += *count;
+    (*quantum->mutable_counts())[bits] = *count;
+  }
+  quantum->set_shots(shots);
+  if (auto cost = GetCost(*data, "cost", kCreditsUnit)) *out.mutable_cost() = *cost;
+  if (view == v1::JOB_VIEW_FULL) {
+    *out.mutable_vendor_payload() =
+        std::move(*(*root.mutable_fields())["data"].mutable_struct_value());
+  }
+  return out;
 }
 
 }  // namespace jobfacade

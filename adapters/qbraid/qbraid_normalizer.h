@@ -1,5 +1,5 @@
-// qBraid Runtime API v2 bodies to canonical jobs: pure functions from bytes to
-// v1::Job.
+// qBraid Runtime API v2 bodies to canonical jobs and results: pure functions from bytes to
+// v1::Job and v1::JobResult.
 #ifndef JOBFACADE_ADAPTERS_QBRAID_QBRAID_NORMALIZER_H_
 #define JOBFACADE_ADAPTERS_QBRAID_QBRAID_NORMALIZER_H_
 
@@ -35,6 +35,15 @@ absl::StatusOr<v1::Job> NormalizeQbraidJobObject(const json::Struct& job, v1::Jo
 
 // GET /jobs: {"success":true,"data":[RuntimeJob...],"pagination":{...}}.
 absl::StatusOr<QbraidJobList> NormalizeQbraidJobList(absl::string_view body, v1::JobView view);
+
+// GET /jobs/{qrn}/result of `job`: {"success":true,"data":{status, cost, timeStamps,
+// resultData:{measurementCounts:{bitstring: count}}}}. The counts keep qBraid's keys (their
+// bit order is the provider's), shots is their sum, the cost is `cost` (a number or a decimal
+// string; unset when neither) and vendor_payload is `data` with JOB_VIEW_FULL. A batch result
+// (`data.results`) is UNIMPLEMENTED / UNSUPPORTED_BY_VENDOR; no counts, or a count that is not
+// a whole number >= 0, is VENDOR_BAD_RESPONSE.
+absl::StatusOr<v1::JobResult> NormalizeQbraidResult(absl::string_view body, const v1::Job& job,
+                                                    v1::JobView view);
 
 }  // namespace jobfacade
 

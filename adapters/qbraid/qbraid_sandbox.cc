@@ -1,7 +1,8 @@
 // qBraid's sandbox personality: the job API under /qbraid/api/v1 as the live service answers
 // it (NOTES.md): X-API-KEY auth, the gateway's error envelope (or FastAPI's documented one),
-// page/limit lists with filters, INITIALIZING jobs that refuse a cancel with 409, and a
-// cancel that reads CANCELLING for a few seconds.
+// page/limit lists with filters, INITIALIZING jobs that refuse a cancel with 409, a cancel that
+// reads CANCELLING for a few seconds, submissions validated the way the vendor's FastAPI does,
+// and results (409 until COMPLETED) whose counts split the shots between all zeros and all ones.
 #include "adapters/qbraid/qbraid_sandbox.h"
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace jobfacade::sandbox {
 namespace {
@@ -31,6 +33,10 @@ constexpr int kQbraidDefaultLimit = 50;
 constexpr int kQbraidMaxLimit = 100;
 // How long a job reads CANCELLING after an accepted cancel.
 constexpr absl::Duration kCancellingFor = absl::Seconds(5);
+// The widest result the sandbox writes: far beyond any device, and a program declaring
+// `qubit[1000000000] q;` must not make the sandbox write gigabyte bitstrings.
+constexpr int64_t kMaxQubits = 1024;
+constexpr char kResultsNotReady[] = "Job results are not yet available or are not valid JSON";
 
 // The error codes qBraid's gateway puts in error.code.
 std::string QbraidErrorCode(int status) {
@@ -118,6 +124,215 @@ std::string ProviderOf(const JobSpec& spec) {
   return device.size() > 1 ? device[1] : VendorOf(spec);
 }
 
+// `program` without its // and /* */ comments, so that a commented-out declaration counts
+// for nothing.
+std::string WithoutComments(absl::string_view program) {
+  std::string out;
+  size_t i = 0;
+  while (i < program.size()) {
+    if (program.substr(i, 2) == "//") {
+      i = program.find('\n', i);
+      if (i == absl::string_view::npos) break;
+    } else if (program.substr(i, 2) == "/*") {
+      i = program.find("*/", i + 2);
+      if (i == absl::string_view::npos) break;
+      i += 2;
+      out.push_back(' ');
+    } else {
+      out.push_back(program[i++]);
+    }
+  }
+  return out;
+}
+
+// Consumes `keyword` from the start of `statement` when it is the whole first word.
+bool ConsumeKeyword(absl::string_view& statement, absl::string_view keyword) {
+  absl::string_view rest = statement;
+  if (!absl::ConsumePrefix(&rest, keyword)) return false;
+  if (!rest.empty() && (absl::ascii_isalnum(rest[0]) || rest[0] == '_')) return false;
+  statement = rest;
+  return true;
+}
+
+// The N of a "[N]" that `text` starts with (after spaces); nullopt unless it is a positive
+// decimal.
+std::optional<int64_t> BracketedSize(absl::string_view text) {
+  text = absl::StripLeadingAsciiWhitespace(text);
+  if (!absl::ConsumePrefix(&text, "[")) return std::nullopt;
+  const size_t close = text.find(']');
+  if (close == absl::string_view::npos) return std::nullopt;
+  int64_t size = 0;
+  if (!absl::SimpleAtoi(text.substr(0, close), &size) || size <= 0) return std::nullopt;
+  return std::min(size, kMaxQubits);
+}
+
+// The qubits one statement declares: `qubit[N] x` or `qubit x` (OpenQASM 3), `qreg x[N]`
+// (OpenQASM 2, still legal in 3).
+std::optional<int64_t> DeclaredQubits(absl::string_view statement) {
+  statement = absl::StripAsciiWhitespace(statement);
+  if (ConsumeKeyword(statement, "qubit")) {
+    if (absl::StartsWith(absl::StripLeadingAsciiWhitespace(statement), "[")) {
+      return BracketedSize(statement);
+    }
+    return 1;
+  }
+  if (ConsumeKeyword(statement, "qreg")) {
+    const size_t open = statement.find('[');
+    if (open == absl::string_view::npos) return std::nullopt;
+    return BracketedSize(statement.substr(open));
+  }
+  return std::nullopt;
+}
+
+// One error of FastAPI's 422 for a request body: loc ["body", ...path].
+struct BodyIssue {
+  std::vector<std::string> path;
+  std::string type;
+  std::string msg;
+  Value input;
+};
+
+// FastAPI's 422 for a body (personality.h's ValidationErrorReply is for query parameters).
+Reply BodyValidationErrorReply(std::vector<BodyIssue> issues) {
+  std::vector<Value> detail;
+  for (BodyIssue& issue : issues) {
+    std::vector<Value> loc = {json::Str("body")};
+    for (const std::string& part : issue.path) loc.push_back(json::Str(part));
+    Struct item;
+    Put(item, "type", json::Str(issue.type));
+    Put(item, "loc", ListOf(std::move(loc)));
+    Put(item, "msg", json::Str(issue.msg));
+    Put(item, "input", std::move(issue.input));
+    detail.push_back(json::Obj(std::move(item)));
+  }
+  Struct s;
+  Put(s, "detail", ListOf(std::move(detail)));
+  return JsonReply(422, s);
+}
+
+bool IsKind(const Value* value, Value::KindCase kind) {
+  return value != nullptr && value->kind_case() == kind;
+}
+
+// POST /jobs's body read the way the vendor's pydantic model reads it: the job to create, or
+// every issue found.
+struct Submission {
+  JobSpec spec;
+  std::vector<BodyIssue> issues;
+};
+
+Submission ReadSubmission(absl::string_view text) {
+  Submission out;
+  absl::StatusOr<Value> parsed = json::Parse(text);
+  if (!parsed.ok()) {
+    out.issues.push_back({{}, "json_invalid", "JSON decode error", json::Obj(Struct())});
+    return out;
+  }
+  if (parsed->kind_case() != Value::kStructValue) {
+    out.issues.push_back({{},
+                          "model_attributes_type",
+                          "Input should be a valid dictionary or object to extract fields from",
+                          *parsed});
+    return out;
+  }
+  const Struct& body = parsed->struct_value();
+  auto issue = [&](std::vector<std::string> path, std::string type, std::string msg,
+                   const Value& input) {
+    out.issues.push_back({std::move(path), std::move(type), std::move(msg), input});
+  };
+  auto missing = [&](std::vector<std::string> path, const Value& parent) {
+    out.issues.push_back({std::move(path), "missing", "Field required", parent});
+  };
+  JobSpec& spec = out.spec;
+  spec.submitted = true;
+
+  const Value* shots = json::Find(body, "shots");
+  if (shots == nullptr) {
+    missing({"shots"}, *parsed);
+  } else if (!IsKind(shots, Value::kNumberValue)) {
+    issue({"shots"}, "int_type", "Input should be a valid integer", *shots);
+  } else if (std::optional<int64_t> n = json::GetInt(body, "shots"); !n.has_value()) {
+    issue({"shots"}, "int_from_float",
+          "Input should be a valid integer, got a number with a fractional part", *shots);
+  } else if (*n <= 0) {
+    issue({"shots"}, "greater_than", "Input should be greater than 0", *shots);
+  } else {
+    spec.shots = *n;
+  }
+
+  const Value* device = json::Find(body, "deviceQrn");
+  if (device == nullptr) {
+    missing({"deviceQrn"}, *parsed);
+  } else if (!IsKind(device, Value::kStringValue)) {
+    issue({"deviceQrn"}, "string_type", "Input should be a valid string", *device);
+  } else if (device->string_value().empty()) {
+    issue({"deviceQrn"}, "string_too_short", "String should have at least 1 character", *device);
+  } else {
+    spec.device = device->string_value();
+  }
+
+  // One program; the vendor's list form (a batch job) is not emulated.
+  const Value* program = json::Find(body, "program");
+  if (program == nullptr) {
+    missing({"program"}, *parsed);
+  } else if (!IsKind(program, Value::kStructValue)) {
+    issue({"program"}, "model_attributes_type",
+          "Input should be a valid dictionary or object to extract fields from", *program);
+  } else {
+    const Value* format = json::Find(program->struct_value(), "format");
+    const Value* data = json::Find(program->struct_value(), "data");
+    if (format == nullptr) {
+      missing({"program", "format"}, *program);
+    } else if (!IsKind(format, Value::kStringValue)) {
+      issue({"program", "format"}, "string_type", "Input should be a valid string", *format);
+    } else {
+      spec.program_format = format->string_value();
+    }
+    if (json::IsNull(data)) {
+      missing({"program", "data"}, *program);
+    } else if (IsKind(data, Value::kStringValue)) {
+      spec.program = data->string_value();
+      spec.qubits = CountDeclaredQubits(spec.program);
+    } else {
+      // pulser.sequence sends an object; it declares no qubits the sandbox can count.
+      spec.program = ToSortedJson(*data);
+      spec.qubits = 1;
+    }
+  }
+
+  const Value* name = json::Find(body, "name");
+  if (IsKind(name, Value::kStringValue)) {
+    spec.name = name->string_value();
+  } else if (!json::IsNull(name)) {
+    issue({"name"}, "string_type", "Input should be a valid string", *name);
+  }
+
+  if (const Value* tags = json::Find(body, "tags")) {
+    if (!IsKind(tags, Value::kStructValue)) {
+      issue({"tags"}, "dict_type", "Input should be a valid dictionary", *tags);
+    } else {
+      for (const auto& [key, value] : tags->struct_value().fields()) {
+        // Values are strings, integers or booleans; the sandbox keeps them as text.
+        std::optional<std::string> text = json::ScalarToString(value);
+        if (text.has_value()) {
+          spec.tags[key] = *std::move(text);
+        } else {
+          issue({"tags", key}, "string_type", "Input should be a valid string", value);
+        }
+      }
+    }
+  }
+
+  if (const Value* options = json::Find(body, "runtimeOptions")) {
+    if (!IsKind(options, Value::kStructValue)) {
+      issue({"runtimeOptions"}, "dict_type", "Input should be a valid dictionary", *options);
+    } else {
+      spec.options_json = ToSortedJson(*options);
+    }
+  }
+  return out;
+}
+
 class QbraidPersonality : public Personality {
  public:
   explicit QbraidPersonality(const PersonalityOptions& options)
@@ -132,7 +347,9 @@ class QbraidPersonality : public Personality {
   }
 
   Route Classify(absl::string_view path, absl::string_view method) const override {
-    return ClassifyJobRoute({"/jobs", "/cancel", "POST", ""}, path, method);
+    return ClassifyJobRoute({"/jobs", "/cancel", "POST", /*stream_suffix=*/"",
+                             /*result_suffix=*/"/result", /*cost_suffix=*/""},
+                            path, method);
   }
 
   std::optional<Reply> CheckAuth(const SandboxRequest& req) const override {
@@ -162,7 +379,9 @@ class QbraidPersonality : public Personality {
   Reply Answer(const Route& route, const SandboxRequest& req, JobStore& jobs,
                absl::Time now) override {
     if (route.name == "list") return List(req, jobs, now);
+    if (route.name == "create") return Create(req, jobs, now);
     if (route.name == "get") return Get(jobs, route.job_id, now);
+    if (route.name == "result") return Result(jobs, route.job_id, now);
     if (route.name == "cancel") return Cancel(jobs, route.job_id, now);
     return Delete(jobs, route.job_id);
   }
@@ -296,6 +515,46 @@ class QbraidPersonality : public Personality {
     Struct s;
     Put(s, "success", json::Bool(true));
     Put(s, "data", json::Obj(JobJson(*job, now)));
+    return JsonReply(200, s);
+  }
+
+  Reply Create(const SandboxRequest& req, JobStore& jobs, absl::Time now) const {
+    Submission submission = ReadSubmission(req.body);
+    if (!submission.issues.empty()) {
+      return BodyValidationErrorReply(std::move(submission.issues));
+    }
+    const JobRecord& job = jobs.Add(std::move(submission.spec));
+    Struct s;
+    Put(s, "success", json::Bool(true));
+    Put(s, "data", json::Obj(JobJson(job, now)));
+    return JsonReply(201, s);
+  }
+
+  // qBraid has results only for COMPLETED jobs; FAILED and CANCELLED ones answer like jobs
+  // still running. The counts are no simulation: half the shots (rounded up) read all zeros,
+  // the rest all ones.
+  Reply Result(JobStore& jobs, const std::string& id, absl::Time now) const {
+    const JobRecord* job = jobs.Find(id);
+    if (job == nullptr) return NotFound(id);
+    if (Status(*job, now) != "COMPLETED") return DetailReply(409, kResultsNotReady);
+    const JobSpec& spec = job->spec;
+    const size_t width = static_cast<size_t>(std::clamp<int64_t>(spec.qubits, 1, kMaxQubits));
+    const int64_t shots = std::max<int64_t>(spec.shots, 0);
+    Struct counts;
+    // An outcome never measured is not listed, as qBraid does not list one.
+    if ((shots + 1) / 2 > 0) Put(counts, std::string(width, '0'), Int((shots + 1) / 2));
+    if (shots / 2 > 0) Put(counts, std::string(width, '1'), Int(shots / 2));
+    Struct result_data;
+    Put(result_data, "measurementCounts", json::Obj(std::move(counts)));
+    Struct data;
+    Put(data, "status", json::Str("COMPLETED"));
+    // The live service writes the cost as a decimal string here (a number on the job).
+    Put(data, "cost", json::Str(json::ScalarToString(json::Num(spec.cost)).value_or("0")));
+    Put(data, "timeStamps", TimeStampsJson(*job, TimelineAt(*job, now)));
+    Put(data, "resultData", json::Obj(std::move(result_data)));
+    Struct s;
+    Put(s, "success", json::Bool(true));
+    Put(s, "data", json::Obj(std::move(data)));
     return JsonReply(200, s);
   }
 
@@ -438,16 +697,38 @@ class QbraidPersonality : public Personality {
     return JsonReply(200, s);
   }
 
+  // The job's timeStamps: null while it is initializing, createdAt once it is queued, endedAt
+  // and executionDuration once it ended.
+  static Value TimeStampsJson(const JobRecord& job, const Timeline& t) {
+    if (t.phase == Phase::kInitializing) return json::Null();
+    const int digits = job.spec.fraction_digits >= 0 ? job.spec.fraction_digits : 3;
+    auto ts = [&](absl::Time time) { return json::Str(FormatTimestamp(time, digits, "Z")); };
+    Struct stamps;
+    Put(stamps, "createdAt", ts(job.created));
+    if (IsTerminal(t.phase)) {
+      Put(stamps, "endedAt", ts(t.ended_at));
+      const bool ran = t.phase != Phase::kCancelled && Reached(t.started_at);
+      Put(stamps, "executionDuration",
+          ran ? MillisOrNull(t.ended_at - t.started_at) : json::Null());
+    }
+    return json::Obj(std::move(stamps));
+  }
+
+  // runtimeOptions as submitted; {} for a job that was seeded or submitted without them.
+  static Value RuntimeOptionsJson(const JobSpec& spec) {
+    if (!spec.options_json.empty()) {
+      absl::StatusOr<Struct> options = json::ParseObject(spec.options_json);
+      if (options.ok()) return json::Obj(*std::move(options));
+    }
+    return json::Obj(Struct());
+  }
+
   Struct JobJson(const JobRecord& job, absl::Time now) const {
     const JobSpec& spec = job.spec;
     const Timeline t = TimelineAt(job, now);
     const std::vector<std::string> device = QrnParts(spec.device);
     const std::string vendor = VendorOf(spec);
     const std::string provider = ProviderOf(spec);
-    auto ts = [&](absl::Time time) {
-      return json::Str(
-          FormatTimestamp(time, spec.fraction_digits >= 0 ? spec.fraction_digits : 3, "Z"));
-    };
     // The live service leaves some unset keys out instead of sending null.
     auto put_optional = [&](Struct& s, absl::string_view key, Value v) {
       if (spec.omit_unset_keys && json::IsNull(&v)) return;
@@ -477,19 +758,7 @@ class QbraidPersonality : public Personality {
         json::Str(spec.job_type.empty() ? std::string("gate_model") : spec.job_type));
     put_optional(s, "queuePosition",
                  t.phase == Phase::kQueued ? Int(t.queue_position) : json::Null());
-    if (t.phase == Phase::kInitializing) {
-      Put(s, "timeStamps", json::Null());
-    } else {
-      Struct stamps;
-      Put(stamps, "createdAt", ts(job.created));
-      if (IsTerminal(t.phase)) {
-        Put(stamps, "endedAt", ts(t.ended_at));
-        const bool ran = t.phase != Phase::kCancelled && Reached(t.started_at);
-        Put(stamps, "executionDuration",
-            ran ? MillisOrNull(t.ended_at - t.started_at) : json::Null());
-      }
-      Put(s, "timeStamps", json::Obj(std::move(stamps)));
-    }
+    Put(s, "timeStamps", TimeStampsJson(job, t));
     Value cost = json::Null();
     if (t.phase == Phase::kCompleted) cost = json::Num(spec.cost);
     if (t.phase == Phase::kFailed) cost = json::Num(0);
@@ -501,7 +770,7 @@ class QbraidPersonality : public Personality {
     Put(s, "shots", Int(spec.shots));
     Put(s, "deviceQrn", json::Str(spec.device));
     Put(s, "tags", StringMap(spec.tags));
-    Put(s, "runtimeOptions", json::Obj(Struct()));
+    Put(s, "runtimeOptions", RuntimeOptionsJson(spec));
     if (spec.extra_keys) {
       Put(s, "jobVrn",
           vendor == "aws"
@@ -535,6 +804,17 @@ class QbraidPersonality : public Personality {
 
 std::unique_ptr<Personality> NewQbraidPersonality(const PersonalityOptions& options) {
   return std::make_unique<QbraidPersonality>(options);
+}
+
+int CountDeclaredQubits(absl::string_view program) {
+  int64_t total = 0;
+  for (absl::string_view statement :
+       absl::StrSplit(WithoutComments(program), absl::ByAnyChar(";{}"))) {
+    if (std::optional<int64_t> qubits = DeclaredQubits(statement)) {
+      total = std::min(total + *qubits, kMaxQubits);
+    }
+  }
+  return total > 0 ? static_cast<int>(total) : 1;
 }
 
 }  // namespace jobfacade::sandbox

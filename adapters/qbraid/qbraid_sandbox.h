@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "absl/strings/string_view.h"
 #include "adapters/sandbox/personality.h"
 
 namespace jobfacade::sandbox {
@@ -24,6 +25,11 @@ inline constexpr char kDemoQbraidInitializingJob[] =
     "qbraid:qbraid:sim:qir-sv-8ce1-qjob-6a01c3f2b7e94d0c5a1e2f30";
 
 std::unique_ptr<Personality> NewQbraidPersonality(const PersonalityOptions& options);
+
+// The width of a submitted program's sandbox result: the qubits it declares (OpenQASM 3
+// `qubit[N] x;` and `qubit x;`, OpenQASM 2 `qreg x[N];`), summed, at most 1024; 1 when it
+// declares none that can be read (a size given by a constant, say).
+int CountDeclaredQubits(absl::string_view program);
 
 }  // namespace jobfacade::sandbox
 

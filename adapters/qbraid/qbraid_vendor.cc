@@ -49,6 +49,13 @@ class Qbraid final : public RestVendor {
         /*statuses_ignore_case=*/true,
         /*max_page_size=*/kQbraidMaxPageSize,
         WatchMode::kPoll,
+        SubmissionRules{
+            /*agent_runs=*/false,
+            {v1::QuantumProgram::FORMAT_OPENQASM2, v1::QuantumProgram::FORMAT_OPENQASM3},
+            /*tags=*/true,
+            // qBraid has no idempotency key: a lost submission is found by its request-id tag.
+            /*deduplicates=*/false,
+        },
     };
     return *kSpec;
   }
@@ -100,10 +107,19 @@ class Qbraid final : public RestVendor {
   }
 
   const RestApi& api() const override {
-    static constexpr RestApi kApi = {&QbraidGetJobRequest,    &QbraidListJobsRequest,
-                                     &QbraidCancelJobRequest, &QbraidDeleteJobRequest,
-                                     &NormalizeQbraidJob,     &ReadQbraidJobList,
-                                     &ReadQbraidStateChange};
+    static constexpr RestApi kApi = {&QbraidGetJobRequest,
+                                     &QbraidListJobsRequest,
+                                     &QbraidCancelJobRequest,
+                                     &QbraidDeleteJobRequest,
+                                     &NormalizeQbraidJob,
+                                     &ReadQbraidJobList,
+                                     &ReadQbraidStateChange,
+                                     /*stream_job=*/nullptr,
+                                     &QbraidCreateJobRequest,
+                                     &ReadQbraidCreatedJob,
+                                     /*read_create_conflict=*/nullptr,
+                                     &QbraidGetResultRequest,
+                                     &ReadQbraidResult};
     return kApi;
   }
 

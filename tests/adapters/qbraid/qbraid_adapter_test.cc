@@ -53,7 +53,39 @@ std::string ListPage(int count, const std::string& pagination) {
 class QbraidAdapterTest : public ::jobfacade::testing::AdapterHarness {
  protected:
   QbraidAdapterTest() : AdapterHarness("qbraid", "/api/v1", kKey) {}
+
+  absl::StatusOr<v1::Job> Create(const CreateRequest& request) {
+    ::jobfacade::testing::Awaiter<v1::Job> awaiter;
+    call_counts_.push_back([awaiter] { return awaiter.calls(); });
+    adapter_->CreateJob(Context(), request, awaiter.Callback());
+    return awaiter.Wait();
+  }
+
+  absl::StatusOr<v1::JobResult> Result(const v1::Job& job, v1::JobView view) {
+    ::jobfacade::testing::Awaiter<v1::JobResult> awaiter;
+    call_counts_.push_back([awaiter] { return awaiter.calls(); });
+    adapter_->GetJobResult(Context(), job, view, awaiter.Callback());
+    return awaiter.Wait();
+  }
 };
+
+CreateRequest BellSubmission() {
+  CreateRequest request;
+  request.request_id = "5f0c6f1e-8a4b-4c1d-9e2f-3a4b5c6d7e8f";
+  request.spec.set_device("aws:aws:sim:sv1");
+  request.spec.set_shots(100);
+  request.spec.mutable_quantum_program()->set_format(v1::QuantumProgram::FORMAT_OPENQASM3);
+  request.spec.mutable_quantum_program()->set_source("OPENQASM 3;\nqubit[2] q;");
+  return request;
+}
+
+v1::Job CompletedJob() {
+  v1::Job job;
+  job.set_name(absl::StrCat("vendors/qbraid/jobs/", kQrn));
+  job.set_vendor_job_id(kQrn);
+  job.set_state(v1::Job::COMPLETED);
+  return job;
+}
 
 TEST_F(QbraidAdapterTest, GetJobSendsThePercentEncodedQrnWithTheApiKey) {
   server_.AnswerWith(200, ReadExample("qbraid", "sdk_get_job_sv1_completed.json"));
@@ -350,6 +382,57 @@ TEST_F(QbraidAdapterTest, CancelledCallIsCancelled) {
   ctx.cancellation = std::make_shared<Cancellation>();
   ctx.cancellation->Cancel();
   EXPECT_THAT(Get(kQrn, v1::JOB_VIEW_BASIC, ctx), IsError(Code::kCancelled, "CANCELLED"));
+}
+
+TEST_F(QbraidAdapterTest, CreateJobPostsJsonAndReadsTheLiveAnswer) {
+  server_.AnswerWith(201, ReadExample("qbraid", "sdk_create_job_response_sv1.json"));
+  absl::StatusOr<v1::Job> job = Create(BellSubmission());
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->vendor_job_id(), kQrn);
+  EXPECT_EQ(job->state(), v1::Job::INITIALIZING);
+  RecordingServer::Request request = server_.OnlyRequest();
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.path, "/api/v1/jobs");
+  EXPECT_THAT(request.Header("Content-Type"), Optional(std::string("application/json")));
+  EXPECT_THAT(request.Header("X-API-KEY"), Optional(std::string(kKey)));
+  absl::StatusOr<json::Struct> body = json::ParseObject(request.body);
+  ASSERT_TRUE(body.ok()) << request.body;
+  EXPECT_EQ(json::GetInt(*body, "shots"), 100);
+  EXPECT_EQ(json::GetString(*body, "deviceQrn"), "aws:aws:sim:sv1");
+}
+
+TEST_F(QbraidAdapterTest, A201WithSuccessFalseIsARefusal) {
+  server_.AnswerWith(201, R"({"success":false,"message":"Device is offline"})");
+  absl::StatusOr<v1::Job> job = Create(BellSubmission());
+  EXPECT_THAT(job, IsError(Code::kInvalidArgument, "VENDOR_REJECTED_REQUEST"));
+  EXPECT_EQ(Metadata(job.status(), "vendor_message"), "Device is offline");
+  EXPECT_EQ(Metadata(job.status(), "http_status"), "201");
+}
+
+TEST_F(QbraidAdapterTest, A201WithoutAJobQrnIsUnconfirmed) {
+  server_.AnswerWith(201, R"({"success":true,"data":{"status":"INITIALIZING"}})");
+  absl::StatusOr<v1::Job> job = Create(BellSubmission());
+  EXPECT_THAT(job, IsError(Code::kUnavailable, "SUBMISSION_UNCONFIRMED"));
+  EXPECT_EQ(Metadata(job.status(), "http_status"), "201");
+}
+
+TEST_F(QbraidAdapterTest, GetJobResultReadsTheResultOfTheQrn) {
+  server_.AnswerWith(200, ReadExample("qbraid", "sdk_get_job_result_sv1.json"));
+  absl::StatusOr<v1::JobResult> result = Result(CompletedJob(), v1::JOB_VIEW_BASIC);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->quantum().shots(), 100);
+  EXPECT_DOUBLE_EQ(result->cost().amount(), 0.375);
+  RecordingServer::Request request = server_.OnlyRequest();
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.path, absl::StrCat("/api/v1/jobs/", kEncodedQrn, "/result"));
+}
+
+TEST_F(QbraidAdapterTest, ResultNotReadyIsResultNotAvailable) {
+  server_.AnswerWith(409, ReadExample("qbraid", "spec_get_job_result_409_not_ready.json"));
+  absl::StatusOr<v1::JobResult> result = Result(CompletedJob(), v1::JOB_VIEW_BASIC);
+  EXPECT_THAT(result, IsError(Code::kFailedPrecondition, "RESULT_NOT_AVAILABLE"));
+  EXPECT_EQ(Metadata(result.status(), "vendor_message"),
+            "Job results are not yet available or are not valid JSON");
 }
 
 }  // namespace
