@@ -1,9 +1,14 @@
 // IonQ's sandbox personality: the v0.4 job API under /ionq/v0.4 (NOTES.md): "apiKey" auth,
 // IonQ's error body with its validation keys, cursor pages (a deleted job keeps its place),
-// and a cancel the service accepts in any state, even of a finished job.
+// a cancel the service accepts in any state, even of a finished job, submissions checked like
+// the create payloads' schema, and a completed job's probabilities (split evenly between the
+// all-zeros and all-ones states: the sandbox is no simulator) and cost.
 #include "adapters/ionq/ionq_sandbox.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "adapters/core/job_fields.h"
 
 namespace jobfacade::sandbox {
 namespace {
@@ -31,6 +37,12 @@ constexpr char kIonqProjectId[] = "1333d459-cf47-4a5e-acc1-8d4eb4f7b025";
 constexpr int kIonqDefaultLimit = 25;
 // IonQ's documented page maximum; larger `limit`s are lowered to it.
 constexpr int kIonqMaxPageSize = 25;
+constexpr char kQasm3Type[] = "ionq.qasm3.v1";
+constexpr int64_t kDefaultShots = 100;
+constexpr int64_t kMaxShots = 1000000;
+// The most qubits a submission may use here: the probabilities' all-ones key must fit in a
+// uint64.
+constexpr int kMaxSandboxQubits = 64;
 
 Struct ErrorBody(int status, absl::string_view error, absl::string_view message) {
   Struct s;
@@ -44,13 +56,78 @@ Reply Error(int status, absl::string_view error, absl::string_view message) {
   return JsonReply(status, ErrorBody(status, error, message));
 }
 
-Reply BadRequest(absl::string_view key, absl::string_view message) {
+// `source` is where `key` was: "query" or "body".
+Reply BadRequest(absl::string_view key, absl::string_view message,
+                 absl::string_view source = "query") {
   Struct s = ErrorBody(400, "Bad Request", message);
   Struct validation;
   Put(validation, "keys", ListOf({json::Str(key)}));
-  Put(validation, "source", json::Str("query"));
+  Put(validation, "source", json::Str(source));
   Put(s, "validation", json::Obj(std::move(validation)));
   return JsonReply(400, s);
+}
+
+// The members each create payload's schema names (openapi-v0.4.json: every one is closed), by
+// `type`.
+const std::map<std::string, std::set<std::string>>& CreatePayloadKeys() {
+  static const auto* kKeys = [] {
+    const std::set<std::string> common = {"name",     "metadata", "shots", "backend", "session_id",
+                                          "settings", "dry_run",  "type",  "input"};
+    std::set<std::string> circuit = common;
+    circuit.insert("noise");
+    std::set<std::string> qaoa = common;
+    qaoa.insert("external_settings");
+    return new std::map<std::string, std::set<std::string>>{{"ionq.circuit.v1", circuit},
+                                                            {kQasm3Type, circuit},
+                                                            {"ionq.multi-circuit.v1", circuit},
+                                                            {"quantum-function", common},
+                                                            {"qctrl.qaoa.v1", qaoa}};
+  }();
+  return *kKeys;
+}
+
+bool IsIdentifierChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// The qubits an OpenQASM 3 program declares (`qubit[N] name;` counts N, `qubit name;` one),
+// summed; 0 when it declares none. A rough reading, not a parser: a size that is not a literal,
+// and a declaration in a comment, count wrongly. Stops counting past kMaxSandboxQubits (the caller
+// refuses that).
+int DeclaredQubits(absl::string_view program) {
+  int total = 0;
+  for (size_t at = program.find("qubit");
+       at != absl::string_view::npos && total <= kMaxSandboxQubits;
+       at = program.find("qubit", at + 1)) {
+    absl::string_view rest = program.substr(at + 5);
+    // Only the keyword: not `myqubit` nor `qubits`.
+    if (at > 0 && IsIdentifierChar(program[at - 1])) continue;
+    if (!rest.empty() && IsIdentifierChar(rest.front())) continue;
+    rest = absl::StripLeadingAsciiWhitespace(rest);
+    int64_t size = 1;
+    if (absl::ConsumePrefix(&rest, "[")) {
+      const size_t close = rest.find(']');
+      if (close == absl::string_view::npos) continue;
+      const absl::string_view digits = absl::StripAsciiWhitespace(rest.substr(0, close));
+      if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) {
+            return absl::ascii_isdigit(static_cast<unsigned char>(c));
+          })) {
+        continue;
+      }
+      // A literal beyond int64 is simply too many.
+      if (!absl::SimpleAtoi(digits, &size)) size = kMaxSandboxQubits + 1;
+      rest = absl::StripLeadingAsciiWhitespace(rest.substr(close + 1));
+    }
+    // A declaration is `name;`: a subroutine's `qubit a,` or `qubit a)` declares nothing.
+    const size_t name_end =
+        std::find_if_not(rest.begin(), rest.end(), IsIdentifierChar) - rest.begin();
+    if (name_end == 0 ||
+        !absl::StartsWith(absl::StripLeadingAsciiWhitespace(rest.substr(name_end)), ";")) {
+      continue;
+    }
+    total += static_cast<int>(std::min<int64_t>(size, kMaxSandboxQubits + 1));
+  }
+  return total;
 }
 
 const std::vector<std::string>& Statuses() {
@@ -74,7 +151,8 @@ class IonqPersonality : public Personality {
   }
 
   Route Classify(absl::string_view path, absl::string_view method) const override {
-    return ClassifyJobRoute({"/jobs", "/status/cancel", "PUT", ""}, path, method);
+    return ClassifyJobRoute(
+        {"/jobs", "/status/cancel", "PUT", "", "/results/probabilities", "/cost"}, path, method);
   }
 
   std::optional<Reply> CheckAuth(const SandboxRequest& req) const override {
@@ -109,7 +187,10 @@ class IonqPersonality : public Personality {
   Reply Answer(const Route& route, const SandboxRequest& req, JobStore& jobs,
                absl::Time now) override {
     if (route.name == "list") return List(req, jobs, now);
+    if (route.name == "create") return Create(req, jobs, now);
     if (route.name == "get") return Get(jobs, route.job_id, now);
+    if (route.name == "result") return Result(jobs, route.job_id, now);
+    if (route.name == "cost") return Cost(jobs, route.job_id, now);
     if (route.name == "cancel") return Cancel(jobs, route.job_id, now);
     return Delete(jobs, route.job_id);
   }
@@ -268,6 +349,135 @@ class IonqPersonality : public Personality {
     return JsonReply(200, s);
   }
 
+  // POST /jobs: the payload checked like its schema, then a job that runs on the clock.
+  Reply Create(const SandboxRequest& req, JobStore& jobs, absl::Time now) const {
+    absl::StatusOr<Struct> parsed = json::ParseObject(req.body);
+    if (!parsed.ok()) return Error(400, "Bad Request", "The request body must be a JSON object.");
+    const Struct& body = *parsed;
+    const std::string type = StringOr(body, "type");
+    const auto keys = CreatePayloadKeys().find(type);
+    if (keys == CreatePayloadKeys().end()) {
+      std::vector<std::string> types;
+      for (const auto& [known, unused] : CreatePayloadKeys()) types.push_back(known);
+      return BadRequest("type",
+                        absl::StrCat("\"type\" must be one of [", absl::StrJoin(types, ", "), "]"),
+                        "body");
+    }
+    for (const auto& [key, value] : body.fields()) {
+      if (keys->second.count(key) == 0) {
+        return BadRequest(key, absl::StrCat("\"", key, "\" is not allowed"), "body");
+      }
+    }
+    JobSpec spec;
+    if (std::optional<Reply> bad = ReadCreatePayload(body, spec)) return *bad;
+    spec.submitted = true;
+    spec.job_type = type;
+    spec.program_format = type;
+    const Value* input = json::Find(body, "input");
+    if (type == kQasm3Type) {
+      std::optional<std::string> data = json::GetString(input->struct_value(), "data");
+      if (!data.has_value() || input->struct_value().fields_size() != 1) {
+        return BadRequest("input", "\"input\" must be {\"data\": <OpenQASM 3 source>}", "body");
+      }
+      spec.program = *data;
+      spec.qubits = DeclaredQubits(spec.program);
+    } else {
+      spec.program = json::ToJson(*input);
+      spec.qubits = static_cast<int>(std::clamp<int64_t>(
+          json::GetInt(input->struct_value(), "qubits").value_or(0), 0, kMaxSandboxQubits + 1));
+    }
+    if (spec.qubits > kMaxSandboxQubits) {
+      return BadRequest("input",
+                        absl::StrCat("The circuit uses more than ", kMaxSandboxQubits,
+                                     " qubits, more than any backend has."),
+                        "body");
+    }
+    spec.qubits = std::max(spec.qubits, 1);
+    JobRecord& job = jobs.Add(std::move(spec));
+    Struct s;
+    Put(s, "id", json::Str(job.spec.id));
+    Put(s, "status", json::Str(Status(job, now)));
+    Put(s, "session_id", StrOrNull(job.spec.session_id));
+    return JsonReply(201, s);
+  }
+
+  // The members every create payload shares, into `spec`; IonQ's 400 when one is of the wrong
+  // type or out of range.
+  static std::optional<Reply> ReadCreatePayload(const Struct& body, JobSpec& spec) {
+    auto wrong = [](absl::string_view key, absl::string_view what) {
+      return BadRequest(key, absl::StrCat("\"", key, "\" must be ", what), "body");
+    };
+    auto is = [&body](absl::string_view key, Value::KindCase kind) {
+      const Value* v = json::Find(body, key);
+      return v != nullptr && v->kind_case() == kind;
+    };
+    auto absent_or = [&body, &is](absl::string_view key, Value::KindCase kind) {
+      return json::Find(body, key) == nullptr || is(key, kind);
+    };
+    if (!is("backend", Value::kStringValue)) return wrong("backend", "a string");
+    if (!is("input", Value::kStructValue)) return wrong("input", "an object");
+    if (!absent_or("name", Value::kStringValue)) return wrong("name", "a string");
+    if (!absent_or("session_id", Value::kStringValue)) return wrong("session_id", "a string");
+    if (!absent_or("settings", Value::kStructValue)) return wrong("settings", "an object");
+    if (!absent_or("dry_run", Value::kBoolValue)) return wrong("dry_run", "a boolean");
+    if (!absent_or("metadata", Value::kStructValue)) return wrong("metadata", "an object");
+    if (const Struct* metadata = json::GetObject(body, "metadata")) {
+      for (const auto& [key, value] : metadata->fields()) {
+        if (value.kind_case() != Value::kStringValue) {
+          return wrong(absl::StrCat("metadata.", key), "a string");
+        }
+        spec.tags[key] = value.string_value();
+      }
+    }
+    spec.shots = kDefaultShots;
+    if (const Value* shots = json::Find(body, "shots")) {
+      const double n = shots->kind_case() == Value::kNumberValue ? shots->number_value() : 0;
+      if (std::trunc(n) != n || n < 1 || n > kMaxShots) {
+        return wrong("shots", absl::StrCat("an integer from 1 to ", kMaxShots));
+      }
+      spec.shots = static_cast<int64_t>(n);
+    }
+    spec.device = StringOr(body, "backend");
+    spec.name = StringOr(body, "name");
+    spec.session_id = StringOr(body, "session_id");
+    if (const Struct* settings = json::GetObject(body, "settings")) {
+      spec.options_json = json::ToJson(*settings);
+    }
+    return std::nullopt;
+  }
+
+  // GET /jobs/{id}/results/probabilities: decimal states, qubit 0 the least significant bit.
+  Reply Result(JobStore& jobs, const std::string& id, absl::Time now) const {
+    const JobRecord* job = jobs.Find(id);
+    if (job == nullptr || TimelineAt(*job, now).phase != Phase::kCompleted) {
+      return Error(404, "Not Found", "Job not found or not yet completed.");
+    }
+    const int qubits = std::clamp(job->spec.qubits, 1, kMaxSandboxQubits);
+    const uint64_t all_ones = qubits == 64 ? ~uint64_t{0} : (uint64_t{1} << qubits) - 1;
+    Struct s;
+    Put(s, "0", json::Num(0.5));
+    Put(s, absl::StrCat(all_ones), json::Num(0.5));
+    return JsonReply(200, s);
+  }
+
+  // GET /jobs/{id}/cost: the estimate at once, the cost once the job has completed.
+  Reply Cost(JobStore& jobs, const std::string& id, absl::Time now) const {
+    const JobRecord* job = jobs.Find(id);
+    if (job == nullptr) return NotFound();
+    auto usd = [](double value) {
+      Struct amount;
+      Put(amount, "value", json::Num(value));
+      Put(amount, "unit", json::Str("usd"));
+      return json::Obj(std::move(amount));
+    };
+    Struct s;
+    Put(s, "dry_run", json::Bool(false));
+    Put(s, "estimated_cost", usd(job->spec.estimated_cost));
+    Put(s, "cost",
+        TimelineAt(*job, now).phase == Phase::kCompleted ? usd(job->spec.cost) : json::Null());
+    return JsonReply(200, s);
+  }
+
   Reply Cancel(JobStore& jobs, const std::string& id, absl::Time now) const {
     JobRecord* job = jobs.Find(id);
     if (job == nullptr) return NotFound();
@@ -347,9 +557,9 @@ class IonqPersonality : public Personality {
     } else {
       Put(s, "failure", json::Null());
     }
-    Put(s, "settings", json::Obj(Struct()));
+    Put(s, "settings", json::Obj(SettingsOf(spec)));
     Struct stats;
-    Put(stats, "qubits", Int(2));
+    Put(stats, "qubits", Int(spec.qubits));
     Put(stats, "circuits", Int(1));
     Struct gates;
     Put(gates, "1q", Int(4));
@@ -369,6 +579,12 @@ class IonqPersonality : public Personality {
       Put(s, "results", json::Null());
     }
     return s;
+  }
+
+  // The settings a submission carried, as it sent them.
+  static Struct SettingsOf(const JobSpec& spec) {
+    if (spec.options_json.empty()) return Struct();
+    return json::ParseObject(spec.options_json).value_or(Struct());
   }
 
   const std::string api_key_;

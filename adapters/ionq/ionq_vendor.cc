@@ -1,6 +1,6 @@
 // IonQ's declaration. GET /jobs filters on status and target (a comma-separated list of
 // backends, items trimmed); v0.4 cannot filter on v0.3's `running`, which still reads as
-// RUNNING.
+// RUNNING. Submissions are OpenQASM 3 programs (ionq.qasm3.v1) with user tags as metadata.
 #include "adapters/ionq/ionq_vendor.h"
 
 #include <algorithm>
@@ -39,6 +39,10 @@ class Ionq final : public RestVendor {
         /*statuses_ignore_case=*/true,
         /*max_page_size=*/kIonqMaxPageSize,
         WatchMode::kPoll,
+        {/*agent_runs=*/false,
+         {v1::QuantumProgram::FORMAT_OPENQASM3},
+         /*tags=*/true,
+         /*deduplicates=*/false},
     };
     return *kSpec;
   }
@@ -62,9 +66,21 @@ class Ionq final : public RestVendor {
   }
 
   const RestApi& api() const override {
-    static constexpr RestApi kApi = {&IonqGetJobRequest,    &IonqListJobsRequest,
-                                     &IonqCancelJobRequest, &IonqDeleteJobRequest,
-                                     &NormalizeIonqJob,     &ReadIonqJobList};
+    static constexpr RestApi kApi = {&IonqGetJobRequest,
+                                     &IonqListJobsRequest,
+                                     &IonqCancelJobRequest,
+                                     &IonqDeleteJobRequest,
+                                     &NormalizeIonqJob,
+                                     &ReadIonqJobList,
+                                     /*read_state_change=*/nullptr,
+                                     /*stream_job=*/nullptr,
+                                     &IonqCreateJobRequest,
+                                     &ReadIonqCreatedJob,
+                                     /*read_create_conflict=*/nullptr,
+                                     &IonqGetResultRequest,
+                                     &ReadIonqResult,
+                                     &IonqGetResultCostRequest,
+                                     &ReadIonqResultCost};
     return kApi;
   }
 
