@@ -1,19 +1,24 @@
 // PraisonAI's sandbox personality: the async runs API under /praisonai (NOTES.md): optional
 // Bearer or X-API-Key auth, FastAPI's {"detail": ...} errors and 422s, page/page_size lists,
-// Starlette's redirect of a trailing slash, cancel and delete that refuse with 409, and the
-// Server-Sent Events stream of a run.
+// Starlette's redirect of a trailing slash, cancel and delete that refuse with 409, the
+// Server-Sent Events stream of a run, submissions de-duplicated by Idempotency-Key, and the
+// result of every finished run.
 #include "adapters/praisonai/praisonai_sandbox.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "adapters/core/utf8.h"
 
 namespace jobfacade::sandbox {
 namespace {
@@ -27,6 +32,11 @@ constexpr int kPraisonaiMaxPageSize = 100;
 constexpr int kPraisonaiSteps = 5;
 constexpr const char* kPraisonaiStepNames[kPraisonaiSteps] = {
     "Planning", "Researching", "Processing data", "Drafting answer", "Reviewing"};
+
+// What a seeded run that succeeded answers; a submitted one echoes its prompt instead.
+constexpr char kDemoResult[] = "The agent finished the task; see the run's output.";
+// How much of the prompt a submitted run's result echoes.
+constexpr size_t kEchoedPromptBytes = 200;
 
 const std::vector<std::string>& Statuses() {
   static const auto* kStatuses =
@@ -45,6 +55,83 @@ std::string SseEvent(absl::string_view event, const Struct& data) {
   return absl::StrCat("event: ", event, "\ndata: ", ToSortedJson(data), "\n\n");
 }
 
+std::string ResultText(const JobSpec& spec) {
+  return spec.result_text.empty() ? kDemoResult : spec.result_text;
+}
+
+// `text` (valid UTF-8) cut to at most `max_bytes` without splitting a character.
+std::string CutUtf8(absl::string_view text, size_t max_bytes) {
+  size_t end = 0;
+  while (end < text.size()) {
+    const size_t n = std::max<size_t>(1, Utf8SequenceLength(text, end));
+    if (end + n > max_bytes) break;
+    end += n;
+  }
+  return std::string(text.substr(0, end));
+}
+
+// One item of pydantic v2's 422 for a request body: {type, loc:["body", ...], msg, input}.
+Value BodyIssue(absl::string_view type, absl::string_view field, absl::string_view msg,
+                Value input) {
+  std::vector<Value> loc = {json::Str("body")};
+  if (!field.empty()) loc.push_back(json::Str(field));
+  Struct issue;
+  Put(issue, "type", json::Str(type));
+  Put(issue, "loc", ListOf(std::move(loc)));
+  Put(issue, "msg", json::Str(msg));
+  Put(issue, "input", std::move(input));
+  return json::Obj(std::move(issue));
+}
+
+// pydantic's lax `Optional[int]`: null, an integral number, or a string holding one.
+std::optional<Value> TimeoutIssue(const Value* timeout) {
+  if (json::IsNull(timeout)) return std::nullopt;
+  switch (timeout->kind_case()) {
+    case Value::kNumberValue:
+      if (std::trunc(timeout->number_value()) == timeout->number_value()) return std::nullopt;
+      return BodyIssue("int_from_float", "timeout",
+                       "Input should be a valid integer, got a number with a fractional part",
+                       *timeout);
+    case Value::kStringValue: {
+      int64_t parsed;
+      if (absl::SimpleAtoi(timeout->string_value(), &parsed)) return std::nullopt;
+      return BodyIssue("int_parsing", "timeout",
+                       "Input should be a valid integer, unable to parse string as an integer",
+                       *timeout);
+    }
+    case Value::kBoolValue:
+      return std::nullopt;
+    default:
+      return BodyIssue("int_type", "timeout", "Input should be a valid integer", *timeout);
+  }
+}
+
+// The submission body as JobSubmitRequest reads it: the issues pydantic would report, in
+// field order; none when it is valid.
+std::vector<Value> SubmissionIssues(const absl::StatusOr<Value>& body) {
+  if (!body.ok()) {
+    // FastAPI names the offending position; the sandbox does not track it.
+    return {BodyIssue("json_invalid", "", "JSON decode error", json::Obj(Struct()))};
+  }
+  if (body->kind_case() != Value::kStructValue) {
+    return {BodyIssue("model_attributes_type", "",
+                      "Input should be a valid dictionary or object to extract fields from",
+                      *body)};
+  }
+  const Struct& fields = body->struct_value();
+  std::vector<Value> issues;
+  const Value* prompt = json::Find(fields, "prompt");
+  if (prompt == nullptr) {
+    issues.push_back(BodyIssue("missing", "prompt", "Field required", *body));
+  } else if (prompt->kind_case() != Value::kStringValue) {
+    issues.push_back(BodyIssue("string_type", "prompt", "Input should be a valid string", *prompt));
+  }
+  if (std::optional<Value> issue = TimeoutIssue(json::Find(fields, "timeout"))) {
+    issues.push_back(*std::move(issue));
+  }
+  return issues;
+}
+
 class PraisonaiPersonality : public Personality {
  public:
   explicit PraisonaiPersonality(const PersonalityOptions& options)
@@ -59,7 +146,8 @@ class PraisonaiPersonality : public Personality {
   }
 
   Route Classify(absl::string_view path, absl::string_view method) const override {
-    return ClassifyJobRoute({"/api/v1/runs", "/cancel", "POST", "/stream"}, path, method);
+    return ClassifyJobRoute({"/api/v1/runs", "/cancel", "POST", "/stream", "/result", ""}, path,
+                            method);
   }
 
   // Starlette redirects a trailing slash before any route (or auth) runs.
@@ -94,6 +182,8 @@ class PraisonaiPersonality : public Personality {
   Reply Answer(const Route& route, const SandboxRequest& req, JobStore& jobs,
                absl::Time now) override {
     if (route.name == "list") return List(req, jobs, now);
+    if (route.name == "create") return Create(req, jobs, now);
+    if (route.name == "result") return Result(jobs, route.job_id, now);
     if (route.name == "get") return Get(jobs, route.job_id, now);
     if (route.name == "cancel") return Cancel(jobs, route.job_id, now);
     if (route.name == "stream") return Stream(jobs, route.job_id);
@@ -201,7 +291,7 @@ class PraisonaiPersonality : public Personality {
     Put(end, "job_id", json::Str(id));
     Put(end, "status", json::Str(text));
     if (text == "succeeded") {
-      Put(end, "result", json::Str("The agent finished the task; see the run's output."));
+      Put(end, "result", json::Str(ResultText(job.spec)));
       out += SseEvent("result", end);
       finished = true;
     } else if (text == "failed") {
@@ -235,6 +325,95 @@ class PraisonaiPersonality : public Personality {
     const JobRecord* job = jobs.Find(id);
     if (job == nullptr) return NotFound(id);
     return JsonReply(200, StatusJson(*job, now));
+  }
+
+  // POST /api/v1/runs. The body is validated first (FastAPI does it before the handler runs);
+  // then a key a live run already holds answers that run as it is now, and the new body is
+  // ignored. The header's key wins over the body's.
+  Reply Create(const SandboxRequest& req, JobStore& jobs, absl::Time now) const {
+    if (req.body.empty()) {
+      return BodyValidationReply({BodyIssue("missing", "", "Field required", json::Null())});
+    }
+    const absl::StatusOr<Value> parsed = json::Parse(req.body);
+    if (std::vector<Value> issues = SubmissionIssues(parsed); !issues.empty()) {
+      return BodyValidationReply(std::move(issues));
+    }
+    const Struct& body = parsed->struct_value();
+    std::string key = req.Header("Idempotency-Key");
+    if (key.empty()) key = Str(body, "idempotency_key");
+    if (!key.empty()) {
+      for (const JobRecord* job : jobs.Live()) {
+        if (job->spec.idempotency_key == key) {
+          return Accepted(req, *job, JsonReply(202, StatusJson(*job, now)));
+        }
+      }
+    }
+    JobSpec spec;
+    spec.submitted = true;
+    spec.session_id = Str(body, "session_id");
+    spec.device = Str(body, "agent_file");
+    spec.idempotency_key = key;
+    // The sandbox is no agent: the answer says what it was asked.
+    spec.result_text =
+        absl::StrCat("sandbox run of: ", CutUtf8(Str(body, "prompt"), kEchoedPromptBytes));
+    const JobRecord& job = jobs.Add(std::move(spec));
+    Struct s;
+    Put(s, "job_id", json::Str(job.spec.id));
+    Put(s, "status", json::Str(Status(job, now)));
+    Put(s, "created_at", json::Str(CreatedAt(job)));
+    Put(s, "poll_url", json::Str(PollUrl(req, job.spec.id)));
+    Put(s, "stream_url", json::Str(absl::StrCat(PollUrl(req, job.spec.id), "/stream")));
+    return Accepted(req, job, JsonReply(202, s));
+  }
+
+  // GET /api/v1/runs/{id}/result: 409 until the run is over, then the same keys for every
+  // way it ended.
+  Reply Result(JobStore& jobs, const std::string& id, absl::Time now) const {
+    const JobRecord* job = jobs.Find(id);
+    if (job == nullptr) return NotFound(id);
+    const std::string status = Status(*job, now);
+    if (status != "succeeded" && status != "failed" && status != "cancelled") {
+      return DetailReply(409, absl::StrCat("Job is not complete. Current status: ", status));
+    }
+    const Struct run = StatusJson(*job, now);
+    const Timeline t = TimelineAt(*job, now);
+    Struct s;
+    Put(s, "job_id", json::Str(id));
+    Put(s, "status", json::Str(status));
+    Put(s, "result", status == "succeeded" ? json::Str(ResultText(job->spec)) : json::Null());
+    Put(s, "result_url", json::Null());
+    Put(s, "metrics", json::Null());
+    for (const char* key : {"created_at", "started_at", "completed_at", "error"}) {
+      Put(s, key, *json::Find(run, key));
+    }
+    // A run cancelled before it started never ran: no duration.
+    Put(s, "duration_seconds",
+        Reached(t.started_at) && Reached(t.ended_at)
+            ? json::Num(absl::ToDoubleSeconds(t.ended_at - t.started_at))
+            : json::Null());
+    return JsonReply(200, s);
+  }
+
+  // The server's own absolute URL of a run, from the Host it was reached by.
+  static std::string PollUrl(const SandboxRequest& req, const std::string& id) {
+    return absl::StrCat("http://", req.Header("Host"), kPrefix, "/api/v1/runs/", id);
+  }
+
+  // A submission's answer headers: where to poll, and when.
+  static Reply Accepted(const SandboxRequest& req, const JobRecord& job, Reply reply) {
+    reply.headers.emplace_back("Location", PollUrl(req, job.spec.id));
+    reply.headers.emplace_back("Retry-After", "2");
+    return reply;
+  }
+
+  static Reply BodyValidationReply(std::vector<Value> issues) {
+    Struct s;
+    Put(s, "detail", ListOf(std::move(issues)));
+    return JsonReply(422, s);
+  }
+
+  static std::string CreatedAt(const JobRecord& job) {
+    return FormatTimestamp(job.created, Digits(job.spec), job.spec.zone_suffix);
   }
 
   Reply List(const SandboxRequest& req, JobStore& jobs, absl::Time now) const {
@@ -338,7 +517,7 @@ class PraisonaiPersonality : public Personality {
     } else {
       Put(s, "progress", json::Null());
     }
-    Put(s, "created_at", json::Str(FormatTimestamp(job.created, Digits(spec), spec.zone_suffix)));
+    Put(s, "created_at", json::Str(CreatedAt(job)));
     Put(s, "started_at", ts_or_null(t.started_at));
     Put(s, "completed_at", ts_or_null(t.ended_at));
     Put(s, "agent_id", StrOrNull(spec.device));

@@ -1,6 +1,7 @@
 // PraisonAI's declaration. GET /api/v1/runs filters on status. It has no public endpoint:
 // setting PRAISONAI_BASE_URL is what enables it, and a loopback server needs no key. Its runs
-// have an event stream (GET /api/v1/runs/{id}/stream).
+// have an event stream (GET /api/v1/runs/{id}/stream). It takes agent runs without tags, and
+// de-duplicates them itself by the Idempotency-Key header.
 #include "adapters/praisonai/praisonai_vendor.h"
 
 #include <string>
@@ -29,6 +30,8 @@ class Praisonai final : public RestVendor {
         /*statuses_ignore_case=*/true,
         /*max_page_size=*/kPraisonaiMaxPageSize,
         WatchMode::kEventStream,
+        SubmissionRules{/*agent_runs=*/true, /*formats=*/{}, /*tags=*/false,
+                        /*deduplicates=*/true},
     };
     return *kSpec;
   }
@@ -51,7 +54,12 @@ class Praisonai final : public RestVendor {
                                      &NormalizePraisonaiJob,
                                      &ReadPraisonaiJobList,
                                      nullptr,
-                                     &PraisonaiStreamJobRequest};
+                                     &PraisonaiStreamJobRequest,
+                                     &PraisonaiCreateJobRequest,
+                                     &ReadPraisonaiCreatedJob,
+                                     &ReadPraisonaiCreateConflict,
+                                     &PraisonaiGetResultRequest,
+                                     &ReadPraisonaiResult};
     return kApi;
   }
 
