@@ -19,12 +19,15 @@ kRepo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly kRepo
 readonly kBuildPackages=(cmake g++ make pkg-config ccache libgrpc++-dev protobuf-compiler-grpc
   libprotobuf-dev protobuf-compiler libabsl-dev libcurl4-openssl-dev libssl-dev libsimdjson-dev
-  libcpp-httplib-dev libspdlog-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libspdlog-dev prometheus-cpp-dev libhiredis-dev libgtest-dev libgmock-dev
+  libbenchmark-dev
   ca-certificates openssl)
 # Python's gRPC, so that client/python runs on every machine (the README's first session).
 readonly kClientPackages=(python3 python3-grpcio python3-protobuf)
 readonly kPythonTestPackages=(python3-yaml python3-venv python3-setuptools python3-wheel
   python3-prometheus-client)
+# A real Redis for the shared idempotency store's tests (started by the tests on loopback).
+readonly kServiceTestPackages=(redis-server)
 # clang with its libFuzzer and sanitizer runtimes, for the fuzz stage of tests/run_all.sh (gcc
 # brings the ASan, UBSan and TSan runtimes of the sanitizer stages itself).
 readonly kFuzzTestPackages=(clang libclang-rt-14-dev)
@@ -60,7 +63,7 @@ as_root() {
 
 wanted=("${kBuildPackages[@]}" "${kClientPackages[@]}")
 if [[ "${with_test_tools}" -eq 1 ]]; then
-  wanted+=("${kPythonTestPackages[@]}" "${kFuzzTestPackages[@]}")
+  wanted+=("${kPythonTestPackages[@]}" "${kFuzzTestPackages[@]}" "${kServiceTestPackages[@]}")
   # A node from elsewhere (e.g. nodesource) already brings its own npm and conflicts with
   # Debian's npm package, so Debian's node and npm are installed only when there is no node.
   if ! command -v node >/dev/null 2>&1; then

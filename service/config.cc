@@ -228,6 +228,38 @@ absl::Status LoadCache(const SettingLookup& lookup, CacheSettings& cache) {
   return absl::OkStatus();
 }
 
+absl::Status LoadIdempotency(const SettingLookup& lookup, IdempotencySettings& settings) {
+  auto value = lookup("JOBFACADE_IDEMPOTENCY_STORE");
+  auto file = lookup("JOBFACADE_IDEMPOTENCY_STORE_FILE");
+  const bool has_value = value.has_value() && !value->empty();
+  const bool has_file = file.has_value() && !file->empty();
+  if (has_value && has_file) {
+    return absl::InvalidArgumentError(
+        "set only one of JOBFACADE_IDEMPOTENCY_STORE and JOBFACADE_IDEMPOTENCY_STORE_FILE");
+  }
+  if (has_file) {
+    auto content = ReadSettingFile("JOBFACADE_IDEMPOTENCY_STORE_FILE", *file);
+    if (!content.ok()) return content.status();
+    settings.store = std::string(absl::StripAsciiWhitespace(*content));
+    settings.store_file = *file;
+  } else if (has_value) {
+    settings.store = std::string(absl::StripAsciiWhitespace(*value));
+  }
+  const char* setting =
+      has_file ? "JOBFACADE_IDEMPOTENCY_STORE_FILE" : "JOBFACADE_IDEMPOTENCY_STORE";
+  if (auto url = ParseIdempotencyStore(setting, settings.store); !url.ok()) return url.status();
+  if (auto text = lookup("JOBFACADE_IDEMPOTENCY_TTL"); text.has_value() && !text->empty()) {
+    absl::Duration ttl;
+    if (!absl::ParseDuration(*text, &ttl) || ttl < absl::Minutes(1) || ttl > absl::Hours(24 * 30)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "JOBFACADE_IDEMPOTENCY_TTL: expected a duration such as 24h, from 1m to 720h, got \"",
+          *text, "\""));
+    }
+    settings.ttl = ttl;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LoadWatch(const SettingLookup& lookup, WatchSettings& watch) {
   for (auto [env, field] : {std::pair{"JOBFACADE_WATCH_POLL_MIN", &WatchSettings::poll_min},
                             std::pair{"JOBFACADE_WATCH_POLL_MAX", &WatchSettings::poll_max}}) {
@@ -371,12 +403,52 @@ const std::vector<std::string>& ConfigSettingNames() {
                                "JOBFACADE_WATCH_MAX",
                                "JOBFACADE_MAX_CONNECTION_AGE",
                                "JOBFACADE_MAX_CONNECTION_AGE_GRACE",
-                               "JOBFACADE_KEEPALIVE_TIME"});
+                               "JOBFACADE_KEEPALIVE_TIME",
+                               "JOBFACADE_IDEMPOTENCY_STORE",
+                               "JOBFACADE_IDEMPOTENCY_STORE_FILE",
+                               "JOBFACADE_IDEMPOTENCY_TTL"});
     for (const IntSetting& setting : kIntSettings) list->push_back(setting.env);
     for (const DurationSetting& setting : kDurationSettings) list->push_back(setting.env);
     return list;
   }();
   return *names;
+}
+
+absl::StatusOr<IdempotencyStoreUrl> ParseIdempotencyStore(absl::string_view setting,
+                                                          absl::string_view text) {
+  IdempotencyStoreUrl url;
+  if (text == "memory") return url;
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        setting, ": expected \"memory\" or redis://[:PASSWORD@]HOST:PORT[/DB] (", why, ")"));
+  };
+  absl::string_view rest = text;
+  if (!absl::ConsumePrefix(&rest, "redis://")) return bad("unknown store");
+  url.redis = true;
+  if (const size_t at = rest.rfind('@'); at != absl::string_view::npos) {
+    absl::string_view userinfo = rest.substr(0, at);
+    rest.remove_prefix(at + 1);
+    // "[user]:password"; Redis before ACLs has no user names, so only the password is used.
+    const size_t colon = userinfo.find(':');
+    if (colon == absl::string_view::npos) return bad("the password must follow a ':'");
+    url.password = std::string(userinfo.substr(colon + 1));
+    if (url.password.empty()) return bad("empty password");
+  }
+  absl::string_view db;
+  if (const size_t slash = rest.find('/'); slash != absl::string_view::npos) {
+    db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  const size_t colon = rest.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return bad("HOST:PORT is required");
+  url.host = std::string(rest.substr(0, colon));
+  if (!absl::SimpleAtoi(rest.substr(colon + 1), &url.port) || url.port < 1 || url.port > 65535) {
+    return bad("the port must be 1 to 65535");
+  }
+  if (!db.empty() && (!absl::SimpleAtoi(db, &url.db) || url.db < 0 || url.db > 1000000)) {
+    return bad("the database must be a number");
+  }
+  return url;
 }
 
 absl::StatusOr<std::string> ReadSettingFile(absl::string_view setting, const std::string& path) {
@@ -557,6 +629,7 @@ absl::StatusOr<Config> LoadConfig(const SettingLookup& lookup) {
   if (auto s = LoadCache(lookup, config.cache); !s.ok()) return s;
   if (auto s = LoadWatch(lookup, config.watch); !s.ok()) return s;
   if (auto s = LoadConnection(lookup, config.connection); !s.ok()) return s;
+  if (auto s = LoadIdempotency(lookup, config.idempotency); !s.ok()) return s;
   return config;
 }
 

@@ -44,6 +44,27 @@ struct CacheSettings {
 };
 
 // WatchJob (JOBFACADE_WATCH_POLL_MIN, _POLL_MAX, JOBFACADE_WATCH_MAX).
+// Where CreateJob keeps its request ids (API.md, "request_id").
+struct IdempotencySettings {
+  // JOBFACADE_IDEMPOTENCY_STORE (or the content of _STORE_FILE): "memory" or
+  // "redis://[:PASSWORD@]HOST:PORT[/DB]".
+  std::string store = "memory";
+  std::string store_file;  // the file it came from, re-read while the server runs; or empty
+  absl::Duration ttl = absl::Hours(24);  // JOBFACADE_IDEMPOTENCY_TTL
+};
+
+// A JOBFACADE_IDEMPOTENCY_STORE value, checked: "memory", or a Redis URL.
+struct IdempotencyStoreUrl {
+  bool redis = false;
+  std::string host;
+  int port = 6379;
+  std::string password;  // empty: no AUTH
+  int db = 0;
+};
+// INVALID_ARGUMENT naming `setting` (never the password) when `text` is neither.
+absl::StatusOr<IdempotencyStoreUrl> ParseIdempotencyStore(absl::string_view setting,
+                                                          absl::string_view text);
+
 struct WatchSettings {
   absl::Duration poll_min = absl::Seconds(1);
   absl::Duration poll_max = absl::Seconds(30);
@@ -102,6 +123,7 @@ struct Config {
   CacheSettings cache;
   WatchSettings watch;
   ConnectionSettings connection;
+  IdempotencySettings idempotency;
 };
 
 // Reads a setting's file (at most 1 MiB); INVALID_ARGUMENT naming `setting` and the path.

@@ -37,29 +37,75 @@ std::string CredentialIdentity(const std::optional<std::string>& caller_key) {
 TerminalJobCache::TerminalJobCache(JobCacheOptions options, const Clock& clock)
     : options_(options), clock_(clock) {}
 
+TerminalJobCache::Lru::iterator TerminalJobCache::FindLocked(absl::string_view name,
+                                                             absl::string_view identity) {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) return lru_.end();
+  for (Lru::iterator entry : it->second) {
+    if (entry->identity != identity) continue;
+    if (clock_.Now() >= entry->expires) {
+      RemoveLocked(entry);
+      return lru_.end();
+    }
+    return entry;
+  }
+  return lru_.end();
+}
+
 std::optional<v1::Job> TerminalJobCache::Find(absl::string_view name, absl::string_view identity,
                                               v1::JobView view) {
   if (!enabled()) return std::nullopt;
   absl::MutexLock lock(&mu_);
-  auto it = by_name_.find(name);
-  if (it != by_name_.end()) {
-    for (Lru::iterator entry : it->second) {
-      if (entry->identity != identity) continue;
-      if (clock_.Now() >= entry->expires) {
-        RemoveLocked(entry);
-        break;
-      }
-      ++hits_;
-      lru_.splice(lru_.begin(), lru_, entry);
-      v1::Job job = entry->job;
-      if (view == v1::JOB_VIEW_FULL && entry->payload != nullptr) {
-        *job.mutable_vendor_payload() = *entry->payload;
-      }
-      return job;
-    }
+  Lru::iterator entry = FindLocked(name, identity);
+  if (entry == lru_.end()) {
+    ++misses_;
+    return std::nullopt;
   }
-  ++misses_;
-  return std::nullopt;
+  ++hits_;
+  lru_.splice(lru_.begin(), lru_, entry);
+  v1::Job job = entry->job;
+  if (view == v1::JOB_VIEW_FULL && entry->payload != nullptr) {
+    *job.mutable_vendor_payload() = *entry->payload;
+  }
+  return job;
+}
+
+std::optional<v1::JobResult> TerminalJobCache::FindResult(absl::string_view name,
+                                                          absl::string_view identity,
+                                                          v1::JobView view) {
+  if (!enabled()) return std::nullopt;
+  std::shared_ptr<const v1::JobResult> result;
+  {
+    absl::MutexLock lock(&mu_);
+    Lru::iterator entry = FindLocked(name, identity);
+    if (entry == lru_.end() || entry->result == nullptr) return std::nullopt;
+    lru_.splice(lru_.begin(), lru_, entry);
+    result = entry->result;
+  }
+  v1::JobResult copy = *result;
+  if (view != v1::JOB_VIEW_FULL) copy.clear_vendor_payload();
+  return copy;
+}
+
+void TerminalJobCache::AttachResult(absl::string_view name, absl::string_view identity,
+                                    v1::JobResult result) {
+  if (!enabled()) return;
+  const int64_t bytes = static_cast<int64_t>(result.SpaceUsedLong());
+  auto shared = std::make_shared<const v1::JobResult>(std::move(result));
+  absl::MutexLock lock(&mu_);
+  Lru::iterator entry = FindLocked(name, identity);
+  if (entry == lru_.end() || entry->bytes + bytes > options_.max_bytes) return;
+  if (entry->result != nullptr) {
+    const int64_t old = static_cast<int64_t>(entry->result->SpaceUsedLong());
+    entry->bytes -= old;
+    bytes_ -= old;
+  }
+  entry->result = std::move(shared);
+  entry->bytes += bytes;
+  bytes_ += bytes;
+  while (bytes_ > options_.max_bytes && std::prev(lru_.end()) != entry) {
+    RemoveLocked(std::prev(lru_.end()));
+  }
 }
 
 void TerminalJobCache::Insert(absl::string_view name, absl::string_view identity, v1::Job job) {
@@ -86,7 +132,7 @@ void TerminalJobCache::Insert(absl::string_view name, absl::string_view identity
     }
   }
   lru_.push_front(Entry{std::string(name), std::string(identity), std::move(job),
-                        std::move(payload), bytes, clock_.Now() + options_.ttl});
+                        std::move(payload), nullptr, bytes, clock_.Now() + options_.ttl});
   by_name_[name].push_back(lru_.begin());
   bytes_ += bytes;
   while (static_cast<int64_t>(lru_.size()) > options_.max_jobs || bytes_ > options_.max_bytes) {

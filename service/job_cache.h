@@ -54,6 +54,12 @@ class TerminalJobCache {
   // Drops the job under every identity.
   void Erase(absl::string_view name);
 
+  // The results of a COMPLETED job live with the job's entry (and go with it): kept only while
+  // the job is, served in `view` (JOB_VIEW_FULL adds the vendor's result object).
+  std::optional<v1::JobResult> FindResult(absl::string_view name, absl::string_view identity,
+                                          v1::JobView view);
+  void AttachResult(absl::string_view name, absl::string_view identity, v1::JobResult result);
+
   struct Stats {
     int64_t hits = 0;
     int64_t misses = 0;
@@ -68,12 +74,16 @@ class TerminalJobCache {
     std::string identity;
     v1::Job job;  // without vendor_payload
     std::shared_ptr<const google::protobuf::Struct> payload;
+    std::shared_ptr<const v1::JobResult> result;  // with its vendor_payload
     int64_t bytes = 0;
     absl::Time expires;
   };
   using Lru = std::list<Entry>;  // most recently used first
 
   void RemoveLocked(Lru::iterator entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The live entry of `name` and `identity`, dropping it when it expired; lru_.end() if none.
+  Lru::iterator FindLocked(absl::string_view name, absl::string_view identity)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const JobCacheOptions options_;
   const Clock& clock_;

@@ -84,6 +84,12 @@ JobOperations::JobOperations(AdapterMap adapters, std::string page_token_key, co
     scheduler = own_scheduler_.get();
   }
   reader_ = std::make_unique<JobReader>(&cache_, scheduler, clock);
+  IdempotencyStore* store = options.idempotency_store;
+  if (store == nullptr) {
+    own_store_ = std::make_unique<MemoryIdempotencyStore>(clock);
+    store = own_store_.get();
+  }
+  submissions_ = std::make_unique<Submissions>(store, scheduler, clock, options.submissions);
 }
 
 JobOperations::~JobOperations() {
@@ -122,6 +128,87 @@ void JobOperations::GetJob(const RpcContext& ctx, const v1::GetJobRequest& reque
   const v1::JobView view =
       request.view() == v1::JOB_VIEW_FULL ? v1::JOB_VIEW_FULL : v1::JOB_VIEW_BASIC;
   reader_->Read(*adapter, ctx.ForVendor(name->vendor), name->job_id, view, std::move(done));
+}
+
+void JobOperations::CreateJob(const RpcContext& ctx, const v1::CreateJobRequest& request,
+                              Callback<v1::Job> done) {
+  auto vendor_name = ParseParent(request.parent());
+  if (!vendor_name.ok()) return std::move(done)(vendor_name.status());
+  if (*vendor_name == kAllVendors) {
+    return std::move(done)(InvalidArgument(
+        reason::kInvalidName, "parent",
+        "CreateJob needs one vendor as parent (\"vendors/{vendor}\"), not \"vendors/-\""));
+  }
+  auto adapter = AdapterFor(*vendor_name);
+  if (!adapter.ok()) return std::move(done)(adapter.status());
+  const Vendor* vendor = FindVendor(*vendor_name);
+  if (vendor == nullptr) {
+    return std::move(done)(MakeError(absl::StatusCode::kInternal, reason::kInternal,
+                                     "a configured vendor is missing from the registry"));
+  }
+  const bool deduplicate = !request.request_id().empty();
+  absl::StatusOr<std::string> request_id =
+      deduplicate ? NormalizeRequestId(request.request_id()) : NewUuid();
+  if (!request_id.ok()) return std::move(done)(request_id.status());
+  if (absl::Status bad = CheckJobSpec(request.job(), *vendor); !bad.ok()) {
+    return std::move(done)(bad);
+  }
+  const CallContext call = ctx.ForVendor(*vendor_name);
+  submissions_->Create(*adapter, *vendor, call, FormatParent(*vendor_name),
+                       CredentialIdentity(call.caller_key),
+                       CreateRequest{request.job(), *std::move(request_id)}, deduplicate,
+                       std::move(done));
+}
+
+void JobOperations::GetJobResult(const RpcContext& ctx, const v1::GetJobResultRequest& request,
+                                 Callback<v1::JobResult> done) {
+  auto name = ParseJobName(request.name());
+  if (!name.ok()) return std::move(done)(name.status());
+  auto adapter = AdapterFor(name->vendor);
+  if (!adapter.ok()) return std::move(done)(adapter.status());
+  const v1::JobView view =
+      request.view() == v1::JOB_VIEW_FULL ? v1::JOB_VIEW_FULL : v1::JOB_VIEW_BASIC;
+  CallContext call = ctx.ForVendor(name->vendor);
+  std::string job_name = FormatJobName(name->vendor, name->job_id);
+  std::string identity = CredentialIdentity(call.caller_key);
+  if (std::optional<v1::JobResult> cached = cache_.FindResult(job_name, identity, view)) {
+    return std::move(done)(*std::move(cached));
+  }
+  // The job first: only a COMPLETED job has results, and its vendor object says what they
+  // look like (an IonQ circuit's width, say).
+  reader_->Read(
+      *adapter, call, name->job_id, v1::JOB_VIEW_FULL,
+      [this, adapter = *adapter, call, view, job_name = std::move(job_name),
+       identity = std::move(identity),
+       done = std::move(done)](absl::StatusOr<v1::Job> job) mutable {
+        if (!job.ok()) return std::move(done)(job.status());
+        ErrorDetails details = VendorDetails(job->vendor());
+        if (job->state() == v1::Job::FAILED || job->state() == v1::Job::CANCELLED) {
+          details.vendor_message = SanitizeForMessage(job->state_message(), kMaxVendorMessageBytes);
+          return std::move(done)(MakeError(
+              absl::StatusCode::kFailedPrecondition, reason::kResultNotAvailable,
+              absl::StrCat("the job ended ", StateName(job->state()), " and has no result",
+                           job->state_message().empty() ? "" : ": ",
+                           SanitizeForMessage(job->state_message(), kMaxVendorMessageBytes)),
+              details));
+        }
+        if (job->state() != v1::Job::COMPLETED) {
+          return std::move(done)(MakeError(
+              absl::StatusCode::kFailedPrecondition, reason::kJobNotTerminal,
+              absl::StrCat("the job is ", StateName(job->state()),
+                           "; its result can be read once it is COMPLETED"),
+              details));
+        }
+        adapter->GetJobResult(
+            call, *job, v1::JOB_VIEW_FULL,
+            [this, view, job_name = std::move(job_name), identity = std::move(identity),
+             done = std::move(done)](absl::StatusOr<v1::JobResult> result) mutable {
+              if (!result.ok()) return std::move(done)(result.status());
+              cache_.AttachResult(job_name, identity, *result);
+              if (view != v1::JOB_VIEW_FULL) result->clear_vendor_payload();
+              std::move(done)(std::move(result));
+            });
+      });
 }
 
 absl::StatusOr<WatchTarget> JobOperations::ResolveWatch(const RpcContext& ctx,

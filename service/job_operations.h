@@ -16,7 +16,9 @@
 #include "adapters/core/vendor_adapter.h"
 #include "jobfacade/v1/job_service.pb.h"
 #include "service/job_cache.h"
+#include "service/idempotency_store.h"
 #include "service/page_token.h"
+#include "service/submissions.h"
 #include "service/watch_hub.h"
 
 namespace jobfacade {
@@ -44,6 +46,10 @@ struct JobOperationsOptions {
   // The timers of shared reads (a caller leaving at its deadline); null: a TimerThread of its
   // own. Must outlive the JobOperations.
   Scheduler* scheduler = nullptr;
+  // Where CreateJob's request ids are kept (JOBFACADE_IDEMPOTENCY_STORE); null: a memory store
+  // of its own. Must outlive the JobOperations.
+  IdempotencyStore* idempotency_store = nullptr;
+  SubmissionOptions submissions;
 };
 
 class JobOperations {
@@ -68,6 +74,10 @@ class JobOperations {
   void CancelJob(const RpcContext& ctx, const v1::CancelJobRequest& request,
                  Callback<v1::Job> done);
   void DeleteJob(const RpcContext& ctx, const v1::DeleteJobRequest& request, StatusCallback done);
+  void CreateJob(const RpcContext& ctx, const v1::CreateJobRequest& request,
+                 Callback<v1::Job> done);
+  void GetJobResult(const RpcContext& ctx, const v1::GetJobResultRequest& request,
+                    Callback<v1::JobResult> done);
 
   // What WatchJob follows for `job_name` with the call's credentials: INVALID_NAME,
   // UNKNOWN_VENDOR or VENDOR_NOT_CONFIGURED as GetJob would answer.
@@ -114,6 +124,8 @@ class JobOperations {
   TerminalJobCache cache_;
   std::unique_ptr<Scheduler> own_scheduler_;  // when the options gave none
   std::unique_ptr<JobReader> reader_;
+  std::unique_ptr<IdempotencyStore> own_store_;  // when the options gave none
+  std::unique_ptr<Submissions> submissions_;
 };
 
 // Vendor requests one ListJobs call may make per vendor. A filter that matches few jobs could

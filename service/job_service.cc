@@ -2,11 +2,9 @@
 #include "service/job_service.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <deque>
 #include <optional>
 #include <utility>
@@ -20,6 +18,7 @@
 #include "adapters/registry.h"
 #include "service/grpc_status.h"
 #include "service/log.h"
+#include "service/submissions.h"
 
 namespace jobfacade {
 namespace {
@@ -240,26 +239,6 @@ bool IsValidRequestId(absl::string_view id) {
          std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-// A random (version 4) UUID.
-std::string NewRequestId() {
-  // OpenSSL's generator, not absl::BitGen: seeding a BitGen takes Debian Abseil's shared random
-  // pool under a spin lock ThreadSanitizer cannot see, and it reports a race there.
-  uint8_t bytes[16];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-    // No entropy left to draw (never seen): the id only has to be unlikely to repeat.
-    static std::atomic<uint64_t> counter{0};
-    const uint64_t n = counter.fetch_add(1) ^ static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
-    std::memcpy(bytes, &n, sizeof(n));
-    std::memcpy(bytes + 8, &n, sizeof(n));
-  }
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const std::string hex =
-      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), 16));
-  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
-                      hex.substr(16, 4), "-", hex.substr(20));
-}
-
 // The connection is TLS (gRPC's transport security type is "ssl").
 bool IsSecure(const grpc::CallbackServerContext& context) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
@@ -295,11 +274,13 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes, Message* message) {
 // the error; the response is serialised into `response_bytes` before the call finishes.
 // The name or parent a request is about, for its log line.
 absl::string_view TargetField(const v1::ListJobsRequest&) { return "parent"; }
+absl::string_view TargetField(const v1::CreateJobRequest&) { return "parent"; }
 template <typename Request>
 absl::string_view TargetField(const Request&) {
   return "name";
 }
 const std::string& Target(const v1::ListJobsRequest& request) { return request.parent(); }
+const std::string& Target(const v1::CreateJobRequest& request) { return request.parent(); }
 template <typename Request>
 const std::string& Target(const Request& request) {
   return request.name();
@@ -443,7 +424,7 @@ absl::StatusOr<RpcContext> JobServiceImpl::Prepare(grpc::CallbackServerContext* 
                                                    CallRecord* record) const {
   RpcContext ctx;
   ctx.request_id = MetadataValue(context, "x-request-id");
-  if (!IsValidRequestId(ctx.request_id)) ctx.request_id = NewRequestId();
+  if (!IsValidRequestId(ctx.request_id)) ctx.request_id = NewUuid();
   context->AddInitialMetadata("x-request-id", ctx.request_id);
   record->request_id = ctx.request_id;
   record->peer = context->peer();
@@ -542,6 +523,30 @@ grpc::ServerUnaryReactor* JobServiceImpl::DeleteJob(grpc::CallbackServerContext*
           if (s.ok()) return done(google::protobuf::Empty());
           done(std::move(s));
         });
+      });
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::CreateJob(grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
+  return RunUnary<v1::CreateJobRequest, v1::Job>(
+      UnaryMethod{"CreateJob", true}, options_.metrics, &unary_calls_, clock(),
+      [this, context](bool write, CallRecord* record) { return Prepare(context, write, record); },
+      request, response,
+      [this](const RpcContext& ctx, const v1::CreateJobRequest& r, auto done) {
+        operations_->CreateJob(ctx, r, std::move(done));
+      });
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::GetJobResult(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  return RunUnary<v1::GetJobResultRequest, v1::JobResult>(
+      UnaryMethod{"GetJobResult", false}, options_.metrics, &unary_calls_, clock(),
+      [this, context](bool write, CallRecord* record) { return Prepare(context, write, record); },
+      request, response,
+      [this](const RpcContext& ctx, const v1::GetJobResultRequest& r, auto done) {
+        operations_->GetJobResult(ctx, r, std::move(done));
       });
 }
 

@@ -92,7 +92,7 @@ class ConnectionAges {
 // What one call's log line says besides its outcome (API.md, "Logs and metrics").
 struct CallRecord {
   absl::string_view method;
-  bool audit = false;              // CancelJob, DeleteJob (and CreateJob)
+  bool audit = false;              // CancelJob, DeleteJob, CreateJob
   absl::string_view target_field;  // "name" or "parent"
   std::string target;              // the request's name or parent, once parsed
   std::string request_id;
@@ -117,8 +117,9 @@ bool IsValidTraceparent(absl::string_view value);
 // answer those with an empty UNIMPLEMENTED, which a client reads as a missing method.
 using RawJobService = v1::JobService::WithRawCallbackMethod_GetJob<
     v1::JobService::WithRawCallbackMethod_ListJobs<v1::JobService::WithRawCallbackMethod_CancelJob<
-        v1::JobService::WithRawCallbackMethod_DeleteJob<
-            v1::JobService::WithRawCallbackMethod_WatchJob<v1::JobService::Service>>>>>;
+        v1::JobService::WithRawCallbackMethod_DeleteJob<v1::JobService::WithRawCallbackMethod_WatchJob<
+            v1::JobService::WithRawCallbackMethod_CreateJob<
+                v1::JobService::WithRawCallbackMethod_GetJobResult<v1::JobService::Service>>>>>>>;
 
 class JobServiceImpl final : public RawJobService {
  public:
@@ -138,6 +139,12 @@ class JobServiceImpl final : public RawJobService {
                                       grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchJob(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request) override;
+  grpc::ServerUnaryReactor* CreateJob(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetJobResult(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
 
   // Waits until no unary call is in flight, or `deadline`; true when none is.
   bool WaitForUnaryCalls(absl::Time deadline) { return unary_calls_.WaitForZero(deadline); }

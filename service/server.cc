@@ -21,6 +21,8 @@
 #include "adapters/resilience/vendor_transport.h"
 #include "adapters/sandbox/emulator.h"
 #include "service/file_reloader.h"
+#include "service/idempotency_store.h"
+#include "service/redis_store.h"
 #include "service/job_operations.h"
 #include "service/job_service.h"
 #include "service/log.h"
@@ -32,6 +34,25 @@
 
 namespace jobfacade {
 namespace {
+
+// The store JOBFACADE_IDEMPOTENCY_STORE names (already checked by LoadConfig).
+absl::StatusOr<std::unique_ptr<IdempotencyStore>> OpenIdempotencyStore(
+    const IdempotencySettings& settings, const Clock& clock) {
+  auto url = ParseIdempotencyStore("JOBFACADE_IDEMPOTENCY_STORE", settings.store);
+  if (!url.ok()) return url.status();
+  if (url->redis) {
+    Log(LogLevel::kInfo, absl::StrCat("idempotency store: redis at ", url->host, ":", url->port,
+                                      " database ", url->db, " (shared by the replicas)"));
+    RedisStoreOptions options;
+    options.host = url->host;
+    options.port = url->port;
+    options.password = url->password;
+    options.db = url->db;
+    return NewRedisIdempotencyStore(std::move(options));
+  }
+  Log(LogLevel::kInfo, "idempotency store: memory (this replica only)");
+  return std::make_unique<MemoryIdempotencyStore>(clock);
+}
 
 constexpr char kServiceName[] = "jobfacade.v1.JobService";
 // A duration as a gRPC channel argument in milliseconds.
@@ -169,6 +190,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   operations_options.cache = {config.cache.max_jobs, config.cache.max_bytes, config.cache.ttl};
   operations_options.previous_page_token_key = config.previous_page_token_key;
   operations_options.scheduler = server->transport_->scheduler();
+  operations_options.submissions.ttl = config.idempotency.ttl;
+  {
+    auto store = OpenIdempotencyStore(config.idempotency, clock);
+    if (!store.ok()) return store.status();
+    server->idempotency_store_ = *std::move(store);
+    operations_options.idempotency_store = server->idempotency_store_.get();
+  }
   server->operations_ = std::make_unique<JobOperations>(
       std::move(adapters), std::move(page_token_key), clock, operations_options);
   server->RegisterResilienceMetrics();

@@ -24,6 +24,7 @@ class HttpEngine;
 namespace sandbox {
 class VendorEmulator;
 }
+class IdempotencyStore;
 class JobOperations;
 class JobServiceImpl;
 class FileReloader;
@@ -79,6 +80,7 @@ class Server {
   // The engine, the timers and one resilient client per enabled vendor (between its adapter
   // and the engine).
   std::unique_ptr<VendorTransport> transport_;
+  std::unique_ptr<IdempotencyStore> idempotency_store_;  // CreateJob's request ids
   std::unique_ptr<JobOperations> operations_;  // its adapters point at the clients
   std::unique_ptr<WatchHub> watches_;          // reads through operations_, on the engine
   std::unique_ptr<JobServiceImpl> service_;
