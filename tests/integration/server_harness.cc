@@ -24,7 +24,7 @@
 
 namespace jobfacade::testing {
 
-ServerHarness::ServerHarness(HarnessOptions options) {
+void ServerHarness::StartEmulator(const HarnessOptions& options) {
   sandbox::VendorEmulator::Options emulator_options;
   emulator_options.manual_clock = &clock_;
   emulator_options.seed_demo_jobs = false;
@@ -37,7 +37,15 @@ ServerHarness::ServerHarness(HarnessOptions options) {
     error_ = absl::StrCat("emulator: ", emulator.status().ToString());
     return;
   }
-  emulator_ = *std::move(emulator);
+  own_emulator_ = *std::move(emulator);
+  emulator_ = own_emulator_.get();
+}
+
+ServerHarness::ServerHarness(HarnessOptions options) : emulator_(options.emulator) {
+  if (emulator_ == nullptr) {
+    StartEmulator(options);
+    if (!ok()) return;
+  }
 
   std::map<std::string, std::string> env = {
       {"JOBFACADE_LISTEN", "127.0.0.1:0"},

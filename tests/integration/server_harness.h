@@ -31,6 +31,9 @@ struct HarnessOptions {
   bool ionq = true;
   bool praisonai = true;
   int emulator_threads = 64;
+  // An emulator the test owns (on a clock of its own), shared by several servers; null: the
+  // harness starts one on clock().
+  sandbox::VendorEmulator* emulator = nullptr;
   // Extra or overriding environment variables of the server process.
   std::map<std::string, std::string> env;
   std::vector<std::string> args;
@@ -73,8 +76,11 @@ class ServerHarness {
   std::optional<int> WaitForExit(absl::Duration timeout);
 
  private:
+  void StartEmulator(const HarnessOptions& options);
+
   ManualClock clock_;
-  std::unique_ptr<sandbox::VendorEmulator> emulator_;
+  std::unique_ptr<sandbox::VendorEmulator> own_emulator_;
+  sandbox::VendorEmulator* emulator_ = nullptr;
   Subprocess process_;
   std::string address_;
   std::string metrics_address_;
