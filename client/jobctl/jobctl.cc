@@ -60,6 +60,8 @@ constexpr char kMainHelp[] =
     "  cancel NAME              ask the vendor to stop a job\n"
     "  delete NAME              delete a finished job\n"
     "  watch NAME               follow a job until it ends\n"
+    "  submit PARENT ...        submit a job once (see 'jobctl submit --help')\n"
+    "  result NAME              show the result of a completed job\n"
     "\n"
     "Global options:\n"
     "  --server HOST:PORT       server address (default $JOBFACADE_SERVER, else 127.0.0.1:50051)\n"
@@ -506,11 +508,157 @@ int RunWatch(Client& client, const std::vector<std::string>& args) {
   return last->state() == v1::Job::COMPLETED ? kExitOk : kExitJobUnsuccessful;
 }
 
-// New commands (submit, result) are one entry here and one Run function.
+constexpr char kSubmitHelp[] =
+    "usage: jobctl [GLOBAL OPTIONS] submit PARENT (--qasm3 FILE | --qasm2 FILE | --prompt TEXT)\n"
+    "              [--device D] [--shots N] [--name N] [--tag K=V]... [--request-id ID]\n"
+    "\n"
+    "Submits a job to PARENT (vendors/{vendor}) at most once: the request id (a fresh UUID\n"
+    "when not given) is printed first, on stderr, so that the same call can be repeated\n"
+    "safely with --request-id after a failure. Shows the created job.\n"
+    "  --qasm3 FILE     an OpenQASM 3 program (qBraid, IonQ)\n"
+    "  --qasm2 FILE     an OpenQASM 2 program (qBraid)\n"
+    "  --prompt TEXT    an agent run (PraisonAI)\n"
+    "  --device D       qBraid device QRN, IonQ backend (simulator, qpu.aria-1)\n"
+    "  --shots N        1 to 1000000 (quantum vendors)\n"
+    "  --name N         the job's display name\n"
+    "  --tag K=V        a tag (qBraid, IonQ); repeat for more\n"
+    "  --request-id ID  the request's UUID, to repeat an earlier submit\n";
+
+// A fresh version 4 UUID from /dev/urandom.
+std::string NewUuid() {
+  unsigned char bytes[16] = {};
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  random.read(reinterpret_cast<char*>(bytes), sizeof(bytes));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+bool ReadFile(const std::string& path, std::string* contents);
+
+int RunSubmit(Client& client, const std::vector<std::string>& args) {
+  v1::CreateJobRequest request;
+  v1::JobSpec& spec = *request.mutable_job();
+  std::vector<std::string> positional;
+  int programs = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      positional.push_back(arg);
+      continue;
+    }
+    if (i + 1 >= args.size()) return UsageError(absl::StrCat("submit: ", arg, " needs a value"));
+    const std::string& value = args[++i];
+    if (arg == "--qasm3" || arg == "--qasm2") {
+      std::string source;
+      if (!ReadFile(value, &source)) return UsageError(absl::StrCat("submit: cannot read ", value));
+      spec.mutable_quantum_program()->set_format(arg == "--qasm3"
+                                                     ? v1::QuantumProgram::FORMAT_OPENQASM3
+                                                     : v1::QuantumProgram::FORMAT_OPENQASM2);
+      spec.mutable_quantum_program()->set_source(source);
+      ++programs;
+    } else if (arg == "--prompt") {
+      spec.mutable_agent_run()->set_prompt(value);
+      ++programs;
+    } else if (arg == "--device") {
+      spec.set_device(value);
+    } else if (arg == "--shots") {
+      int64_t shots = 0;
+      if (!absl::SimpleAtoi(value, &shots)) {
+        return UsageError(absl::StrCat("submit: --shots: not a number: ", value));
+      }
+      spec.set_shots(shots);
+    } else if (arg == "--name") {
+      spec.set_display_name(value);
+    } else if (arg == "--tag") {
+      const size_t eq = value.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return UsageError(absl::StrCat("submit: --tag wants KEY=VALUE, not ", value));
+      }
+      (*spec.mutable_tags())[value.substr(0, eq)] = value.substr(eq + 1);
+    } else if (arg == "--request-id") {
+      request.set_request_id(value);
+    } else {
+      return UnknownOption("submit", arg);
+    }
+  }
+  if (positional.size() != 1) return UsageError("submit: expected one PARENT");
+  if (programs != 1) return UsageError("submit: give exactly one of --qasm3, --qasm2, --prompt");
+  request.set_parent(positional[0]);
+  if (request.request_id().empty()) request.set_request_id(NewUuid());
+  std::cerr << "request id: " << request.request_id() << "\n";
+  v1::Job job;
+  const grpc::Status status = client.stub().CreateJob(client.NewContext(true).get(), request, &job);
+  if (!status.ok()) {
+    std::cerr << "jobctl: repeat with --request-id " << request.request_id()
+              << " to retry without a second submission\n";
+    return RpcError(status);
+  }
+  PrintJob(client, job);
+  return kExitOk;
+}
+
+constexpr char kResultHelp[] =
+    "usage: jobctl [GLOBAL OPTIONS] result NAME\n"
+    "\n"
+    "Shows the result of the COMPLETED job NAME: counts by bitstring (and probabilities) for\n"
+    "a circuit, the text of an agent run; one JSON object with --json. A job that has not\n"
+    "finished, or ended FAILED or CANCELLED, is refused (FAILED_PRECONDITION, exit 9).\n";
+
+int RunResult(Client& client, const std::vector<std::string>& args) {
+  int exit_code = kExitOk;
+  const auto name = SingleName("result", args, &exit_code);
+  if (!name) return exit_code;
+  v1::GetJobResultRequest request;
+  request.set_name(*name);
+  v1::JobResult result;
+  const grpc::Status status =
+      client.stub().GetJobResult(client.NewContext(true).get(), request, &result);
+  if (!status.ok()) return RpcError(status);
+  if (client.options().json) {
+    std::cout << ToJson(result) << "\n";
+    return kExitOk;
+  }
+  std::cout << "name:   " << result.name() << "\nstate:  " << StateName(result.state()) << "\n";
+  if (result.has_cost()) std::cout << "cost:   " << FormatCost(result.cost()) << "\n";
+  if (result.has_agent()) std::cout << result.agent().text() << "\n";
+  if (result.has_quantum()) {
+    const v1::QuantumResult& q = result.quantum();
+    std::cout << "shots:  " << q.shots() << (q.counts_estimated() ? " (counts estimated)" : "")
+              << "\n";
+    std::vector<std::pair<std::string, int64_t>> counts(q.counts().begin(), q.counts().end());
+    std::sort(counts.begin(), counts.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
+    std::vector<std::vector<std::string>> rows = {{"OUTCOME", "COUNT", "PROBABILITY"}};
+    for (const auto& [outcome, count] : counts) {
+      auto p = q.probabilities().find(outcome);
+      rows.push_back({outcome, absl::StrCat(count),
+                      p == q.probabilities().end() ? "-" : absl::StrCat(p->second)});
+    }
+    std::vector<size_t> widths(3, 0);
+    for (const auto& row : rows) {
+      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    for (const auto& row : rows) {
+      std::cout << row[0] << std::string(widths[0] - row[0].size() + 2, ' ') << row[1]
+                << std::string(widths[1] - row[1].size() + 2, ' ') << row[2] << "\n";
+    }
+  }
+  return kExitOk;
+}
+
 const Command kCommands[] = {
     {"get", kGetHelp, RunGet},          {"list", kListHelp, RunList},
     {"cancel", kCancelHelp, RunCancel}, {"delete", kDeleteHelp, RunDelete},
-    {"watch", kWatchHelp, RunWatch},
+    {"watch", kWatchHelp, RunWatch},    {"submit", kSubmitHelp, RunSubmit},
+    {"result", kResultHelp, RunResult},
 };
 
 const Command* FindCommand(const std::string& name) {

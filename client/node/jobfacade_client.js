@@ -20,6 +20,7 @@
 // RetryInfo (API.md, "Errors").
 'use strict';
 
+const crypto = require('crypto');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -206,6 +207,32 @@ class JobfacadeClient {
 
   async* iterJobs(parent, options = {}) {
     for await (const page of this.iterPages(parent, options)) yield* page.jobs;
+  }
+
+  // Submits job (a JobSpec object) to parent 'vendors/{vendor}' at most once. Every call
+  // carries a request_id (a fresh UUID when none is given), so repeating it is safe: the server
+  // answers the job the first call made. A submission the server could not confirm
+  // (UNAVAILABLE / SUBMISSION_UNCONFIRMED) is asked again with the same request_id, up to
+  // unconfirmedRetries times, after the delay the error gives.
+  async createJob(parent, job, {requestId, timeoutMs, unconfirmedRetries = 2} = {}) {
+    const request = {parent, job, request_id: requestId || crypto.randomUUID()};
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.unary('CreateJob', request, timeoutMs);
+      } catch (err) {
+        const details = errorDetails(err, this.protoDir);
+        if (details.reason !== 'SUBMISSION_UNCONFIRMED' || attempt >= unconfirmedRetries) throw err;
+        const delay = details.retryInfo && details.retryInfo.retry_delay;
+        const delayMs = delay ? Number(delay.seconds) * 1000 + Math.floor(delay.nanos / 1e6) : 1000;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(10000, delayMs)));
+      }
+    }
+  }
+
+  // The JobResult of a COMPLETED job; FAILED_PRECONDITION (JOB_NOT_TERMINAL or
+  // RESULT_NOT_AVAILABLE) before or without one. view 'JOB_VIEW_FULL' adds vendor_payload.
+  getJobResult(name, view = 'JOB_VIEW_UNSPECIFIED', timeoutMs) {
+    return this.unary('GetJobResult', {name, view}, timeoutMs);
   }
 
   cancelJob(name, timeoutMs) {

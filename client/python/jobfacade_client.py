@@ -25,6 +25,7 @@ import dataclasses
 import importlib
 import sys
 import time
+import uuid
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import grpc
@@ -235,6 +236,37 @@ class JobfacadeClient:
     def delete_job(self, name: str, timeout: Optional[float] = None) -> None:
         """Deletes a job in a terminal state."""
         self.stub.DeleteJob(self._pb.DeleteJobRequest(name=name), **self._kwargs(timeout))
+
+    def create_job(self, parent: str, job, request_id: Optional[str] = None,
+                   timeout: Optional[float] = None, unconfirmed_retries: int = 2):
+        """Submits `job` (a JobSpec) to parent "vendors/{vendor}" at most once.
+
+        Every call carries a request_id (a fresh UUID when none is given), so it is safe to
+        repeat: the server answers the job the first call made. A submission whose outcome the
+        server could not confirm (UNAVAILABLE / SUBMISSION_UNCONFIRMED) is asked again with the
+        same request_id, up to `unconfirmed_retries` times, after the delay the error gives.
+        """
+        request = self._pb.CreateJobRequest(parent=parent, job=job,
+                                            request_id=request_id or str(uuid.uuid4()))
+        for attempt in range(unconfirmed_retries + 1):
+            try:
+                return self.stub.CreateJob(request, **self._kwargs(timeout))
+            except grpc.RpcError as err:
+                details = error_details(err)
+                if details.reason != "SUBMISSION_UNCONFIRMED" or attempt == unconfirmed_retries:
+                    raise
+                delay = 1.0
+                if details.retry_info is not None:
+                    d = details.retry_info.retry_delay
+                    delay = d.seconds + d.nanos / 1e9
+                time.sleep(min(max(delay, 0.0), 10.0))
+        raise AssertionError("unreachable")
+
+    def get_job_result(self, name: str, view: int = 0, timeout: Optional[float] = None):
+        """The JobResult of a COMPLETED job; FAILED_PRECONDITION (JOB_NOT_TERMINAL or
+        RESULT_NOT_AVAILABLE) before or without one."""
+        return self.stub.GetJobResult(self._pb.GetJobResultRequest(name=name, view=view),
+                                      **self._kwargs(timeout))
 
     def watch_call(self, name: str, timeout: Optional[float] = None):
         """One WatchJob stream as gRPC gives it: an iterator of Job that is also a grpc.Call

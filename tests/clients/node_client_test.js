@@ -13,6 +13,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const crypto = require('crypto');
 const {after, before, describe, it} = require('node:test');
 const {execFileSync, spawn} = require('node:child_process');
 const fs = require('node:fs');
@@ -799,6 +800,42 @@ describe('caller vendor keys', () => {
   it('refuses an unknown vendor in vendorKeys', () => {
     assert.throws(() => new JobfacadeClient(ctx.server.address, {vendorKeys: {acme: 'k'}}),
                   /unknown vendor acme/);
+  });
+});
+
+describe('creating jobs and reading results', () => {
+  const ctx = useManualClockServer();
+  const bell = (device) => ({
+    device, shots: 100, display_name: 'bell',
+    quantum_program: {format: 'FORMAT_OPENQASM3',
+                      source: 'OPENQASM 3.0;\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n'},
+  });
+
+  it('submits once per request id and reads the counts', {timeout: TEST_TIMEOUT_MS},
+     async () => {
+       const requestId = crypto.randomUUID();
+       const job = await ctx.client.createJob('vendors/ionq', bell('simulator'), {requestId});
+       assert.match(job.name, /^vendors\/ionq\/jobs\//);
+       const again = await ctx.client.createJob('vendors/ionq', bell('simulator'), {requestId});
+       assert.equal(again.name, job.name);
+       await expectRpcError(ctx.client.getJobResult(job.name), 'FAILED_PRECONDITION',
+                            'JOB_NOT_TERMINAL');
+       await emulatorPost(ctx.emulator.url, '/_emulator/clock/advance?seconds=120');
+       const result = await ctx.client.getJobResult(job.name);
+       assert.equal(result.state, 'COMPLETED');
+       assert.deepEqual({...result.quantum.counts}, {'00': '50', '11': '50'});
+       assert.equal(result.quantum.counts_estimated, true);
+     });
+
+  it('refuses a reused request id and a bad spec', {timeout: TEST_TIMEOUT_MS}, async () => {
+    const requestId = crypto.randomUUID();
+    await ctx.client.createJob('vendors/qbraid', bell('aws:aws:sim:sv1'), {requestId});
+    await expectRpcError(
+        ctx.client.createJob('vendors/qbraid', {...bell('aws:aws:sim:sv1'), shots: 7},
+                             {requestId}),
+        'ALREADY_EXISTS', 'REQUEST_ID_REUSED');
+    await expectRpcError(ctx.client.createJob('vendors/praisonai', {agent_run: {prompt: ''}}),
+                         'INVALID_ARGUMENT', 'INVALID_JOB_SPEC');
   });
 });
 

@@ -27,6 +27,7 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+import uuid
 
 SOURCE_DIR = os.environ.get(
     "JOBFACADE_SOURCE_DIR",
@@ -860,6 +861,61 @@ class CallerKeyTest(ManualClockTestCase):
     def test_an_unknown_vendor_in_vendor_keys_is_refused(self):
         with self.assertRaises(KeyError):
             jf.JobfacadeClient(self.server.address, vendor_keys={"acme": "k"})
+
+
+class CreateAndResultTest(ManualClockTestCase):
+    """create_job and get_job_result against the emulated vendors on a manual clock."""
+
+    def bell_spec(self, device):
+        pb = jf.messages()
+        return pb.JobSpec(
+            device=device, shots=100, display_name="bell",
+            quantum_program=pb.QuantumProgram(
+                format=pb.QuantumProgram.FORMAT_OPENQASM3,
+                source="OPENQASM 3.0;\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n"))
+
+    def test_submit_once_then_read_the_counts(self):
+        pb = jf.messages()
+        for vendor, device in (("qbraid", "aws:aws:sim:sv1"), ("ionq", "simulator")):
+            with self.subTest(vendor=vendor):
+                request_id = str(uuid.uuid4())
+                job = self.client.create_job(f"vendors/{vendor}", self.bell_spec(device),
+                                             request_id=request_id)
+                self.assertTrue(job.name.startswith(f"vendors/{vendor}/jobs/"), job.name)
+                again = self.client.create_job(f"vendors/{vendor}", self.bell_spec(device),
+                                               request_id=request_id)
+                self.assertEqual(again.name, job.name)
+                self.assert_rpc_error(lambda: self.client.get_job_result(job.name),
+                                      grpc.StatusCode.FAILED_PRECONDITION, "JOB_NOT_TERMINAL")
+                self.emulator.advance_clock(120)
+                result = self.client.get_job_result(job.name)
+                self.assertEqual(result.state, pb.Job.COMPLETED)
+                self.assertEqual(dict(result.quantum.counts), {"00": 50, "11": 50})
+                self.assertEqual(result.quantum.shots, 100)
+
+    def test_agent_run_text(self):
+        pb = jf.messages()
+        job = self.client.create_job(
+            "vendors/praisonai", pb.JobSpec(agent_run=pb.AgentRun(prompt="draft the memo")))
+        self.emulator.advance_clock(120)
+        result = self.client.get_job_result(job.name)
+        self.assertIn("draft the memo", result.agent.text)
+
+    def test_reused_request_id_and_bad_spec(self):
+        pb = jf.messages()
+        request_id = str(uuid.uuid4())
+        self.client.create_job("vendors/ionq", self.bell_spec("simulator"),
+                               request_id=request_id)
+        other = self.bell_spec("simulator")
+        other.shots = 200
+        self.assert_rpc_error(
+            lambda: self.client.create_job("vendors/ionq", other, request_id=request_id),
+            grpc.StatusCode.ALREADY_EXISTS, "REQUEST_ID_REUSED")
+        bad = self.bell_spec("simulator")
+        bad.shots = 0
+        details = self.assert_rpc_error(lambda: self.client.create_job("vendors/ionq", bad),
+                                        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_JOB_SPEC")
+        self.assertEqual(details.bad_request.field_violations[0].field, "job.shots")
 
 
 class ShutdownTest(unittest.TestCase):

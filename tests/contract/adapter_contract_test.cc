@@ -17,6 +17,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "adapters/core/errors.h"
 #include "adapters/core/vendor_adapter.h"
 #include "adapters/http/http_engine.h"
 #include "adapters/ionq/ionq_vendor.h"
@@ -71,6 +72,11 @@ struct VendorCase {
   v1::Job::State example_state;
   // Sets every push-down filter the vendor supports, as the service would.
   void (*every_filter)(QueryParams* filter) = nullptr;
+  // A device for submissions, and the vendor_options it takes.
+  const char* device = "";
+  void (*vendor_options)(google::protobuf::Struct* options) = nullptr;
+  // Prism has no example of the result and makes one up from the schema.
+  bool result_schema_only = false;
 };
 
 // qBraid filters on status, provider, search (1..255 characters) and tags (a JSON object).
@@ -206,12 +212,68 @@ TEST_P(AdapterContractTest, DeleteJob) {
   EXPECT_TRUE(status.ok()) << status;
 }
 
+// A submission with every field the contract passes on: the document must accept its body.
+TEST_P(AdapterContractTest, CreateJobWithEveryField) {
+  CreateRequest request;
+  request.request_id = "3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5b";
+  v1::JobSpec& spec = request.spec;
+  spec.set_device(GetParam().device);
+  spec.set_display_name("bell pair");
+  spec.set_shots(1000);
+  (*spec.mutable_tags())["experiment"] = "bell";
+  spec.mutable_quantum_program()->set_format(v1::QuantumProgram::FORMAT_OPENQASM3);
+  spec.mutable_quantum_program()->set_source(
+      "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n");
+  GetParam().vendor_options(spec.mutable_vendor_options());
+  CallContext ctx = Context();
+  absl::StatusOr<v1::Job> job = Await<v1::Job>(
+      [&](VendorAdapter::Callback<v1::Job> done) { adapter_->CreateJob(ctx, request, std::move(done)); });
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->vendor(), GetParam().vendor);
+  EXPECT_FALSE(job->vendor_job_id().empty());
+}
+
+// The results of the document's example job (read as the service reads it, in full): the
+// request must be one the document accepts. Prism makes IonQ's probabilities up from the
+// schema ({"property1": ...}, no example there), which the reader refuses as a bad answer.
+TEST_P(AdapterContractTest, GetJobResultOfTheExampleJob) {
+  CallContext ctx = Context();
+  absl::StatusOr<v1::Job> job = Await<v1::Job>([&](VendorAdapter::Callback<v1::Job> done) {
+    adapter_->GetJob(ctx, GetParam().job_id, v1::JOB_VIEW_FULL, std::move(done));
+  });
+  ASSERT_TRUE(job.ok()) << job.status();
+  absl::StatusOr<v1::JobResult> result =
+      Await<v1::JobResult>([&](VendorAdapter::Callback<v1::JobResult> done) {
+        adapter_->GetJobResult(ctx, *job, v1::JOB_VIEW_FULL, std::move(done));
+      });
+  if (GetParam().result_schema_only) {
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(ErrorReason(result.status()), "VENDOR_BAD_RESPONSE") << result.status();
+  } else {
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->name(), job->name());
+    EXPECT_FALSE(result->quantum().counts().empty());
+  }
+}
+
+void QbraidOptions(google::protobuf::Struct* options) {
+  (*options->mutable_fields())["noiseModel"].set_string_value("depolarizing");
+}
+
+void IonqOptions(google::protobuf::Struct* options) {
+  auto& mitigation = *(*options->mutable_fields())["error_mitigation"].mutable_struct_value();
+  (*mitigation.mutable_fields())["debiasing"].set_bool_value(false);
+}
+
 INSTANTIATE_TEST_SUITE_P(Qbraid, AdapterContractTest,
                          ::testing::Values(VendorCase{"qbraid", kQbraidJobQrn, "RUNNING",
-                                                      v1::Job::COMPLETED, &EveryQbraidFilter}));
+                                                      v1::Job::COMPLETED, &EveryQbraidFilter,
+                                                      "aws:aws:sim:sv1", &QbraidOptions,
+                                                      false}));
 INSTANTIATE_TEST_SUITE_P(Ionq, AdapterContractTest,
                          ::testing::Values(VendorCase{"ionq", kIonqJobUuid, "started",
-                                                      v1::Job::COMPLETED, &EveryIonqFilter}));
+                                                      v1::Job::COMPLETED, &EveryIonqFilter,
+                                                      "simulator", &IonqOptions, true}));
 
 }  // namespace
 }  // namespace jobfacade

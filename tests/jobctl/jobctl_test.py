@@ -12,8 +12,11 @@ import json
 import os
 import pty
 import queue
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -221,7 +224,7 @@ class ListTest(SandboxTestCase):
 
 
 class UsageTest(unittest.TestCase):
-    COMMANDS = ("get", "list", "cancel", "delete", "watch")
+    COMMANDS = ("get", "list", "cancel", "delete", "watch", "submit", "result")
 
     def assert_usage(self, *args):
         done = run("--server", "127.0.0.1:1", *args)
@@ -232,7 +235,14 @@ class UsageTest(unittest.TestCase):
     def test_usage_errors_exit_64(self):
         self.assert_usage()
         self.assert_usage("frobnicate")
-        self.assert_usage("submit", "vendors/ionq")  # not a command yet
+        self.assert_usage("submit", "vendors/ionq")  # no program
+        self.assert_usage("submit", "vendors/ionq", "--prompt", "a", "--qasm3", "/dev/null")
+        self.assert_usage("submit", "--prompt", "a")  # no parent
+        self.assert_usage("submit", "vendors/ionq", "--qasm3", "/nonexistent/bell.qasm")
+        self.assert_usage("submit", "vendors/ionq", "--prompt", "a", "--shots", "many")
+        self.assert_usage("submit", "vendors/ionq", "--prompt", "a", "--tag", "novalue")
+        self.assert_usage("submit", "vendors/ionq", "--prompt")
+        self.assert_usage("result")
         self.assert_usage("--bogus", "get", "vendors/ionq/jobs/x")
         self.assert_usage("get")
         self.assert_usage("get", "a", "b")
@@ -271,6 +281,57 @@ class UsageTest(unittest.TestCase):
         self.assertEqual(run(PROBE, "--bogus").returncode, EXIT_USAGE)
         self.assertEqual(run(PROBE, "--timeout-ms", "x").returncode, EXIT_USAGE)
         self.assertEqual(run(PROBE, "--addr").returncode, EXIT_USAGE)
+
+
+class SubmitResultTest(ManualClockTestCase):
+
+    def write_bell(self):
+        path = os.path.join(tempfile.mkdtemp(), "bell.qasm")
+        with open(path, "w") as f:
+            f.write("OPENQASM 3.0;\nqubit[3] q;\nh q[0];\ncx q[0], q[1];\ncx q[1], q[2];\n")
+        self.addCleanup(shutil.rmtree, os.path.dirname(path))
+        return path
+
+    def test_submit_prints_the_request_id_and_repeats_safely(self):
+        bell = self.write_bell()
+        done = self.assert_ok(self.jobctl("--json", "submit", "vendors/ionq", "--qasm3", bell,
+                                          "--device", "simulator", "--shots", "200",
+                                          "--name", "ghz", "--tag", "team=q"))
+        request_id = re.search(r"request id: ([0-9a-f-]{36})", done.stderr).group(1)
+        job = json_lines(done.stdout)[0]
+        self.assertTrue(job["name"].startswith("vendors/ionq/jobs/"))
+        again = self.assert_ok(self.jobctl("--json", "submit", "vendors/ionq", "--qasm3", bell,
+                                           "--device", "simulator", "--shots", "200",
+                                           "--name", "ghz", "--tag", "team=q",
+                                           "--request-id", request_id))
+        self.assertEqual(json_lines(again.stdout)[0]["name"], job["name"])
+        self.assertIn(request_id, again.stderr)
+        jobs = self.list_json("vendors/ionq", "--all")
+        self.assertEqual(sum(1 for j in jobs if j.get("display_name") == "ghz"), 1)
+
+    def test_result_of_a_completed_circuit_and_an_agent_run(self):
+        bell = self.write_bell()
+        circuit = json_lines(self.assert_ok(self.jobctl(
+            "--json", "submit", "vendors/qbraid", "--qasm3", bell, "--device",
+            "aws:aws:sim:sv1", "--shots", "100")).stdout)[0]["name"]
+        agent = json_lines(self.assert_ok(self.jobctl(
+            "--json", "submit", "vendors/praisonai", "--prompt", "write a haiku")).stdout)[0][
+                "name"]
+        self.assert_rpc_error(self.jobctl("result", circuit), FAILED_PRECONDITION,
+                              "FAILED_PRECONDITION", "JOB_NOT_TERMINAL")
+        self.emulator.advance_clock(120)
+        out = self.assert_ok(self.jobctl("result", circuit)).stdout
+        self.assertRegex(out, r"(?m)^000\s+50\s")
+        self.assertRegex(out, r"(?m)^111\s+50\s")
+        result = json_lines(self.assert_ok(self.jobctl("--json", "result", circuit)).stdout)[0]
+        self.assertEqual(result["quantum"]["counts"], {"000": "50", "111": "50"})
+        self.assertEqual(result["state"], "COMPLETED")
+        self.assertIn("write a haiku", self.assert_ok(self.jobctl("result", agent)).stdout)
+
+    def test_a_bad_spec_is_the_servers_to_refuse(self):
+        done = self.jobctl("submit", "vendors/ionq", "--prompt", "hello")
+        self.assert_rpc_error(done, 3, "INVALID_ARGUMENT", "INVALID_JOB_SPEC")
+        self.assertIn("--request-id", done.stderr)
 
 
 class CancelDeleteTest(ManualClockTestCase):
