@@ -49,8 +49,7 @@ std::optional<SubmissionRecord> ParseRecord(absl::string_view text) {
   return record;
 }
 
-MemoryIdempotencyStore::Order::iterator MemoryIdempotencyStore::FindLocked(
-    const std::string& key) {
+MemoryIdempotencyStore::Order::iterator MemoryIdempotencyStore::FindLocked(const std::string& key) {
   auto it = by_key_.find(key);
   if (it == by_key_.end()) return order_.end();
   if (clock_.Now() >= it->second->expires) {
@@ -92,7 +91,8 @@ void MemoryIdempotencyStore::Replace(const std::string& key, const std::string& 
   bool replaced = false;
   {
     absl::MutexLock lock(&mu_);
-    if (auto entry = FindLocked(key); entry != order_.end() && entry->record.owner == expected_owner) {
+    if (auto entry = FindLocked(key);
+        entry != order_.end() && entry->record.owner == expected_owner) {
       entry->record = record;
       entry->expires = clock_.Now() + ttl;
       order_.splice(order_.end(), order_, entry);
@@ -117,7 +117,8 @@ void MemoryIdempotencyStore::Release(const std::string& key, const std::string& 
   bool released = false;
   {
     absl::MutexLock lock(&mu_);
-    if (auto entry = FindLocked(key); entry != order_.end() && entry->record.owner == expected_owner) {
+    if (auto entry = FindLocked(key);
+        entry != order_.end() && entry->record.owner == expected_owner) {
       EraseLocked(entry);
       released = true;
     }

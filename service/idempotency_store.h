@@ -64,8 +64,7 @@ class IdempotencyStore {
   // Replaces the record under `key` (keeping `ttl` from now) when its owner is still
   // `expected_owner`; answers whether it did.
   virtual void Replace(const std::string& key, const std::string& expected_owner,
-                       const SubmissionRecord& record, absl::Duration ttl,
-                       Callback<bool> done) = 0;
+                       const SubmissionRecord& record, absl::Duration ttl, Callback<bool> done) = 0;
   // The record under `key`, or nullopt.
   virtual void Get(const std::string& key, Callback<std::optional<SubmissionRecord>> done) = 0;
   // Removes the record under `key` when its owner is still `expected_owner` (a submission that

@@ -154,10 +154,9 @@ void JobOperations::CreateJob(const RpcContext& ctx, const v1::CreateJobRequest&
     return std::move(done)(bad);
   }
   const CallContext call = ctx.ForVendor(*vendor_name);
-  submissions_->Create(*adapter, *vendor, call, FormatParent(*vendor_name),
-                       CredentialIdentity(call.caller_key),
-                       CreateRequest{request.job(), *std::move(request_id)}, deduplicate,
-                       std::move(done));
+  submissions_->Create(
+      *adapter, *vendor, call, FormatParent(*vendor_name), CredentialIdentity(call.caller_key),
+      CreateRequest{request.job(), *std::move(request_id)}, deduplicate, std::move(done));
 }
 
 void JobOperations::GetJobResult(const RpcContext& ctx, const v1::GetJobResultRequest& request,
@@ -193,11 +192,11 @@ void JobOperations::GetJobResult(const RpcContext& ctx, const v1::GetJobResultRe
               details));
         }
         if (job->state() != v1::Job::COMPLETED) {
-          return std::move(done)(MakeError(
-              absl::StatusCode::kFailedPrecondition, reason::kJobNotTerminal,
-              absl::StrCat("the job is ", StateName(job->state()),
-                           "; its result can be read once it is COMPLETED"),
-              details));
+          return std::move(done)(
+              MakeError(absl::StatusCode::kFailedPrecondition, reason::kJobNotTerminal,
+                        absl::StrCat("the job is ", StateName(job->state()),
+                                     "; its result can be read once it is COMPLETED"),
+                        details));
         }
         adapter->GetJobResult(
             call, *job, v1::JOB_VIEW_FULL,

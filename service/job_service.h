@@ -117,9 +117,11 @@ bool IsValidTraceparent(absl::string_view value);
 // answer those with an empty UNIMPLEMENTED, which a client reads as a missing method.
 using RawJobService = v1::JobService::WithRawCallbackMethod_GetJob<
     v1::JobService::WithRawCallbackMethod_ListJobs<v1::JobService::WithRawCallbackMethod_CancelJob<
-        v1::JobService::WithRawCallbackMethod_DeleteJob<v1::JobService::WithRawCallbackMethod_WatchJob<
-            v1::JobService::WithRawCallbackMethod_CreateJob<
-                v1::JobService::WithRawCallbackMethod_GetJobResult<v1::JobService::Service>>>>>>>;
+        v1::JobService::WithRawCallbackMethod_DeleteJob<
+            v1::JobService::WithRawCallbackMethod_WatchJob<
+                v1::JobService::WithRawCallbackMethod_CreateJob<
+                    v1::JobService::WithRawCallbackMethod_GetJobResult<
+                        v1::JobService::Service>>>>>>>;
 
 class JobServiceImpl final : public RawJobService {
  public:

@@ -57,7 +57,6 @@ struct ContextDeleter {
 };
 using Context = std::unique_ptr<redisContext, ContextDeleter>;
 
-
 class RedisIdempotencyStore final : public IdempotencyStore {
  public:
   explicit RedisIdempotencyStore(RedisStoreOptions options)
@@ -75,8 +74,8 @@ class RedisIdempotencyStore final : public IdempotencyStore {
 
   void Claim(const std::string& key, const SubmissionRecord& record, absl::Duration ttl,
              Callback<ClaimResult> done) override {
-    Enqueue([this, key, value = SerializeRecord(record), record, ttl,
-             done = std::move(done)](redisContext* c, absl::string_view why) mutable {
+    Enqueue([this, key, value = SerializeRecord(record), record, ttl, done = std::move(done)](
+                redisContext* c, absl::string_view why) mutable {
       if (c == nullptr) return std::move(done)(Unavailable(why));
       // SET NX, or the record there now; once more if it expired in between.
       for (int attempt = 0; attempt < 2; ++attempt) {
@@ -109,7 +108,8 @@ class RedisIdempotencyStore final : public IdempotencyStore {
 
   void Release(const std::string& key, const std::string& expected_owner,
                Callback<bool> done) override {
-    Enqueue([this, key, expected_owner, done = std::move(done)](redisContext* c, absl::string_view why) mutable {
+    Enqueue([this, key, expected_owner, done = std::move(done)](redisContext* c,
+                                                                absl::string_view why) mutable {
       if (c == nullptr) return std::move(done)(Unavailable(why));
       std::move(done)(Script(c, kReleaseScript, key, {expected_owner}));
     });

@@ -81,8 +81,8 @@ class Server {
   // and the engine).
   std::unique_ptr<VendorTransport> transport_;
   std::unique_ptr<IdempotencyStore> idempotency_store_;  // CreateJob's request ids
-  std::unique_ptr<JobOperations> operations_;  // its adapters point at the clients
-  std::unique_ptr<WatchHub> watches_;          // reads through operations_, on the engine
+  std::unique_ptr<JobOperations> operations_;            // its adapters point at the clients
+  std::unique_ptr<WatchHub> watches_;                    // reads through operations_, on the engine
   std::unique_ptr<JobServiceImpl> service_;
   std::unique_ptr<ReloadingTlsCredentials> tls_;  // read by gRPC's provider while server_ runs
   std::unique_ptr<grpc::Server> server_;

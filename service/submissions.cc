@@ -79,8 +79,8 @@ absl::Status CheckJobSpec(const v1::JobSpec& spec, const Vendor& vendor) {
     if (spec.shots() != 0) {
       return BadSpec(vendor, "job.shots", absl::StrCat(name, " runs take no shots: leave it 0"));
     }
-    if (spec.agent_run().has_timeout() && (spec.agent_run().timeout().seconds() < 0 ||
-                                           spec.agent_run().timeout().nanos() < 0)) {
+    if (spec.agent_run().has_timeout() &&
+        (spec.agent_run().timeout().seconds() < 0 || spec.agent_run().timeout().nanos() < 0)) {
       return BadSpec(vendor, "job.agent_run.timeout", "the timeout must not be negative");
     }
   } else {
@@ -92,9 +92,9 @@ absl::Status CheckJobSpec(const v1::JobSpec& spec, const Vendor& vendor) {
       return BadSpec(vendor, "job.device", absl::StrCat(name, " needs a device for every job"));
     }
     if (spec.shots() < kMinShots || spec.shots() > kMaxShots) {
-      return BadSpec(vendor, "job.shots",
-                     absl::StrCat("shots must be ", kMinShots, " to ", kMaxShots, ", not ",
-                                  spec.shots()));
+      return BadSpec(
+          vendor, "job.shots",
+          absl::StrCat("shots must be ", kMinShots, " to ", kMaxShots, ", not ", spec.shots()));
     }
     const v1::QuantumProgram& program = spec.quantum_program();
     if (program.format() == v1::QuantumProgram::FORMAT_UNSPECIFIED) {
@@ -202,12 +202,13 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
     mine_.lease_until = Lease(now);
     // Claimed means sent at once: whoever takes the record over looks for the job first.
     mine_.first_attempt = now;
-    s_.store_->Claim(key_, mine_, s_.options_.ttl,
-                     [self = shared_from_this()](absl::StatusOr<IdempotencyStore::ClaimResult> claim) {
-                       if (!claim.ok()) return self->Finish(claim.status());
-                       if (claim->claimed) return self->Submit();
-                       self->Consider(claim->record);
-                     });
+    s_.store_->Claim(
+        key_, mine_, s_.options_.ttl,
+        [self = shared_from_this()](absl::StatusOr<IdempotencyStore::ClaimResult> claim) {
+          if (!claim.ok()) return self->Finish(claim.status());
+          if (claim->claimed) return self->Submit();
+          self->Consider(claim->record);
+        });
   }
 
  private:
@@ -300,24 +301,26 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
     list.page_size = 100;
     list.cursor = std::move(cursor);
     list.filter = vendor_.PushDown({FilterTerm{{by_tag}}});
-    adapter_->ListJobs(ctx_, list, [self = shared_from_this(),
-                                    scanned](absl::StatusOr<ListResult> page) mutable {
-      if (!page.ok()) return self->GiveUp(page.status());
-      const absl::Time since = self->mine_.first_attempt - self->s_.options_.lookup_margin;
-      bool past_window = false;
-      for (v1::Job& job : page->jobs) {
-        auto tag = job.tags().find(std::string(kRequestIdTag));
-        if (tag != job.tags().end() && tag->second == self->request_.request_id) {
-          return self->Record(std::move(job));
-        }
-        if (job.has_create_time() && FromProtoTimestamp(job.create_time()) < since) past_window = true;
-        ++scanned;
-      }
-      if (page->next_cursor.empty() || past_window || scanned >= self->s_.options_.lookup_max_jobs) {
-        return self->Submit();
-      }
-      self->LookUp(std::move(page->next_cursor), scanned);
-    });
+    adapter_->ListJobs(
+        ctx_, list, [self = shared_from_this(), scanned](absl::StatusOr<ListResult> page) mutable {
+          if (!page.ok()) return self->GiveUp(page.status());
+          const absl::Time since = self->mine_.first_attempt - self->s_.options_.lookup_margin;
+          bool past_window = false;
+          for (v1::Job& job : page->jobs) {
+            auto tag = job.tags().find(std::string(kRequestIdTag));
+            if (tag != job.tags().end() && tag->second == self->request_.request_id) {
+              return self->Record(std::move(job));
+            }
+            if (job.has_create_time() && FromProtoTimestamp(job.create_time()) < since)
+              past_window = true;
+            ++scanned;
+          }
+          if (page->next_cursor.empty() || past_window ||
+              scanned >= self->s_.options_.lookup_max_jobs) {
+            return self->Submit();
+          }
+          self->LookUp(std::move(page->next_cursor), scanned);
+        });
   }
 
   void Submit() {
@@ -327,10 +330,9 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
         return self->GiveUp(job.status());
       }
       // Nothing was made: the id is free again.
-      self->s_.store_->Release(self->key_, self->mine_.owner,
-                               [self, error = job.status()](absl::StatusOr<bool>) {
-                                 self->Finish(error);
-                               });
+      self->s_.store_->Release(
+          self->key_, self->mine_.owner,
+          [self, error = job.status()](absl::StatusOr<bool>) { self->Finish(error); });
     });
   }
 
@@ -339,13 +341,13 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
     SubmissionRecord created = mine_;
     created.lease_until = absl::InfinitePast();
     created.job = job.SerializeAsString();
-    s_.store_->Replace(key_, mine_.owner, created, s_.options_.ttl,
-                       [self = shared_from_this(), job = std::move(job)](
-                           absl::StatusOr<bool>) mutable {
-                         // Unrecorded (the store went away), the job is still the answer; the
-                         // id's next call finds it at the vendor.
-                         self->Finish(std::move(job));
-                       });
+    s_.store_->Replace(
+        key_, mine_.owner, created, s_.options_.ttl,
+        [self = shared_from_this(), job = std::move(job)](absl::StatusOr<bool>) mutable {
+          // Unrecorded (the store went away), the job is still the answer; the
+          // id's next call finds it at the vendor.
+          self->Finish(std::move(job));
+        });
   }
 
   // Ends with `error` and leaves the record for the id's next call, which looks the id up.
@@ -353,8 +355,9 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
     SubmissionRecord left = mine_;
     left.lease_until = absl::InfinitePast();
     s_.store_->Replace(key_, mine_.owner, left, s_.options_.ttl,
-                       [self = shared_from_this(), error = std::move(error)](
-                           absl::StatusOr<bool>) { self->Finish(error); });
+                       [self = shared_from_this(), error = std::move(error)](absl::StatusOr<bool>) {
+                         self->Finish(error);
+                       });
   }
 
   void Finish(absl::StatusOr<v1::Job> result) {

@@ -140,8 +140,7 @@ class RestAdapter final : public VendorAdapter {
     }
     const Endpoint endpoint = EndpointFor(ctx);
     auto on_result = [this, ctx, endpoint, job, view, read = api_.read_result,
-                      done = std::move(done)](
-                         absl::StatusOr<http::Response> response) mutable {
+                      done = std::move(done)](absl::StatusOr<http::Response> response) mutable {
       if (!response.ok()) return std::move(done)(response.status());
       absl::StatusOr<v1::JobResult> result =
           WithHttpStatus(read(*response, job, view), response->status);

@@ -55,8 +55,8 @@ struct RestApi {
   // GetJobResult of a COMPLETED job (as read in JOB_VIEW_FULL): the request and its reader.
   // The reader may refuse a job whose results do not fit one JobResult (UNIMPLEMENTED /
   // UNSUPPORTED_BY_VENDOR for batch jobs). Null: the vendor has no results.
-  absl::StatusOr<http::Request> (*get_result)(const Endpoint& endpoint, const v1::Job& job) =
-      nullptr;
+  absl::StatusOr<http::Request> (*get_result)(const Endpoint& endpoint,
+                                              const v1::Job& job) = nullptr;
   absl::StatusOr<v1::JobResult> (*read_result)(const http::Response& response, const v1::Job& job,
                                                v1::JobView view) = nullptr;
   // A second read for the result's cost (IonQ's GET /jobs/{id}/cost); its failure leaves the

@@ -373,10 +373,10 @@ absl::StatusOr<JobSpec> JobSpecFromJson(const Struct& s, absl::Time now) {
 }
 
 constexpr FaultKind kAllFaultKinds[] = {
-    FaultKind::kHttpStatus,   FaultKind::kReset,         FaultKind::kClose,
-    FaultKind::kTruncate,     FaultKind::kBody,          FaultKind::kStall,
-    FaultKind::kResetMidBody, FaultKind::kTruncatedJson, FaultKind::kFieldValue,
-    FaultKind::kLargeBody,    FaultKind::kHtmlPage,      FaultKind::kRedirect,
+    FaultKind::kHttpStatus,      FaultKind::kReset,         FaultKind::kClose,
+    FaultKind::kTruncate,        FaultKind::kBody,          FaultKind::kStall,
+    FaultKind::kResetMidBody,    FaultKind::kTruncatedJson, FaultKind::kFieldValue,
+    FaultKind::kLargeBody,       FaultKind::kHtmlPage,      FaultKind::kRedirect,
     FaultKind::kStallAfterAnswer};
 
 // The status a kind answers with when the control API names none.

@@ -267,14 +267,8 @@ void PrintJob(const Client& client, const v1::Job& job) {
   }
 }
 
-void PrintTable(const std::vector<v1::Job>& jobs) {
-  std::vector<std::vector<std::string>> rows = {
-      {"NAME", "STATE", "VENDOR JOB ID", "DEVICE", "CREATED"}};
-  for (const v1::Job& job : jobs) {
-    rows.push_back({job.name(), StateName(job.state()), job.vendor_job_id(),
-                    job.device().empty() ? "-" : job.device(),
-                    job.has_create_time() ? FormatTime(job.create_time()) : "-"});
-  }
+// Rows (the first is the header) in columns two spaces apart.
+void PrintRows(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
@@ -287,6 +281,17 @@ void PrintTable(const std::vector<v1::Job>& jobs) {
     }
     std::cout << line << "\n";
   }
+}
+
+void PrintTable(const std::vector<v1::Job>& jobs) {
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "STATE", "VENDOR JOB ID", "DEVICE", "CREATED"}};
+  for (const v1::Job& job : jobs) {
+    rows.push_back({job.name(), StateName(job.state()), job.vendor_job_id(),
+                    job.device().empty() ? "-" : job.device(),
+                    job.has_create_time() ? FormatTime(job.create_time()) : "-"});
+  }
+  PrintRows(rows);
 }
 
 constexpr char kGetHelp[] =
@@ -634,22 +639,16 @@ int RunResult(Client& client, const std::vector<std::string>& args) {
     std::cout << "shots:  " << q.shots() << (q.counts_estimated() ? " (counts estimated)" : "")
               << "\n";
     std::vector<std::pair<std::string, int64_t>> counts(q.counts().begin(), q.counts().end());
-    std::sort(counts.begin(), counts.end(),
-              [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
+    std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+      return a.second > b.second || (a.second == b.second && a.first < b.first);
+    });
     std::vector<std::vector<std::string>> rows = {{"OUTCOME", "COUNT", "PROBABILITY"}};
     for (const auto& [outcome, count] : counts) {
       auto p = q.probabilities().find(outcome);
       rows.push_back({outcome, absl::StrCat(count),
                       p == q.probabilities().end() ? "-" : absl::StrCat(p->second)});
     }
-    std::vector<size_t> widths(3, 0);
-    for (const auto& row : rows) {
-      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-    }
-    for (const auto& row : rows) {
-      std::cout << row[0] << std::string(widths[0] - row[0].size() + 2, ' ') << row[1]
-                << std::string(widths[1] - row[1].size() + 2, ' ') << row[2] << "\n";
-    }
+    PrintRows(rows);
   }
   return kExitOk;
 }

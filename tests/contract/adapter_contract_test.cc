@@ -226,8 +226,9 @@ TEST_P(AdapterContractTest, CreateJobWithEveryField) {
       "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n");
   GetParam().vendor_options(spec.mutable_vendor_options());
   CallContext ctx = Context();
-  absl::StatusOr<v1::Job> job = Await<v1::Job>(
-      [&](VendorAdapter::Callback<v1::Job> done) { adapter_->CreateJob(ctx, request, std::move(done)); });
+  absl::StatusOr<v1::Job> job = Await<v1::Job>([&](VendorAdapter::Callback<v1::Job> done) {
+    adapter_->CreateJob(ctx, request, std::move(done));
+  });
   ASSERT_TRUE(job.ok()) << job.status();
   EXPECT_EQ(job->vendor(), GetParam().vendor);
   EXPECT_FALSE(job->vendor_job_id().empty());
@@ -268,8 +269,7 @@ void IonqOptions(google::protobuf::Struct* options) {
 INSTANTIATE_TEST_SUITE_P(Qbraid, AdapterContractTest,
                          ::testing::Values(VendorCase{"qbraid", kQbraidJobQrn, "RUNNING",
                                                       v1::Job::COMPLETED, &EveryQbraidFilter,
-                                                      "aws:aws:sim:sv1", &QbraidOptions,
-                                                      false}));
+                                                      "aws:aws:sim:sv1", &QbraidOptions, false}));
 INSTANTIATE_TEST_SUITE_P(Ionq, AdapterContractTest,
                          ::testing::Values(VendorCase{"ionq", kIonqJobUuid, "started",
                                                       v1::Job::COMPLETED, &EveryIonqFilter,

@@ -79,10 +79,9 @@ std::vector<VendorCase> Cases() {
   return {
       {sandbox::kQbraid, QuantumSpec("aws:aws:sim:sv1"),
        absl::StrCat(R"({"shots":100,"deviceQrn":"aws:aws:sim:sv1","name":"bell",)",
-                    R"("program":{"format":"qasm3","data":)", "\"",
-                    absl::CEscape(kBell3), "\"},", R"("tags":{"team":"research",)",
-                    R"("jobfacade-request-id":")", kRequestId, R"("},)",
-                    R"("runtimeOptions":{"note":"x"}})")},
+                    R"("program":{"format":"qasm3","data":)", "\"", absl::CEscape(kBell3), "\"},",
+                    R"("tags":{"team":"research",)", R"("jobfacade-request-id":")", kRequestId,
+                    R"("},)", R"("runtimeOptions":{"note":"x"}})")},
       {sandbox::kIonq, QuantumSpec("simulator"),
        absl::StrCat(R"({"type":"ionq.qasm3.v1","backend":"simulator","shots":100,"name":"bell",)",
                     R"("input":{"data":")", absl::CEscape(kBell3), R"("},)",
@@ -133,7 +132,7 @@ TEST_P(CreateJobTest, TheVendorReceivesExactlyTheDocumentedBody) {
   EXPECT_THAT(sent[0].content_type, ::testing::StartsWith("application/json"));
   EXPECT_TRUE(sent[0].has_auth);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(ParseStruct(sent[0].body),
-                                                                ParseStruct(vendor_case().body)))
+                                                                 ParseStruct(vendor_case().body)))
       << "sent:     " << sent[0].body << "\nexpected: " << vendor_case().body;
   if (std::string(vendor()) == sandbox::kPraisonai) {
     EXPECT_EQ(sent[0].idempotency_key, kRequestId);

@@ -2,9 +2,9 @@
 // form, the memory store (claims, compare-and-set by owner, TTL, bound) and the store URL.
 #include "service/submissions.h"
 
+#include "absl/strings/str_cat.h"
 #include "adapters/core/errors.h"
 #include "adapters/registry.h"
-#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "service/config.h"
 #include "service/idempotency_store.h"
@@ -15,9 +15,10 @@ namespace {
 TEST(RequestIdTest, UuidsAreKeptInLowerCaseAndAnythingElseIsRefused) {
   EXPECT_EQ(*NormalizeRequestId("3F2B8C1E-9A47-4D2E-8B6F-0C1D2E3F4A5B"),
             "3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5b");
-  for (const char* bad : {"", "3f2b8c1e9a474d2e8b6f0c1d2e3f4a5b", "3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5",
-                          "3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5bb", "3f2b8c1e-9a47-4d2e-8b6f_0c1d2e3f4a5b",
-                          "zf2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5b", "{3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a}"}) {
+  for (const char* bad :
+       {"", "3f2b8c1e9a474d2e8b6f0c1d2e3f4a5b", "3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5",
+        "3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5bb", "3f2b8c1e-9a47-4d2e-8b6f_0c1d2e3f4a5b",
+        "zf2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5b", "{3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a}"}) {
     absl::StatusOr<std::string> id = NormalizeRequestId(bad);
     ASSERT_FALSE(id.ok()) << bad;
     EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
@@ -41,9 +42,11 @@ TEST(SubmissionKeyTest, TheKeyAndFingerprintTellRequestsApart) {
   v1::JobSpec same;
   same.set_shots(10);
   for (int i = 19; i >= 0; --i) (*same.mutable_tags())[absl::StrCat("k", i)] = "v";
-  EXPECT_EQ(SubmissionFingerprint("vendors/ionq", spec), SubmissionFingerprint("vendors/ionq", same));
+  EXPECT_EQ(SubmissionFingerprint("vendors/ionq", spec),
+            SubmissionFingerprint("vendors/ionq", same));
   same.set_shots(11);
-  EXPECT_NE(SubmissionFingerprint("vendors/ionq", spec), SubmissionFingerprint("vendors/ionq", same));
+  EXPECT_NE(SubmissionFingerprint("vendors/ionq", spec),
+            SubmissionFingerprint("vendors/ionq", same));
   EXPECT_NE(SubmissionFingerprint("vendors/ionq", spec),
             SubmissionFingerprint("vendors/qbraid", spec));
 }
@@ -72,7 +75,8 @@ TEST(SubmissionRecordTest, TheTextFormKeepsEveryField) {
   ASSERT_TRUE(back.has_value());
   EXPECT_FALSE(back->created());
   EXPECT_EQ(back->lease_until, absl::InfinitePast());
-  for (const char* bad : {"", "[]", "{}", R"({"fingerprint":""})", R"({"fingerprint":"f","job":"%%"})"}) {
+  for (const char* bad :
+       {"", "[]", "{}", R"({"fingerprint":""})", R"({"fingerprint":"f","job":"%%"})"}) {
     EXPECT_FALSE(ParseRecord(bad).has_value()) << bad;
   }
 }
