@@ -126,6 +126,20 @@ void MemoryIdempotencyStore::Release(const std::string& key, const std::string& 
   std::move(done)(released);
 }
 
+void SwitchableIdempotencyStore::Set(std::unique_ptr<IdempotencyStore> next) {
+  std::shared_ptr<IdempotencyStore> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    retired_.push_back(std::move(current_));
+    current_ = std::move(next);
+    if (retired_.size() > kMaxRetired) {
+      dropped = std::move(retired_.front());
+      retired_.pop_front();
+    }
+  }
+  // `dropped` goes here, outside the lock (a Redis store joins its thread).
+}
+
 int64_t MemoryIdempotencyStore::size() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(order_.size());

@@ -111,6 +111,45 @@ class MemoryIdempotencyStore final : public IdempotencyStore {
   absl::flat_hash_map<std::string, Order::iterator> by_key_ ABSL_GUARDED_BY(mu_);
 };
 
+// A store that can be replaced while the server runs (JOBFACADE_IDEMPOTENCY_STORE_FILE
+// changed): each call goes to the store in use when it is made. A replaced store is kept, so
+// that what it still has in hand is answered; only the oldest of more than kMaxRetired go.
+class SwitchableIdempotencyStore final : public IdempotencyStore {
+ public:
+  static constexpr size_t kMaxRetired = 4;
+
+  explicit SwitchableIdempotencyStore(std::unique_ptr<IdempotencyStore> first)
+      : current_(std::move(first)) {}
+
+  void Set(std::unique_ptr<IdempotencyStore> next);
+
+  void Claim(const std::string& key, const SubmissionRecord& record, absl::Duration ttl,
+             Callback<ClaimResult> done) override {
+    Current()->Claim(key, record, ttl, std::move(done));
+  }
+  void Replace(const std::string& key, const std::string& expected_owner,
+               const SubmissionRecord& record, absl::Duration ttl, Callback<bool> done) override {
+    Current()->Replace(key, expected_owner, record, ttl, std::move(done));
+  }
+  void Get(const std::string& key, Callback<std::optional<SubmissionRecord>> done) override {
+    Current()->Get(key, std::move(done));
+  }
+  void Release(const std::string& key, const std::string& expected_owner,
+               Callback<bool> done) override {
+    Current()->Release(key, expected_owner, std::move(done));
+  }
+
+ private:
+  std::shared_ptr<IdempotencyStore> Current() const {
+    absl::MutexLock lock(&mu_);
+    return current_;
+  }
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<IdempotencyStore> current_ ABSL_GUARDED_BY(mu_);
+  std::list<std::shared_ptr<IdempotencyStore>> retired_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace jobfacade
 
 #endif  // JOBFACADE_SERVICE_IDEMPOTENCY_STORE_H_

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -36,9 +37,9 @@ namespace jobfacade {
 namespace {
 
 // The store JOBFACADE_IDEMPOTENCY_STORE names (already checked by LoadConfig).
-absl::StatusOr<std::unique_ptr<IdempotencyStore>> OpenIdempotencyStore(
-    const IdempotencySettings& settings, const Clock& clock) {
-  auto url = ParseIdempotencyStore("JOBFACADE_IDEMPOTENCY_STORE", settings.store);
+absl::StatusOr<std::unique_ptr<IdempotencyStore>> OpenIdempotencyStore(absl::string_view store,
+                                                                       const Clock& clock) {
+  auto url = ParseIdempotencyStore("JOBFACADE_IDEMPOTENCY_STORE", store);
   if (!url.ok()) return url.status();
   if (url->redis) {
     Log(LogLevel::kInfo, absl::StrCat("idempotency store: redis at ", url->host, ":", url->port,
@@ -192,9 +193,29 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   operations_options.scheduler = server->transport_->scheduler();
   operations_options.submissions.ttl = config.idempotency.ttl;
   {
-    auto store = OpenIdempotencyStore(config.idempotency, clock);
+    auto store = OpenIdempotencyStore(config.idempotency.store, clock);
     if (!store.ok()) return store.status();
     server->idempotency_store_ = *std::move(store);
+    if (!config.idempotency.store_file.empty()) {
+      // A new URL in the file (a rotated password, say) is a new store for the next calls.
+      // The reloader stops before the store goes, so `target` outlives every reload.
+      auto switchable =
+          std::make_unique<SwitchableIdempotencyStore>(std::move(server->idempotency_store_));
+      SwitchableIdempotencyStore* target = switchable.get();
+      server->idempotency_store_ = std::move(switchable);
+      auto in_use = std::make_shared<std::string>(config.idempotency.store);
+      server->reloader_->Watch(
+          {{"JOBFACADE_IDEMPOTENCY_STORE_FILE", config.idempotency.store_file}},
+          [target, in_use, clock = &clock](const std::vector<std::string>& contents) {
+            const std::string url(absl::StripAsciiWhitespace(contents[0]));
+            if (url == *in_use) return absl::OkStatus();
+            auto next = OpenIdempotencyStore(url, *clock);
+            if (!next.ok()) return next.status();
+            target->Set(*std::move(next));
+            *in_use = url;
+            return absl::OkStatus();
+          });
+    }
     operations_options.idempotency_store = server->idempotency_store_.get();
   }
   server->operations_ = std::make_unique<JobOperations>(

@@ -295,6 +295,93 @@ INSTANTIATE_TEST_SUITE_P(Vendors, CreateJobTest, ::testing::Values(0, 1, 2),
                            return std::string(Cases()[info.param].vendor);
                          });
 
+class ResultShapeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(harness_.ok()) << harness_.error(); }
+
+  // A COMPLETED job of `vendor` whose result route answers `body`.
+  std::string CompletedJobAnswering(const char* vendor, const std::string& body, int qubits,
+                                    int64_t shots) {
+    JobSpec spec;
+    spec.vendor = vendor;
+    spec.created_at = harness_.clock().Now() - absl::Hours(1);
+    spec.qubits = qubits;
+    spec.shots = shots;
+    spec.submitted = true;
+    const std::string id = harness_.emulator().AddJob(spec);
+    FaultSpec fault;
+    fault.vendor = vendor;
+    fault.job_id = id;
+    fault.route = "result";
+    fault.kind = FaultKind::kBody;
+    fault.status = 200;
+    fault.body = body;
+    harness_.emulator().InjectFault(fault);
+    return absl::StrCat("vendors/", vendor, "/jobs/", id);
+  }
+
+  v1::JobResult Result(const std::string& name) {
+    v1::GetJobResultRequest request;
+    request.set_name(name);
+    v1::JobResult result;
+    const grpc::Status status = harness_.stub().GetJobResult(Context().get(), request, &result);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return result;
+  }
+
+  ServerHarness harness_;
+};
+
+// IonQ's decimal keys: qubit 0 is the key's least significant bit, the rightmost character.
+TEST_F(ResultShapeTest, IonqProbabilitiesBecomeBitstringsWithQubitZeroRightmost) {
+  const std::string name =
+      CompletedJobAnswering(sandbox::kIonq, R"({"1":0.25,"2":0.7,"6":0.05})", 3, 1000);
+  const v1::JobResult result = Result(name);
+  EXPECT_THAT(
+      result.quantum().probabilities(),
+      ::testing::UnorderedElementsAre(::testing::Pair("001", 0.25), ::testing::Pair("010", 0.7),
+                                      ::testing::Pair("110", 0.05)));
+  EXPECT_THAT(
+      result.quantum().counts(),
+      ::testing::UnorderedElementsAre(::testing::Pair("001", 250), ::testing::Pair("010", 700),
+                                      ::testing::Pair("110", 50)));
+  EXPECT_TRUE(result.quantum().counts_estimated());
+  EXPECT_EQ(result.quantum().shots(), 1000);
+  // The sandbox's cost route answers the job's cost.
+  EXPECT_TRUE(result.has_cost());
+}
+
+// qBraid's result cost is a decimal string live ("0.375", "0E-33"); its keys pass as written.
+TEST_F(ResultShapeTest, QbraidCostsAsDecimalStringsAndCountsAsWritten) {
+  for (const auto& [cost, amount] : std::vector<std::pair<std::string, double>>{
+           {"\"0E-33\"", 0.0}, {"\"0.375\"", 0.375}, {"1.5", 1.5}}) {
+    SCOPED_TRACE(cost);
+    const std::string name = CompletedJobAnswering(
+        sandbox::kQbraid,
+        absl::StrCat(R"({"success":true,"data":{"status":"COMPLETED","cost":)", cost,
+                     R"(,"timeStamps":null,"resultData":{"measurementCounts":{"011":7,"100":3},)",
+                     R"("measurements":[[0,1,1]]}}})"),
+        3, 10);
+    const v1::JobResult result = Result(name);
+    ASSERT_TRUE(result.has_cost());
+    EXPECT_DOUBLE_EQ(result.cost().amount(), amount);
+    EXPECT_EQ(result.cost().unit(), "credits");
+    EXPECT_THAT(
+        result.quantum().counts(),
+        ::testing::UnorderedElementsAre(::testing::Pair("011", 7), ::testing::Pair("100", 3)));
+    EXPECT_FALSE(result.quantum().counts_estimated());
+    EXPECT_EQ(result.quantum().shots(), 10);
+  }
+}
+
+// PraisonAI's result need not be a string: anything else is its JSON text.
+TEST_F(ResultShapeTest, PraisonaiResultThatIsNotAStringIsItsJsonText) {
+  const std::string name = CompletedJobAnswering(
+      sandbox::kPraisonai,
+      R"({"job_id":"x","status":"succeeded","result":{"answer":42},"error":null})", 0, 0);
+  EXPECT_EQ(Result(name).agent().text(), R"({"answer":42})");
+}
+
 class CreateJobErrorsTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(harness_.ok()) << harness_.error(); }

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -202,6 +203,58 @@ TEST_P(RedisStoreTest, AStoreThatWentAwaySubmitsNothing) {
   v1::CreateJobRequest plain = Request("");
   ASSERT_TRUE(a_->stub().CreateJob(Context().get(), plain, &job).ok());
   EXPECT_EQ(Posts(), 2);
+}
+
+// JOBFACADE_IDEMPOTENCY_STORE_FILE is re-read while the server runs: a new URL (another Redis,
+// a rotated password) takes the next calls, with no restart.
+TEST(RedisStoreFileTest, ANewUrlInTheFileIsUsedWithoutARestart) {
+  Redis first(FreePort());
+  Redis second(FreePort());
+  ASSERT_TRUE(first.Start());
+  ASSERT_TRUE(second.Start());
+  const std::string path = ::testing::TempDir() + "/idempotency_store_url";
+  auto write = [&](const std::string& url) {
+    const std::string tmp = path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs((url + "\n").c_str(), f);
+    std::fclose(f);
+    ASSERT_EQ(std::rename(tmp.c_str(), path.c_str()), 0);
+  };
+  write(first.url());
+  HarnessOptions options;
+  options.env["JOBFACADE_IDEMPOTENCY_STORE_FILE"] = path;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.ok()) << harness.error();
+  v1::CreateJobRequest request;
+  request.set_parent("vendors/ionq");
+  request.mutable_job()->set_device("simulator");
+  request.mutable_job()->set_shots(10);
+  request.mutable_job()->mutable_quantum_program()->set_format(
+      v1::QuantumProgram::FORMAT_OPENQASM3);
+  request.mutable_job()->mutable_quantum_program()->set_source(kBell);
+  request.set_request_id("a1b2c3d4-e5f6-4789-8abc-def012345678");
+  v1::Job job;
+  ASSERT_TRUE(harness.stub().CreateJob(Context().get(), request, &job).ok());
+
+  write(second.url());
+  first.Stop();
+  // Within the reload interval the calls go to the second Redis, which has no record yet:
+  // a new id is submitted, and the same id is submitted once there.
+  request.set_request_id("0badc0de-1234-4abc-9def-0123456789ab");
+  grpc::Status status;
+  for (int i = 0; i < 100; ++i) {
+    status = harness.stub().CreateJob(Context().get(), request, &job);
+    if (status.ok()) break;
+    EXPECT_EQ(ErrorInfoOf(status).reason(), "IDEMPOTENCY_STORE_UNAVAILABLE");
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::Job again;
+  ASSERT_TRUE(harness.stub().CreateJob(Context().get(), request, &again).ok());
+  EXPECT_EQ(again.name(), job.name());
+  EXPECT_EQ(harness.emulator().stats(sandbox::kIonq).Count("POST", "create"), 2);
+  second.Stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(Vendors, RedisStoreTest,
