@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -20,11 +21,13 @@
 #include "absl/strings/strip.h"
 #include "adapters/core/errors.h"
 #include "adapters/core/json.h"
+#include "adapters/core/rest_vendor.h"
 #include "adapters/core/sse.h"
 #include "adapters/core/time_util.h"
 #include "adapters/ionq/ionq_normalizer.h"
 #include "adapters/praisonai/praisonai_normalizer.h"
 #include "adapters/qbraid/qbraid_normalizer.h"
+#include "adapters/registry.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 #include "service/filter.h"
@@ -444,6 +447,88 @@ absl::Status CheckJobBody(const Normalizers& n, absl::string_view body, bool* ac
   return absl::OkStatus();
 }
 
+// A refusal a submission's or a result's reader may answer besides a bad response.
+absl::Status CheckReaderRefusal(const Normalizers& n, const absl::Status& status,
+                                absl::string_view body) {
+  const std::string reason = ErrorReason(status);
+  if ((status.code() == absl::StatusCode::kInvalidArgument &&
+       reason == reason::kVendorRejectedRequest) ||
+      (status.code() == absl::StatusCode::kUnimplemented &&
+       reason == reason::kUnsupportedByVendor)) {
+    if (status.message().size() > 512) return Broken("an unbounded error message");
+    return absl::OkStatus();
+  }
+  return CheckBadResponse(n, status, body);
+}
+
+// The vendor's readers of a submission's answer (2xx, and a 409 where the vendor names the
+// earlier job in it) and of a COMPLETED job's result and cost: a job that keeps the contract,
+// a result of that job in one shape, or a clean refusal.
+absl::Status CheckAnswerBodies(const Normalizers& n, absl::string_view body) {
+  const auto* vendor = dynamic_cast<const RestVendor*>(FindVendor(n.vendor));
+  if (vendor == nullptr) return Broken("not a REST vendor");
+  const RestApi& api = vendor->api();
+  http::Response response;
+  response.body = std::string(body);
+  for (const auto& [status, read] :
+       {std::pair{201, api.read_created_job}, std::pair{409, api.read_create_conflict}}) {
+    if (read == nullptr) continue;
+    response.status = status;
+    absl::StatusOr<v1::Job> job = read(response);
+    absl::Status s = job.ok() ? CheckJob(n, *job, v1::JOB_VIEW_BASIC)
+                              : CheckReaderRefusal(n, job.status(), body);
+    if (!s.ok()) return Broken(absl::StrCat("created job (", status, "): ", s.message()));
+  }
+  response.status = 200;
+  v1::Job job;
+  job.set_vendor(std::string(n.vendor));
+  job.set_vendor_job_id("job-1");
+  job.set_name(FormatJobName(n.vendor, "job-1"));
+  job.set_state(v1::Job::COMPLETED);
+  job.set_shots(1000);
+  (*(*job.mutable_vendor_payload()->mutable_fields())["stats"]
+        .mutable_struct_value()
+        ->mutable_fields())["qubits"]
+      .set_number_value(3);
+  if (api.read_result != nullptr) {
+    for (v1::JobView view : kViews) {
+      absl::StatusOr<v1::JobResult> result = api.read_result(response, job, view);
+      if (!result.ok()) {
+        if (absl::Status s = CheckReaderRefusal(n, result.status(), body); !s.ok()) {
+          return Broken(absl::StrCat("result: ", s.message()));
+        }
+        continue;
+      }
+      if (result->name() != job.name()) return Broken("a result of another job");
+      if (view != v1::JOB_VIEW_FULL && result->has_vendor_payload()) {
+        return Broken("a vendor_payload outside JOB_VIEW_FULL");
+      }
+      int64_t total = 0;
+      for (const auto& [outcome, count] : result->quantum().counts()) {
+        if (outcome.empty() || count < 0) return Broken("an empty outcome or a negative count");
+        total += count;
+      }
+      for (const auto& [outcome, p] : result->quantum().probabilities()) {
+        if (outcome.empty() || !std::isfinite(p) || p < 0) return Broken("a bad probability");
+      }
+      if (!result->quantum().counts_estimated() && total != result->quantum().shots()) {
+        return Broken("counts that do not add up to the shots");
+      }
+      if (result->has_cost() && (!std::isfinite(result->cost().amount()) ||
+                                 result->cost().unit().empty())) {
+        return Broken("a result cost without a finite amount and a unit");
+      }
+    }
+  }
+  if (api.read_result_cost != nullptr) {
+    if (std::optional<v1::Cost> cost = api.read_result_cost(response);
+        cost.has_value() && (!std::isfinite(cost->amount()) || cost->unit().empty())) {
+      return Broken("a job cost without a finite amount and a unit");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckListBody(const Normalizers& n, absl::string_view body, bool* accepted) {
   std::vector<absl::StatusOr<ListPage>> results;
   for (v1::JobView view : kViews) results.push_back(n.list(body, view));
@@ -596,6 +681,9 @@ absl::Status CheckNormalizerInput(absl::string_view vendor, absl::string_view in
   }
   if (absl::Status s = CheckListBody(*n, input, &result.list); !s.ok()) {
     return Broken(absl::StrCat(vendor, " list: ", s.message()));
+  }
+  if (absl::Status s = CheckAnswerBodies(*n, input); !s.ok()) {
+    return Broken(absl::StrCat(vendor, " ", s.message()));
   }
   if (outcome != nullptr) *outcome = result;
   return absl::OkStatus();

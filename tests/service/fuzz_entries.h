@@ -55,7 +55,10 @@ struct NormalizerOutcome {
 // keeps API.md's rules), a known state that is the vendor's mapping of vendor_state, a lower-case
 // provider, timestamps and durations a protobuf can hold, valid UTF-8 everywhere, a
 // vendor_payload exactly with JOB_VIEW_FULL and the same job in every view, and the same job
-// again from its own vendor_payload.
+// again from its own vendor_payload. The same input also goes to the vendor's readers of a
+// submission's answer (a job that keeps those rules, or a clean refusal) and of a COMPLETED
+// job's result and cost (a result of that job with no negative count, counts that add up to
+// the shots unless estimated, finite probabilities and costs).
 absl::Status CheckNormalizerInput(absl::string_view vendor, absl::string_view input,
                                   NormalizerOutcome* outcome = nullptr);
 
