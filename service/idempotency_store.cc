@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "adapters/core/errors.h"
 #include "adapters/core/json.h"
 
 namespace jobfacade {
@@ -59,6 +60,20 @@ MemoryIdempotencyStore::Order::iterator MemoryIdempotencyStore::FindLocked(const
   return it->second;
 }
 
+bool MemoryIdempotencyStore::MakeRoomLocked() {
+  // The oldest record that no longer stands for a submission in flight: created, or expired.
+  // A pending one is kept: forgetting it could let its id submit again.
+  const absl::Time now = clock_.Now();
+  int looked = 0;
+  for (auto it = order_.begin(); it != order_.end() && looked < kEvictionScan; ++it, ++looked) {
+    if (it->record.created() || now >= it->expires) {
+      EraseLocked(it);
+      return true;
+    }
+  }
+  return false;
+}
+
 void MemoryIdempotencyStore::EraseLocked(Order::iterator entry) {
   by_key_.erase(entry->key);
   order_.erase(entry);
@@ -72,9 +87,11 @@ void MemoryIdempotencyStore::Claim(const std::string& key, const SubmissionRecor
     if (auto entry = FindLocked(key); entry != order_.end()) {
       claim.record = entry->record;
     } else {
-      // The bound: the oldest records go (expired ones first, as they are the oldest too).
-      while (static_cast<int64_t>(order_.size()) >= max_records_ && !order_.empty()) {
-        EraseLocked(order_.begin());
+      if (static_cast<int64_t>(order_.size()) >= max_records_ && !MakeRoomLocked()) {
+        return std::move(done)(
+            MakeError(absl::StatusCode::kUnavailable, reason::kIdempotencyStoreUnavailable,
+                      "the idempotency store (memory) is full of submissions in flight; nothing "
+                      "was submitted"));
       }
       order_.push_back(Entry{key, record, clock_.Now() + ttl});
       by_key_[key] = std::prev(order_.end());

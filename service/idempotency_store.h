@@ -73,8 +73,9 @@ class IdempotencyStore {
                        Callback<bool> done) = 0;
 };
 
-// The `memory` store: this replica only, at most `max_records` records (the oldest go first),
-// each for its ttl. Answers inline.
+// The `memory` store: this replica only, at most `max_records` records, each for its ttl. At the
+// bound the oldest created (or expired) record goes; a store full of pending ones refuses new
+// claims (IDEMPOTENCY_STORE_UNAVAILABLE). Answers inline.
 class MemoryIdempotencyStore final : public IdempotencyStore {
  public:
   static constexpr int64_t kDefaultMaxRecords = 100000;
@@ -103,6 +104,9 @@ class MemoryIdempotencyStore final : public IdempotencyStore {
   // The live entry under `key`, dropping it when it expired.
   Order::iterator FindLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EraseLocked(Order::iterator entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops one record to make room; false when none of the oldest kEvictionScan may go.
+  bool MakeRoomLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static constexpr int kEvictionScan = 256;
 
   const Clock& clock_;
   const int64_t max_records_;

@@ -154,9 +154,10 @@ void JobOperations::CreateJob(const RpcContext& ctx, const v1::CreateJobRequest&
     return std::move(done)(bad);
   }
   const CallContext call = ctx.ForVendor(*vendor_name);
-  submissions_->Create(
-      *adapter, *vendor, call, FormatParent(*vendor_name), CredentialIdentity(call.caller_key),
-      CreateRequest{request.job(), *std::move(request_id)}, deduplicate, std::move(done));
+  std::string identity = CredentialIdentity(call.caller_key);
+  CreateRequest create{request.job(), *request_id, VendorDedupKey(identity, *request_id)};
+  submissions_->Create(*adapter, *vendor, call, FormatParent(*vendor_name), identity,
+                       std::move(create), deduplicate, std::move(done));
 }
 
 void JobOperations::GetJobResult(const RpcContext& ctx, const v1::GetJobResultRequest& request,

@@ -69,7 +69,7 @@ class RedisIdempotencyStore final : public IdempotencyStore {
     }
     thread_.join();
     // What never ran is answered, so no call waits for ever.
-    for (Task& task : queue_) task(nullptr, "the server is stopping");
+    for (Queued& queued : queue_) queued.task(nullptr, "the server is stopping");
   }
 
   void Claim(const std::string& key, const SubmissionRecord& record, absl::Duration ttl,
@@ -128,7 +128,7 @@ class RedisIdempotencyStore final : public IdempotencyStore {
     {
       absl::MutexLock lock(&mu_);
       if (!stopping_ && queue_.size() < options_.max_queued) {
-        queue_.push_back(std::move(task));
+        queue_.push_back(Queued{std::move(task), absl::Now()});
         return;
       }
     }
@@ -137,7 +137,7 @@ class RedisIdempotencyStore final : public IdempotencyStore {
 
   void Run() {
     while (true) {
-      Task task;
+      Queued next;
       {
         absl::MutexLock lock(&mu_);
         auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -145,11 +145,15 @@ class RedisIdempotencyStore final : public IdempotencyStore {
         };
         mu_.Await(absl::Condition(&ready));
         if (stopping_) return;
-        task = std::move(queue_.front());
+        next = std::move(queue_.front());
         queue_.pop_front();
       }
+      if (absl::Now() - next.queued > options_.max_queue_wait) {
+        next.task(nullptr, "it is too slow to answer");
+        continue;
+      }
       redisContext* c = Connection();
-      task(c, down_why_);
+      next.task(c, down_why_);
     }
   }
 
@@ -226,7 +230,11 @@ class RedisIdempotencyStore final : public IdempotencyStore {
 
   const RedisStoreOptions options_;
   absl::Mutex mu_;
-  std::deque<Task> queue_ ABSL_GUARDED_BY(mu_);
+  struct Queued {
+    Task task;
+    absl::Time queued;
+  };
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // The thread's own (and the destructor's, after the join).
   Context context_;

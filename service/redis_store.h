@@ -22,8 +22,10 @@ struct RedisStoreOptions {
   // IDEMPOTENCY_STORE_UNAVAILABLE at once for `retry_after` before it tries again.
   absl::Duration timeout = absl::Milliseconds(500);
   absl::Duration retry_after = absl::Seconds(1);
-  // Commands waiting for the thread at most; beyond it a call is answered UNAVAILABLE.
-  size_t max_queued = 10000;
+  // Commands waiting for the thread at most, and how long one may wait; beyond either it is
+  // answered UNAVAILABLE at once, so a slow Redis never holds calls past their deadlines.
+  size_t max_queued = 1000;
+  absl::Duration max_queue_wait = absl::Seconds(2);
 };
 
 // Starts the store's thread; it connects on first use (and again after a failure).

@@ -37,9 +37,10 @@ namespace jobfacade {
 namespace {
 
 // The store JOBFACADE_IDEMPOTENCY_STORE names (already checked by LoadConfig).
-absl::StatusOr<std::unique_ptr<IdempotencyStore>> OpenIdempotencyStore(absl::string_view store,
+absl::StatusOr<std::unique_ptr<IdempotencyStore>> OpenIdempotencyStore(absl::string_view setting,
+                                                                       absl::string_view store,
                                                                        const Clock& clock) {
-  auto url = ParseIdempotencyStore("JOBFACADE_IDEMPOTENCY_STORE", store);
+  auto url = ParseIdempotencyStore(setting, store);
   if (!url.ok()) return url.status();
   if (url->redis) {
     Log(LogLevel::kInfo, absl::StrCat("idempotency store: redis at ", url->host, ":", url->port,
@@ -193,7 +194,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
   operations_options.scheduler = server->transport_->scheduler();
   operations_options.submissions.ttl = config.idempotency.ttl;
   {
-    auto store = OpenIdempotencyStore(config.idempotency.store, clock);
+    auto store =
+        OpenIdempotencyStore("JOBFACADE_IDEMPOTENCY_STORE", config.idempotency.store, clock);
     if (!store.ok()) return store.status();
     server->idempotency_store_ = *std::move(store);
     if (!config.idempotency.store_file.empty()) {
@@ -209,7 +211,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Config config, const Clock
           [target, in_use, clock = &clock](const std::vector<std::string>& contents) {
             const std::string url(absl::StripAsciiWhitespace(contents[0]));
             if (url == *in_use) return absl::OkStatus();
-            auto next = OpenIdempotencyStore(url, *clock);
+            auto next = OpenIdempotencyStore("JOBFACADE_IDEMPOTENCY_STORE_FILE", url, *clock);
             if (!next.ok()) return next.status();
             target->Set(*std::move(next));
             *in_use = url;

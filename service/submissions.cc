@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "adapters/core/errors.h"
+#include "adapters/core/http_errors.h"
 #include "adapters/core/list_filter.h"
 #include "adapters/core/time_util.h"
 
@@ -162,6 +163,13 @@ std::string NewUuid() {
                       hex.substr(16, 4), "-", hex.substr(20));
 }
 
+std::string VendorDedupKey(absl::string_view identity, absl::string_view request_id) {
+  if (identity.empty()) return std::string(request_id);
+  const std::string hex = Sha256Hex(absl::StrCat(identity, "\n", request_id));
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20, 12));
+}
+
 std::string SubmissionKey(absl::string_view request_id, absl::string_view parent,
                           absl::string_view identity) {
   return absl::StrCat("jobfacade:request:",
@@ -253,16 +261,7 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
                               "request_id to finish; retry with the same request_id"));
     }
     poll_ = std::min(poll_ * 2, s_.options_.max_poll);
-    s_.scheduler_->RunAt(at, [self = shared_from_this()]() mutable {
-      Flow* flow = self.get();
-      flow->s_.store_->Get(flow->key_, [self = std::move(self)](
-                                           absl::StatusOr<std::optional<SubmissionRecord>> got) {
-        if (!got.ok()) return self->Finish(got.status());
-        // Released: the first call made no job. This one may try.
-        if (!got->has_value()) return self->Claim();
-        self->Consider(**got);
-      });
-    });
+    s_.scheduler_->RunAt(at, [self = shared_from_this()] { self->Reconsider(); });
   }
 
   // The record's owner is gone, or its submission's outcome is unknown: this call takes over,
@@ -277,13 +276,7 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
                          if (!replaced.ok()) return self->Finish(replaced.status());
                          if (*replaced) return self->LookUp("", 0);
                          // Someone else moved first: see what they left.
-                         self->s_.store_->Get(
-                             self->key_,
-                             [self](absl::StatusOr<std::optional<SubmissionRecord>> got) {
-                               if (!got.ok()) return self->Finish(got.status());
-                               if (!got->has_value()) return self->Claim();
-                               self->Consider(**got);
-                             });
+                         self->Reconsider();
                        });
   }
 
@@ -303,7 +296,14 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
     list.filter = vendor_.PushDown({FilterTerm{{by_tag}}});
     adapter_->ListJobs(
         ctx_, list, [self = shared_from_this(), scanned](absl::StatusOr<ListResult> page) mutable {
-          if (!page.ok()) return self->GiveUp(page.status());
+          if (!page.ok()) {
+            // Whether the earlier submission made a job is still unknown.
+            return self->GiveUp(SubmissionUnconfirmed(
+                self->vendor_.name(),
+                absl::StrCat("the vendor could not be asked for an earlier submission with this "
+                             "request_id (",
+                             ErrorReason(page.status()), ")")));
+          }
           const absl::Time since = self->mine_.first_attempt - self->s_.options_.lookup_margin;
           bool past_window = false;
           for (v1::Job& job : page->jobs) {
@@ -311,15 +311,41 @@ class Submissions::Flow : public std::enable_shared_from_this<Flow> {
             if (tag != job.tags().end() && tag->second == self->request_.request_id) {
               return self->Record(std::move(job));
             }
-            if (job.has_create_time() && FromProtoTimestamp(job.create_time()) < since)
+            if (job.has_create_time() && FromProtoTimestamp(job.create_time()) < since) {
               past_window = true;
+            }
             ++scanned;
           }
           if (page->next_cursor.empty() || past_window ||
               scanned >= self->s_.options_.lookup_max_jobs) {
-            return self->Submit();
+            return self->RenewThenSubmit();
           }
           self->LookUp(std::move(page->next_cursor), scanned);
+        });
+  }
+
+  // Submits after a takeover, once the claim is renewed: a call that took the record over
+  // meanwhile (this one's lookup outlived its claim) makes this one wait instead.
+  void RenewThenSubmit() {
+    SubmissionRecord renewed = mine_;
+    renewed.lease_until = Lease(s_.clock_.Now());
+    s_.store_->Replace(key_, mine_.owner, renewed, s_.options_.ttl,
+                       [self = shared_from_this(), renewed](absl::StatusOr<bool> done) {
+                         if (!done.ok()) return self->Finish(done.status());
+                         if (!*done) return self->Reconsider();
+                         self->mine_ = renewed;
+                         self->Submit();
+                       });
+  }
+
+  // Looks at the record again after another call changed it; a record released meanwhile
+  // means that call made no job, and this one may try.
+  void Reconsider() {
+    s_.store_->Get(
+        key_, [self = shared_from_this()](absl::StatusOr<std::optional<SubmissionRecord>> got) {
+          if (!got.ok()) return self->Finish(got.status());
+          if (!got->has_value()) return self->Claim();
+          self->Consider(**got);
         });
   }
 

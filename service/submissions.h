@@ -36,14 +36,20 @@ absl::StatusOr<std::string> NormalizeRequestId(absl::string_view request_id);
 // A random (version 4) UUID, in lower case.
 std::string NewUuid();
 
+// CreateRequest::vendor_key for a caller `identity` (CredentialIdentity): the request id itself
+// for the server's configured credentials (""), else a UUID-shaped digest of both, so that
+// callers with their own keys never meet in a vendor's shared key space.
+std::string VendorDedupKey(absl::string_view identity, absl::string_view request_id);
+
 struct SubmissionOptions {
   absl::Duration ttl = absl::Hours(24);  // JOBFACADE_IDEMPOTENCY_TTL
   // A lost submission is looked for among the vendor's jobs created since this long before its
   // first attempt, reading at most `lookup_max_jobs` of them.
   absl::Duration lookup_margin = absl::Minutes(1);
   int lookup_max_jobs = 500;
-  // A pending record's owner holds it until its call's deadline plus this.
-  absl::Duration lease_margin = absl::Seconds(2);
+  // A pending record's owner holds it until its call's deadline plus this (which also covers
+  // replicas whose clocks disagree by less).
+  absl::Duration lease_margin = absl::Seconds(5);
   // How often a duplicate looks at the pending record it waits for: from the first delay,
   // doubling up to the last.
   absl::Duration first_poll = absl::Milliseconds(10);

@@ -73,6 +73,16 @@ absl::Status MakeError(absl::StatusCode code, absl::string_view reason, absl::st
   return status;
 }
 
+absl::Status RedactVendorMessage(absl::Status status, const std::vector<std::string>& secrets) {
+  std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(status);
+  if (!info.has_value()) return status;
+  auto it = info->mutable_metadata()->find("vendor_message");
+  if (it == info->mutable_metadata()->end()) return status;
+  it->second = SanitizeForMessage(it->second, kMaxVendorMessageBytes, secrets);
+  status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info->SerializeAsString()));
+  return status;
+}
+
 absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,
                              absl::string_view message) {
   ErrorDetails details;

@@ -87,6 +87,10 @@ absl::Status MakeError(absl::StatusCode code, absl::string_view reason, absl::st
 absl::Status InvalidArgument(absl::string_view reason, absl::string_view field,
                              absl::string_view message);
 
+// `status` with every secret of `secrets` removed from its ErrorInfo's vendor_message (for an
+// error a reader made from a vendor's answer without the request's keys at hand).
+absl::Status RedactVendorMessage(absl::Status status, const std::vector<std::string>& secrets);
+
 // The ErrorInfo reason of `status`, or "" when it has none.
 std::string ErrorReason(const absl::Status& status);
 

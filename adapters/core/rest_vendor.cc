@@ -126,7 +126,11 @@ class RestAdapter final : public VendorAdapter {
                 SubmissionUnconfirmed(call.vendor, "the answer to the submission is unreadable"),
                 response.status));
           }
-          std::move(done)(WithHttpStatus(std::move(job), response.status));
+          if (!job.ok()) {
+            return std::move(done)(WithHttpStatus(
+                RedactVendorMessage(std::move(job).status(), call.secrets), response.status));
+          }
+          std::move(done)(std::move(job));
         });
   }
 

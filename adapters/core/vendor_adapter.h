@@ -62,9 +62,12 @@ inline constexpr absl::string_view kRequestIdTag = "jobfacade-request-id";
 // SubmissionRules.
 struct CreateRequest {
   v1::JobSpec spec;
-  // The AIP-155 request id (a UUID): qBraid tag and IonQ metadata kRequestIdTag, PraisonAI
-  // Idempotency-Key.
+  // The AIP-155 request id (a UUID): qBraid tag and IonQ metadata kRequestIdTag.
   std::string request_id;
+  // The key a vendor that de-duplicates by itself keeps (PraisonAI's Idempotency-Key); empty:
+  // request_id. The vendor's keys are shared by all its callers, so a call made with the
+  // caller's own vendor key sends one derived from that key's identity and the request id.
+  std::string vendor_key;
 };
 
 // Connection settings of one vendor.

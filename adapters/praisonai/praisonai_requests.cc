@@ -113,7 +113,8 @@ absl::StatusOr<http::Request> PraisonaiCreateJobRequest(const Endpoint& endpoint
   JF_ASSIGN_OR_RETURN(const json::Struct body, CreateBody(request.spec));
   http::Request out = New(endpoint, "POST", absl::StrCat(endpoint.base_url, kRunsPath));
   out.headers.emplace_back("Content-Type", "application/json");
-  if (!request.request_id.empty()) out.headers.emplace_back("Idempotency-Key", request.request_id);
+  const std::string& key = request.vendor_key.empty() ? request.request_id : request.vendor_key;
+  if (!key.empty()) out.headers.emplace_back("Idempotency-Key", key);
   out.body = json::ToJson(body);
   return out;
 }

@@ -51,6 +51,17 @@ TEST(SubmissionKeyTest, TheKeyAndFingerprintTellRequestsApart) {
             SubmissionFingerprint("vendors/qbraid", spec));
 }
 
+TEST(VendorDedupKeyTest, TheConfiguredKeySendsTheIdAndCallersKeysADerivedUuid) {
+  const std::string id = "3f2b8c1e-9a47-4d2e-8b6f-0c1d2e3f4a5b";
+  EXPECT_EQ(VendorDedupKey("", id), id);
+  const std::string a = VendorDedupKey("key:aa", id);
+  const std::string b = VendorDedupKey("key:bb", id);
+  EXPECT_NE(a, id);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, VendorDedupKey("key:aa", id));
+  EXPECT_TRUE(NormalizeRequestId(a).ok()) << a;  // UUID-shaped, as the vendor may expect
+}
+
 TEST(SubmissionRecordTest, TheTextFormKeepsEveryField) {
   SubmissionRecord record;
   record.fingerprint = "abc";
@@ -132,17 +143,29 @@ TEST_F(MemoryStoreTest, TheFirstClaimWinsAndOnlyTheOwnerMayChangeTheRecord) {
   EXPECT_FALSE(Replace("k", "a", done));  // gone: nothing to replace
 }
 
-TEST_F(MemoryStoreTest, RecordsExpireAndTheOldestGoAtTheBound) {
+TEST_F(MemoryStoreTest, RecordsExpireAndOnlyFinishedOnesMakeRoom) {
   EXPECT_TRUE(Claim("k", Pending("a")).claimed);
   clock_.Advance(absl::Minutes(59));
   EXPECT_TRUE(Get("k").has_value());
   clock_.Advance(absl::Minutes(2));
   EXPECT_FALSE(Get("k").has_value());
-  EXPECT_TRUE(Claim("k", Pending("b")).claimed);
 
+  // The bound is 3: three submissions in flight fill the store, and a fourth is refused rather
+  // than one of them forgotten.
   for (const char* key : {"1", "2", "3"}) EXPECT_TRUE(Claim(key, Pending("a")).claimed);
+  absl::Status refused;
+  store_.Claim("4", Pending("a"), absl::Hours(1),
+               [&](absl::StatusOr<IdempotencyStore::ClaimResult> c) { refused = c.status(); });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorReason(refused), "IDEMPOTENCY_STORE_UNAVAILABLE");
   EXPECT_EQ(store_.size(), 3);
-  EXPECT_FALSE(Get("k").has_value());  // the oldest went
+  // A created record makes room.
+  SubmissionRecord done = Pending("a");
+  done.job = "job";
+  ASSERT_TRUE(Replace("2", "a", done));
+  EXPECT_TRUE(Claim("4", Pending("a")).claimed);
+  EXPECT_FALSE(Get("2").has_value());
+  EXPECT_TRUE(Get("1").has_value());
   EXPECT_TRUE(Get("3").has_value());
 }
 

@@ -24,6 +24,7 @@ using ::jobfacade::testing::ReadExample;
 using ::jobfacade::testing::Rfc3339;
 using ::jobfacade::testing::TimeOf;
 using ::testing::Contains;
+using ::testing::Not;
 using ::testing::Pair;
 using Code = absl::StatusCode;
 
@@ -113,6 +114,17 @@ TEST(PraisonaiCreateTest, PostsTheRunWithTheRequestIdAsIdempotencyKey) {
   EXPECT_THAT(built->headers, Contains(Pair("Idempotency-Key", kRequestId)));
   EXPECT_THAT(built->headers, Contains(Pair("Authorization", "Bearer key-1")));
   ExpectJsonEq(built->body, R"({"prompt":"Analyze the quarterly sales data"})");
+}
+
+// A caller with its own vendor key sends the key the service derived for it instead.
+TEST(PraisonaiCreateTest, AVendorKeyTakesThePlaceOfTheRequestId) {
+  CreateRequest request = Submission("ours");
+  request.vendor_key = "9f1c2b3a-0000-4000-8000-000000000001";
+  absl::StatusOr<http::Request> built =
+      PraisonaiCreateJobRequest(Endpoint{"http://127.0.0.1:8005", "key-1"}, request);
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_THAT(built->headers, Contains(Pair("Idempotency-Key", request.vendor_key)));
+  EXPECT_THAT(built->headers, Not(Contains(Pair("Idempotency-Key", kRequestId))));
 }
 
 TEST(PraisonaiCreateTest, VendorOptionsGoToTheTopLevelAndOurFieldsWin) {
