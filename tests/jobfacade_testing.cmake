@@ -14,6 +14,11 @@ function(jobfacade_add_test name)
     list(APPEND _properties RUN_SERIAL TRUE)
   endif()
   add_executable(${name} ${ARG_SOURCES})
+  # The TSan stage builds every concurrency test at once through jobfacade_concurrency_tests
+  # (tests/CMakeLists.txt): one make goal, so that make runs its jobs across all of them.
+  if("concurrency" IN_LIST ARG_LABELS)
+    set_property(GLOBAL APPEND PROPERTY JOBFACADE_CONCURRENCY_TESTS ${name})
+  endif()
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     JOBFACADE_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
