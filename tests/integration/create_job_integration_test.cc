@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/temp_dir.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -463,7 +464,7 @@ TEST_F(CreateJobErrorsTest, BadSpecsAreRefusedAndNothingIsSent) {
 
 // A read-only caller may read results but not submit.
 TEST(CreateJobAuthTest, AReadTokenMayNotSubmit) {
-  const std::string path = ::testing::TempDir() + "/create_tokens";
+  const std::string path = TestTempDir() + "/create_tokens";
   {
     std::FILE* f = std::fopen(path.c_str(), "w");
     ASSERT_NE(f, nullptr);

@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "tests/fakes/self_signed_cert.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/stopwatch.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -351,12 +352,12 @@ TEST_P(FaultTableTest, BecomesTheContractErrorAndTheServerStillServes) {
   harness_.emulator().InjectFault(fault);
 
   v1::Job job;
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   grpc::Status status =
       row.deadline == kNoDeadline
           ? GetJobWithoutDeadline(harness_, Name(vendor, faulty), &job, absl::Seconds(10))
           : GetJob(harness_, Name(vendor, faulty), &job, row.deadline);
-  const absl::Duration took = absl::Now() - start;
+  const absl::Duration took = start.Elapsed();
 
   if (row.code == StatusCode::OK) {
     ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
@@ -488,10 +489,10 @@ TEST_P(RetryAfterTest, RetryAfterOneSecondIsWaitedBeforeTheNextAttempt) {
   fault.count = 1;
   harness_.emulator().InjectFault(fault);
   v1::Job job;
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   grpc::Status status = GetJob(harness_, Name(sandbox::kQbraid, id), &job);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+  EXPECT_LT(start.Elapsed(), absl::Seconds(4));
   const sandbox::Stats stats = harness_.emulator().stats(sandbox::kQbraid);
   ASSERT_EQ(stats.recent.size(), 2u);
   EXPECT_EQ(stats.recent[0].status, 429);
@@ -513,9 +514,9 @@ TEST(RateLimitTest, RetryAfterBeyondTheDeadlineIsAnsweredAtOnce) {
   fault.retry_after = absl::Seconds(8);  // below --retry_max_retry_after, beyond the deadline
   harness.emulator().InjectFault(fault);
   v1::Job job;
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   grpc::Status status = GetJob(harness, Name(sandbox::kIonq, id), &job, absl::Seconds(3));
-  const absl::Duration took = absl::Now() - start;
+  const absl::Duration took = start.Elapsed();
   ExpectVendorError(status, StatusCode::RESOURCE_EXHAUSTED, "VENDOR_RATE_LIMITED", sandbox::kIonq,
                     429);
   EXPECT_EQ(RetryDelay(status), absl::Seconds(8));

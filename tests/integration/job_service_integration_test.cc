@@ -21,6 +21,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/stopwatch.h"
+#include "tests/testing/temp_dir.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -529,11 +531,11 @@ TEST_F(JobServiceTest, CallerDeadlineBoundsTheVendorCall) {
   v1::GetJobRequest request;
   request.set_name(Name("praisonai", id));
   v1::Job job;
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   grpc::Status status =
       harness_.stub().GetJob(Context(absl::Milliseconds(500)).get(), request, &job);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_LT(start.Elapsed(), absl::Seconds(5));
   harness_.emulator().ReleaseStalls();
 }
 
@@ -816,7 +818,7 @@ TEST(AuthConfigTest, WrongServiceKeyIsInternalAndCallerKeyIsUnauthenticated) {
 }
 
 TEST(AuthConfigTest, CallersMustPresentABearerTokenWhenConfigured) {
-  const std::string path = ::testing::TempDir() + "/jobfacade_tokens.txt";
+  const std::string path = TestTempDir() + "/jobfacade_tokens.txt";
   FILE* f = fopen(path.c_str(), "w");
   ASSERT_NE(f, nullptr);
   fputs("# callers\ncaller-token-1\n", f);
@@ -871,7 +873,7 @@ StartResult StartAndWaitForExit(std::map<std::string, std::string> env,
 // shows.
 TEST(StartupTest, SettingsTheServerCannotUseExitTwoNamingTheSetting) {
   const std::string missing = "/nonexistent/jobfacade-test/cert.pem";
-  const std::string garbage = ::testing::TempDir() + "/jobfacade-garbage.pem";
+  const std::string garbage = TestTempDir() + "/jobfacade-garbage.pem";
   {
     std::ofstream out(garbage);
     out << "not a certificate\n";
@@ -967,11 +969,11 @@ TEST(StartupTest, ShutdownGraceComesFromTheEnvironment) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   EXPECT_EQ(harness.emulator().stats("*").in_flight, 1);
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   harness.Signal(SIGTERM);
   const std::optional<int> status = harness.WaitForExit(absl::Seconds(10));
   ASSERT_TRUE(status.has_value());
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_LT(start.Elapsed(), absl::Seconds(5));
   harness.emulator().ReleaseStalls();
   caller.join();
 }

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "simdjson.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/temp_dir.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -36,7 +37,7 @@ constexpr char kReadToken[] = "ops-read-token-9e8d7c6b5a41";
 constexpr char kTraceparent[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 std::string TempFile(const std::string& name, const std::string& content) {
-  const std::string path = ::testing::TempDir() + "/jobfacade-ops-" + name;
+  const std::string path = TestTempDir() + "/jobfacade-ops-" + name;
   std::ofstream(path, std::ios::binary) << content;
   return path;
 }
@@ -397,7 +398,7 @@ TEST(LogSettingsTest, UnknownLogSettingsExitTwo) {
 // With TLS on the main port, JOBFACADE_HEALTH_LISTEN serves grpc.health.v1 in plaintext (what
 // kubelet's gRPC probes speak) and nothing else.
 TEST(HealthListenTest, PlaintextHealthBesideATlsPort) {
-  const std::string dir = ::testing::TempDir();
+  const std::string dir = TestTempDir();
   const std::string cert = dir + "/jobfacade-ops-cert.pem", key = dir + "/jobfacade-ops-key.pem";
   const std::string command = absl::StrCat(
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "

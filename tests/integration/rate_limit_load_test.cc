@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/stopwatch.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -127,12 +128,12 @@ FloodResult Flood(v1::JobService::Stub& stub, std::vector<std::string> names, in
           if (auto next = weak.lock()) (*next)();
         });
   };
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   for (int i = 0; i < concurrency; ++i) (*launch_ptr)();
   std::unique_lock<std::mutex> lock(state->mu);
   state->cv.wait_for(lock, absl::ToChronoMilliseconds(give_up),
                      [&] { return state->result.completed >= total; });
-  state->result.wall = absl::Now() - start;
+  state->result.wall = start.Elapsed();
   FloodResult result = state->result;
   // After a give-up: no more launches, and the calls still running end by their deadline
   // before the caller's channel may go away (gRPC's client does not take well to a channel

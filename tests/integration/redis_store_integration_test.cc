@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/temp_dir.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -212,7 +213,7 @@ TEST(RedisStoreFileTest, ANewUrlInTheFileIsUsedWithoutARestart) {
   Redis second(FreePort());
   ASSERT_TRUE(first.Start());
   ASSERT_TRUE(second.Start());
-  const std::string path = ::testing::TempDir() + "/idempotency_store_url";
+  const std::string path = TestTempDir() + "/idempotency_store_url";
   auto write = [&](const std::string& url) {
     const std::string tmp = path + ".tmp";
     std::FILE* f = std::fopen(tmp.c_str(), "w");

@@ -19,6 +19,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/stopwatch.h"
+#include "tests/testing/temp_dir.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -31,7 +33,7 @@ constexpr absl::Duration kReloadBound = absl::Seconds(10);
 constexpr absl::Duration kLook = absl::Milliseconds(100);
 
 std::string PathFor(const std::string& name) {
-  return absl::StrCat(::testing::TempDir(), "/jobfacade-rotation-", name);
+  return absl::StrCat(TestTempDir(), "/jobfacade-rotation-", name);
 }
 
 // Replaces the file in one step, as a Kubernetes Secret update does.
@@ -48,9 +50,9 @@ std::string Read(const std::string& path) {
 
 // How long `done` took to hold, polled every kLook for up to kReloadBound; nullopt if never.
 std::optional<absl::Duration> TimeUntil(const std::function<bool()>& done) {
-  const absl::Time start = absl::Now();
-  while (absl::Now() - start < kReloadBound + absl::Seconds(1)) {
-    if (done()) return absl::Now() - start;
+  const Stopwatch start;
+  while (start.Elapsed() < kReloadBound + absl::Seconds(1)) {
+    if (done()) return start.Elapsed();
     absl::SleepFor(kLook);
   }
   return std::nullopt;
@@ -261,7 +263,7 @@ TEST_F(RotationTest, AVendorKeyFileReachesTheNextRequest) {
 // CA serves new connections within the bound; a connection opened before keeps working; a key
 // that does not match its certificate is refused and the certificate in use stays.
 struct Pki {
-  std::string dir = ::testing::TempDir();
+  std::string dir = TestTempDir();
   // A CA `ca` and a server certificate for 127.0.0.1 it signed, as <name>.pem / <name>.key.
   bool Make(const std::string& ca, const std::string& name) {
     const std::string p = absl::StrCat(dir, "/jobfacade-rotation-");

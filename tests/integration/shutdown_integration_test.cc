@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/stopwatch.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -482,11 +483,11 @@ TEST(ShutdownTest, HealthWatcherDoesNotHoldTheShutdown) {
   HealthWatch watch(FreshChannel(harness.address()), "");
   ASSERT_EQ(watch.WaitFirst(absl::Seconds(10)), kHealthServing);
 
-  const absl::Time signalled = absl::Now();
+  const Stopwatch signalled;
   harness.Signal(SIGTERM);
   ASSERT_TRUE(watch.WaitUntilNotServing(absl::Seconds(5)));
   const auto exit_status = harness.WaitForExit(kGrace + absl::Seconds(5));
-  const absl::Duration exited = absl::Now() - signalled;
+  const absl::Duration exited = signalled.Elapsed();
   ASSERT_TRUE(exit_status.has_value()) << harness.process().Stderr();
   EXPECT_TRUE(WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 0)
       << "status " << *exit_status << "; stderr:\n"

@@ -22,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_harness.h"
+#include "tests/testing/stopwatch.h"
 
 namespace jobfacade::testing {
 namespace {
@@ -356,10 +357,10 @@ TEST_F(SharedPollTest, AThousandWatchersOfOneJobCauseOneUpstreamPollPerInterval)
   // Two seconds of real time at a fixed 200 ms interval: at most 10 polls (and a margin for
   // the one in flight), however many watch.
   const int64_t before = Reads(harness_, sandbox::kQbraid);
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const int64_t polls = Reads(harness_, sandbox::kQbraid) - before;
-  const int64_t intervals = (absl::Now() - start) / absl::Milliseconds(200);
+  const int64_t intervals = (start.Elapsed()) / absl::Milliseconds(200);
   EXPECT_GE(polls, 1);
   EXPECT_LE(polls, intervals + 1) << polls << " upstream reads in " << intervals << " intervals";
   RecordProperty("upstream_polls", static_cast<int>(polls));
@@ -482,7 +483,7 @@ class ConnectionAgeTest : public WatchTest {
 
 TEST_F(ConnectionAgeTest, AWatchEndsShuttingDownBeforeItsConnectionReachesItsMaximumAge) {
   const std::string name = Name(sandbox::kQbraid, AddJob(sandbox::kQbraid));
-  const absl::Time opened = absl::Now();
+  const Stopwatch opened;
   Watch watch(harness_.stub(), name);
   ASSERT_TRUE(watch.Next().has_value());
   std::optional<grpc::Status> end = watch.End(absl::Seconds(10));
@@ -491,7 +492,7 @@ TEST_F(ConnectionAgeTest, AWatchEndsShuttingDownBeforeItsConnectionReachesItsMax
   EXPECT_EQ(ErrorInfoOf(*end).reason(), "SHUTTING_DOWN");
   // 90% of the 2 s age from the connection's first call; the connection itself lives on for
   // up to 10% more and the grace, so the watch ended first, with the contract's reason.
-  EXPECT_LT(absl::Now() - opened, absl::Seconds(2) + absl::Seconds(5));
+  EXPECT_LT(opened.Elapsed(), absl::Seconds(2) + absl::Seconds(5));
   // Re-opened on the same channel, the watch is served again.
   Watch again(harness_.stub(), name);
   EXPECT_TRUE(again.Next().has_value());

@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
 
 namespace jobfacade {
 namespace {
@@ -25,7 +26,8 @@ class ConfigTest : public ::testing::Test {
     });
   }
   std::string WriteFile(const std::string& content) {
-    std::string path = ::testing::TempDir() + "/config_test_" + std::to_string(counter_++) + ".txt";
+    std::string path =
+        ::jobfacade::testing::TestTempDir() + "/config_test_" + std::to_string(counter_++) + ".txt";
     std::ofstream(path) << content;
     return path;
   }

@@ -16,6 +16,7 @@
 #include "service/page_token.h"
 #include "service/tls_credentials.h"
 #include "tests/testing/manual_scheduler.h"
+#include "tests/testing/temp_dir.h"
 
 namespace jobfacade {
 namespace {
@@ -24,7 +25,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::string PathFor(const std::string& name) {
-  return absl::StrCat(::testing::TempDir(), "/jobfacade-reloader-", name);
+  return absl::StrCat(::jobfacade::testing::TestTempDir(), "/jobfacade-reloader-", name);
 }
 
 // Replaces the file in one step, as a Kubernetes Secret update does.
@@ -179,7 +180,7 @@ TEST(PageTokenRotationTest, TokensOfThePreviousKeyStayValidAndOlderOnesDoNot) {
 // Certificates made now with openssl: a key that belongs to another certificate is refused
 // naming the key's setting.
 TEST(TlsMaterialTest, TheKeyMustMatchTheCertificate) {
-  const std::string dir = ::testing::TempDir();
+  const std::string dir = ::jobfacade::testing::TestTempDir();
   for (const char* name : {"one", "two"}) {
     const std::string command = absl::StrCat(
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "

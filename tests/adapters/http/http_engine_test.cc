@@ -29,9 +29,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/stopwatch.h"
 
 namespace jobfacade::http {
 namespace {
+
+using ::jobfacade::testing::Stopwatch;
 
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
@@ -551,12 +554,12 @@ TEST(HttpEngineTest, DeadlineTimesOutAgainstSlowHandler) {
   server.Start();
   HttpEngine engine;
   Request request = MakeRequest("GET", server.Url("/hold"));
-  const absl::Time start = absl::Now();
-  request.deadline = start + absl::Milliseconds(250);
+  const Stopwatch stopwatch;
+  request.deadline = absl::Now() + absl::Milliseconds(250);
 
   Response response = SendAndWait(engine, std::move(request));
 
-  const absl::Duration elapsed = absl::Now() - start;
+  const absl::Duration elapsed = stopwatch.Elapsed();
   EXPECT_EQ(response.error, TransportError::kTimeout) << response.error_message;
   EXPECT_THAT(response.error_message, Not(IsEmpty()));
   EXPECT_GE(elapsed, absl::Milliseconds(200));
@@ -585,13 +588,13 @@ TEST(HttpEngineTest, BodyThatStopsArrivingIsStalledBeforeTheDeadline) {
   options.low_speed_time = absl::Seconds(1);
   HttpEngine engine(options);
   Request request = MakeRequest("GET", server.Url("/trickle"));
-  const absl::Time start = absl::Now();
-  request.deadline = start + absl::Seconds(15);
+  const Stopwatch stopwatch;
+  request.deadline = absl::Now() + absl::Seconds(15);
 
   Response response = SendAndWait(engine, std::move(request));
 
   EXPECT_EQ(response.error, TransportError::kStalled) << response.error_message;
-  EXPECT_LT(absl::Now() - start, absl::Seconds(8));
+  EXPECT_LT(stopwatch.Elapsed(), absl::Seconds(8));
   EXPECT_EQ(engine.in_flight(), 0u);
 }
 
@@ -638,11 +641,11 @@ TEST(HttpEngineTest, CancellationAbortsRequestInFlight) {
   engine.Send(std::move(request), collector.Callback());
   ASSERT_TRUE(server.WaitForHeld(1));
   EXPECT_EQ(engine.in_flight(), 1u);
-  const absl::Time cancelled_at = absl::Now();
+  const Stopwatch cancelled_at;
   cancellation->Cancel();
 
   ASSERT_TRUE(collector.WaitFor(1));
-  EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(1));
+  EXPECT_LT(cancelled_at.Elapsed(), absl::Seconds(1));
   EXPECT_EQ(collector.responses()[0].error, TransportError::kCancelled);
   EXPECT_EQ(engine.in_flight(), 0u);
 }
@@ -856,7 +859,7 @@ TEST(HttpEngineTest, ConcurrentRequestsShareTheOneLoopThread) {
   EXPECT_EQ(threads_with_engine, threads_before + 1);
   Collector collector;
 
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   for (int i = 0; i < kRequests; ++i) {
     engine.Send(MakeRequest("GET", server.Url("/slow")), collector.Callback());
   }
@@ -864,7 +867,7 @@ TEST(HttpEngineTest, ConcurrentRequestsShareTheOneLoopThread) {
   ASSERT_TRUE(server.WaitForRequests(1 + kRequests / 2));
   EXPECT_EQ(CountThreads(), threads_with_engine);
   ASSERT_TRUE(collector.WaitFor(kRequests));
-  const absl::Duration elapsed = absl::Now() - start;
+  const absl::Duration elapsed = start.Elapsed();
 
   EXPECT_LT(elapsed, absl::Seconds(3));
   EXPECT_EQ(CountThreads(), threads_with_engine);

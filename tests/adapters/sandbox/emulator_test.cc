@@ -40,11 +40,14 @@
 #include "gtest/gtest.h"
 #include "tests/fakes/self_signed_cert.h"
 #include "tests/testing/sandbox_vendors.h"
+#include "tests/testing/stopwatch.h"
 
 extern char** environ;
 
 namespace jobfacade::sandbox {
 namespace {
+
+using ::jobfacade::testing::Stopwatch;
 
 using fakes::SelfSignedCert;
 
@@ -1561,25 +1564,25 @@ TEST_F(EmulatorTest, StallHoldsUntilReleasedOrTimedOut) {
 
   fault.stall = absl::Milliseconds(200);
   emulator_->InjectFault(fault);
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   EXPECT_EQ(GetJob(kIonq, id).status, 200);
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(190));
+  EXPECT_GE(start.Elapsed(), absl::Milliseconds(190));
 }
 
 TEST_F(EmulatorTest, LatencyDelaysOnlyThatVendor) {
   const std::string id = Add(Spec(kIonq));
   emulator_->SetLatency(kIonq, absl::Milliseconds(800));
-  absl::Time start = absl::Now();
+  Stopwatch start;
   EXPECT_EQ(GetJob(kIonq, id).status, 200);
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(790));
-  start = absl::Now();
+  EXPECT_GE(start.Elapsed(), absl::Milliseconds(790));
+  start = Stopwatch();
   EXPECT_EQ(Call("GET", kQbraid, "/jobs").status, 200);
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(700));
+  EXPECT_LT(start.Elapsed(), absl::Milliseconds(700));
 
   emulator_->SetLatency("*", absl::Milliseconds(150));
-  start = absl::Now();
+  start = Stopwatch();
   EXPECT_EQ(Call("GET", kPraisonai, "/api/v1/runs").status, 200);
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(140));
+  EXPECT_GE(start.Elapsed(), absl::Milliseconds(140));
 }
 
 // --- Stats
@@ -1728,9 +1731,9 @@ TEST_F(EmulatorTest, ControlApiOverHttp) {
   }
 
   EXPECT_EQ(control("POST", "latency", R"({"vendor":"ionq","ms":200})").status, 200);
-  const absl::Time start = absl::Now();
+  const Stopwatch start;
   GetJob(kIonq, id);
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(190));
+  EXPECT_GE(start.Elapsed(), absl::Milliseconds(190));
   EXPECT_EQ(control("POST", "latency", R"({"vendor":"*","ms":0})").status, 200);
 
   Struct stats = control("GET", "stats?vendor=ionq").Json();
